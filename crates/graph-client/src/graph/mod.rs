@@ -1,0 +1,219 @@
+//! Microsoft Graph calls: presence, directory, reverse presence.
+
+mod directory;
+mod error;
+mod ids;
+mod pacing;
+mod presence;
+mod retry;
+mod reverse;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+pub use directory::{merge_colleagues, Colleague, DirectoryUser, Person, Phone, UserProfile};
+pub use error::GraphError;
+pub use ids::is_object_id;
+pub use pacing::PollPacing;
+pub use presence::{
+    ColleaguePresence, PresenceRecord, PresenceSnapshot, MAX_IDS_PER_PRESENCE_REQUEST,
+};
+pub use retry::{parse_retry_after, RetryPolicy};
+pub use reverse::{
+    format_iso_duration, AppPresenceSession, AppPresenceStatus, ClearOutcome, MAX_EXPIRATION,
+    MIN_EXPIRATION,
+};
+
+use crate::auth::{AuthError, Credentials};
+use error::parse_error_body;
+
+/// Graph client for one signed-in user. Cheap to clone.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    credentials: Arc<Credentials>,
+    retry: RetryPolicy,
+    /// Parallel presence requests when more than 650 ids are polled; small, because they share
+    /// the tenant's presence budget with every other user of this app.
+    presence_concurrency: usize,
+}
+
+impl std::fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphClient").finish_non_exhaustive()
+    }
+}
+
+/// A request the retry loop can send again.
+pub(crate) struct GraphRequest<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: Vec<(&'a str, String)>,
+    pub headers: Vec<(&'static str, &'static str)>,
+    pub body: Option<serde_json::Value>,
+}
+
+impl<'a> GraphRequest<'a> {
+    pub fn get(path: &'a str) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(path: &'a str, body: serde_json::Value) -> Self {
+        Self {
+            method: Method::POST,
+            body: Some(body),
+            ..Self::get(path)
+        }
+    }
+}
+
+impl GraphClient {
+    pub fn new(credentials: Arc<Credentials>) -> Self {
+        Self::with_options(credentials, RetryPolicy::default(), Duration::from_secs(30))
+    }
+
+    /// `request_timeout` bounds each HTTP request (a hung connection must not stall polling).
+    pub fn with_options(
+        credentials: Arc<Credentials>,
+        retry: RetryPolicy,
+        request_timeout: Duration,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(request_timeout)
+            .build()
+            .expect("a reqwest client without custom TLS settings always builds");
+        Self {
+            inner: Arc::new(Inner {
+                http,
+                credentials,
+                retry,
+                presence_concurrency: 2,
+            }),
+        }
+    }
+
+    pub fn credentials(&self) -> &Arc<Credentials> {
+        &self.inner.credentials
+    }
+
+    pub(crate) fn client_id(&self) -> &str {
+        &self.inner.credentials.config().client_id
+    }
+
+    pub(crate) async fn get_json<T: DeserializeOwned>(
+        &self,
+        request: GraphRequest<'_>,
+    ) -> Result<T, GraphError> {
+        let response = self.send(request).await?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| GraphError::Transport(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(|e| GraphError::Decode(e.to_string()))
+    }
+
+    /// Sends `request`, retrying 429/503/504 (honouring `Retry-After`, else exponential backoff
+    /// with jitter) and refreshing the token once on 401.
+    pub(crate) async fn send(
+        &self,
+        request: GraphRequest<'_>,
+    ) -> Result<reqwest::Response, GraphError> {
+        let credentials = &self.inner.credentials;
+        let timing = credentials.timing();
+        let url = credentials.config().graph_url(request.path);
+        let mut refreshed = false;
+        let mut retries = 0u32;
+        loop {
+            let token = credentials.access_token().await?;
+            let mut builder = self
+                .inner
+                .http
+                .request(request.method.clone(), &url)
+                .bearer_auth(token.expose());
+            if !request.query.is_empty() {
+                builder = builder.query(&request.query);
+            }
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, *value);
+            }
+            if let Some(body) = &request.body {
+                builder = builder.json(body);
+            }
+            let response = builder
+                .send()
+                .await
+                .map_err(|e| GraphError::Transport(e.to_string()))?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry::parse_retry_after);
+            let body = response.text().await.unwrap_or_default();
+            let error = parse_error_body(&body);
+
+            if status == StatusCode::UNAUTHORIZED {
+                if refreshed {
+                    return Err(GraphError::Auth(AuthError::SignInRequired {
+                        reason: format!(
+                            "Microsoft Graph still rejects the refreshed token ({}: {})",
+                            error.code, error.message
+                        ),
+                        aadsts: None,
+                    }));
+                }
+                tracing::debug!(code = %error.code, "Graph rejected the access token; refreshing once");
+                credentials.refresh_unless_replaced(&token).await?;
+                refreshed = true;
+                continue;
+            }
+
+            if matches!(status.as_u16(), 429 | 503 | 504) {
+                let wait = retry_after
+                    .unwrap_or_else(|| self.inner.retry.backoff(retries, &mut rand::thread_rng()));
+                if retries >= self.inner.retry.max_retries || wait > self.inner.retry.max_wait {
+                    return Err(GraphError::Throttled {
+                        status: status.as_u16(),
+                        retry_after,
+                    });
+                }
+                tracing::info!(
+                    status = status.as_u16(),
+                    ?wait,
+                    path = request.path,
+                    "Graph asked to back off; retrying"
+                );
+                timing.sleep(wait).await;
+                retries += 1;
+                continue;
+            }
+
+            return Err(GraphError::Api {
+                status: status.as_u16(),
+                code: if error.code.is_empty() {
+                    status.canonical_reason().unwrap_or("Error").to_owned()
+                } else {
+                    error.code
+                },
+                message: error.message,
+                request_id: error.inner.and_then(|i| i.request_id),
+            });
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The user's settings file and the administrator's policy file.
+//!
+//! Effective settings are built in three layers: built-in defaults, then the policy's
+//! `[defaults]`, then the user's file. Keys the policy lists in `locked` always take the
+//! policy's value, whatever the user's file says. Every problem names the file, the dotted key
+//! and the reason. A file with errors is never rewritten: the app runs on the layers below it
+//! and saving is refused until the user fixes the file (see [`SettingsStore::save`]).
+
+mod error;
+mod layers;
+mod paths;
+mod policy;
+mod schema;
+mod store;
+mod validate;
+
+pub use error::SettingsError;
+pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
+pub use policy::Policy;
+pub use schema::{
+    Language, MicrosoftSettings, Settings, StarfaceAuth, StarfaceSettings, SyncSettings, UiSettings,
+};
+pub use store::{LoadReport, SettingsStore};

@@ -1,0 +1,134 @@
+//! What can be configured. Every section rejects unknown keys so typos are reported, not ignored.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub microsoft: MicrosoftSettings,
+    pub starface: StarfaceSettings,
+    pub sync: SyncSettings,
+    pub ui: UiSettings,
+}
+
+/// Microsoft 365 sign-in. Never one hard-wired vendor app: the organisation registers its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MicrosoftSettings {
+    /// Application (client) ID of the organisation's Entra app registration (a GUID).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// `organizations`, `common`, or the tenant ID / domain.
+    pub tenant: String,
+    /// Sign-in authority, e.g. `https://login.microsoftonline.us` for US Government.
+    pub authority: String,
+    /// Graph base URL including the version segment.
+    pub graph_base: String,
+}
+
+impl Default for MicrosoftSettings {
+    fn default() -> Self {
+        Self {
+            client_id: None,
+            tenant: "organizations".into(),
+            authority: "https://login.microsoftonline.com".into(),
+            graph_base: "https://graph.microsoft.com/v1.0".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StarfaceAuth {
+    /// Nonce login (`/rest/login`), STARFACE up to 9 and 10 without an external IdP.
+    #[default]
+    Classic,
+    /// STARFACE 10 OAuth password grant (`rest-client-headless` + the admin's client secret).
+    Oauth,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StarfaceSettings {
+    /// Base URL of the PBX, e.g. `https://pbx.example.com`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The user's STARFACE login ID (often the internal number, e.g. `0001`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    pub auth: StarfaceAuth,
+    /// XMPP (chat) domain; often the PBX's IP address. Defaults to the URL's host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub xmpp_domain: Option<String>,
+    pub xmpp_port: u16,
+    /// SHA-256 fingerprint of the PBX's certificate, for self-signed appliances
+    /// (`doctor` prints it). Hex, colons optional.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate_pin: Option<String>,
+    /// A CA certificate file (PEM) to trust in addition to the system's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// Allow `http://` URLs. Off unless the user says so explicitly; passwords travel unencrypted.
+    pub allow_insecure_http: bool,
+}
+
+impl Default for StarfaceSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            login: None,
+            auth: StarfaceAuth::Classic,
+            xmpp_domain: None,
+            xmpp_port: 5222,
+            certificate_pin: None,
+            ca_file: None,
+            allow_insecure_http: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSettings {
+    /// Sync the user's Teams status to STARFACE at all.
+    pub enabled: bool,
+    /// Seconds between polls of Teams and STARFACE.
+    pub poll_interval_secs: u32,
+    /// Seconds a Teams status must hold before it is acted on (stops flapping).
+    pub debounce_secs: u32,
+}
+
+impl SyncSettings {
+    pub const POLL_INTERVAL_RANGE: std::ops::RangeInclusive<u32> = 5..=300;
+    pub const DEBOUNCE_RANGE: std::ops::RangeInclusive<u32> = 0..=120;
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_interval_secs: 10,
+            debounce_secs: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Follow the operating system's locale.
+    #[default]
+    Auto,
+    En,
+    De,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiSettings {
+    pub language: Language,
+    /// E-mail addresses (lower case) of favourite colleagues, in the user's order.
+    pub favourites: Vec<String>,
+    /// Start with the desktop session.
+    pub autostart: bool,
+}

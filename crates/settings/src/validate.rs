@@ -1,0 +1,171 @@
+//! Checks serde cannot express: ranges, URL shapes, GUIDs, fingerprints.
+
+use crate::schema::{Settings, SyncSettings};
+
+/// A problem with one key: `(dotted key, reason)`.
+pub(crate) type Problem = (String, String);
+
+pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
+    let mut found = Vec::new();
+    let mut check = |key: &str, ok: bool, reason: String| {
+        if !ok {
+            found.push((key.to_owned(), reason));
+        }
+    };
+
+    let sync = &settings.sync;
+    check(
+        "sync.poll_interval_secs",
+        SyncSettings::POLL_INTERVAL_RANGE.contains(&sync.poll_interval_secs),
+        range_reason(sync.poll_interval_secs, &SyncSettings::POLL_INTERVAL_RANGE),
+    );
+    check(
+        "sync.debounce_secs",
+        SyncSettings::DEBOUNCE_RANGE.contains(&sync.debounce_secs),
+        range_reason(sync.debounce_secs, &SyncSettings::DEBOUNCE_RANGE),
+    );
+
+    let ms = &settings.microsoft;
+    if let Some(id) = &ms.client_id {
+        check(
+            "microsoft.client_id",
+            is_guid(id),
+            format!("`{id}` is not an application (client) ID; expected a GUID such as 00000000-0000-0000-0000-000000000000"),
+        );
+    }
+    check(
+        "microsoft.tenant",
+        !ms.tenant.trim().is_empty()
+            && ms
+                .tenant
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.')),
+        format!(
+            "`{}` is not a tenant; use `organizations`, `common`, a tenant ID or a domain",
+            ms.tenant
+        ),
+    );
+    for (key, value) in [
+        ("microsoft.authority", &ms.authority),
+        ("microsoft.graph_base", &ms.graph_base),
+    ] {
+        if let Err(reason) = https_url(value, false) {
+            check(key, false, reason);
+        }
+    }
+
+    let sf = &settings.starface;
+    if let Some(url) = &sf.url {
+        if let Err(reason) = https_url(url, sf.allow_insecure_http) {
+            check("starface.url", false, reason);
+        }
+    }
+    if let Some(login) = &sf.login {
+        check(
+            "starface.login",
+            !login.trim().is_empty() && !login.contains(char::is_whitespace),
+            "the login ID must not be empty or contain spaces".into(),
+        );
+    }
+    if let Some(pin) = &sf.certificate_pin {
+        check(
+            "starface.certificate_pin",
+            normalized_fingerprint(pin).is_some(),
+            "expected a SHA-256 fingerprint: 64 hex digits, colons allowed".into(),
+        );
+    }
+    check(
+        "starface.xmpp_port",
+        sf.xmpp_port != 0,
+        "port 0 is not a port".into(),
+    );
+
+    for (i, fav) in settings.ui.favourites.iter().enumerate() {
+        check(
+            &format!("ui.favourites[{i}]"),
+            fav.contains('@') && !fav.contains(char::is_whitespace),
+            format!("`{fav}` is not an e-mail address"),
+        );
+    }
+    found
+}
+
+fn range_reason(value: u32, range: &std::ops::RangeInclusive<u32>) -> String {
+    format!(
+        "{value} is out of range; allowed: {} to {}",
+        range.start(),
+        range.end()
+    )
+}
+
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn https_url(value: &str, allow_http: bool) -> Result<(), String> {
+    let url = url::Url::parse(value).map_err(|e| format!("`{value}` is not a URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http => {}
+        "http" => {
+            return Err(format!(
+                "`{value}` is not encrypted; use https:// (or set starface.allow_insecure_http = true if you really mean it)"
+            ))
+        }
+        other => return Err(format!("`{value}`: scheme `{other}` is not supported, use https://")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{value}` has no host"));
+    }
+    Ok(())
+}
+
+/// A pin as 64 lower-case hex digits, or `None` when it is not a SHA-256 fingerprint.
+pub fn normalized_fingerprint(pin: &str) -> Option<String> {
+    let hex: String = pin
+        .trim()
+        .trim_start_matches("sha256:")
+        .chars()
+        .filter(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_have_no_problems() {
+        assert!(problems(&Settings::default()).is_empty());
+    }
+
+    #[test]
+    fn guid_check() {
+        assert!(is_guid("0b7a8c8e-1111-4222-8333-944445555666"));
+        assert!(!is_guid("0b7a8c8e-1111-4222-8333-94444555566"));
+        assert!(!is_guid("not-a-guid"));
+    }
+
+    #[test]
+    fn fingerprint_forms() {
+        let colons = (0..32).map(|_| "AB").collect::<Vec<_>>().join(":");
+        assert_eq!(normalized_fingerprint(&colons), Some("ab".repeat(32)));
+        assert_eq!(normalized_fingerprint("abc"), None);
+    }
+
+    #[test]
+    fn http_needs_explicit_permission() {
+        let mut s = Settings::default();
+        s.starface.url = Some("http://pbx.local".into());
+        assert_eq!(problems(&s)[0].0, "starface.url");
+        s.starface.allow_insecure_http = true;
+        assert!(problems(&s).is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! Strict simulators of Microsoft Entra/Graph and STARFACE, bound to loopback only.
+//!
+//! They exist for tests, benchmarks and the demo mode. "Strict" means they reject what
+//! the real servers reject, so a connector that passes here follows the documented protocol.
+
+pub mod graph;
+pub mod loopback;
+pub mod loopback_tls;
+pub mod request_log;
+pub mod starface;

@@ -1,0 +1,314 @@
+//! A strict STARFACE PBX on loopback: REST (`/rest`), STARFACE 10 OAuth (`/auth/realms/pbx`)
+//! and UCI XML-RPC (`/xml-rpc`), with a control API for tests and the demo.
+//!
+//! Chat status over XMPP is deliberately not simulated: tests run a real Prosody for that.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use simulators::starface::{Organisation, StarfaceSimulator};
+//! let pbx = StarfaceSimulator::start(Organisation::demo()).await.unwrap();
+//! pbx.press_dnd_on_phone("0001", true);
+//! let call = pbx.start_call("0001");
+//! pbx.end_call("0001", &call);
+//! # }
+//! ```
+
+mod oauth;
+mod organisation;
+mod rest;
+mod secrets;
+mod state;
+mod uci;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use tokio::sync::Mutex as AsyncMutex;
+
+use crate::loopback::LoopbackServer;
+use crate::loopback_tls::{LoopbackTlsError, LoopbackTlsServer};
+use crate::request_log::{record, RequestLog};
+
+pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, TOKEN_PATH as OAUTH_TOKEN_PATH};
+pub use organisation::{Organisation, SimChatPresence, SimPhoneConfig, SimUser, UserRight};
+pub use state::SimSettings;
+pub use uci::{
+    FAULT_BAD_PARAMS, FAULT_COMMUNICATION, FAULT_ILLEGAL_ACCESS, FAULT_NOT_CONNECTED,
+    FAULT_NO_SUCH_METHOD,
+};
+
+use state::{lock, InjectedFault, PbxState, SharedState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    #[error("cannot bind the simulator port: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] LoopbackTlsError),
+}
+
+enum Listener {
+    Plain(LoopbackServer),
+    Tls(LoopbackTlsServer),
+}
+
+impl Listener {
+    async fn stop(self) {
+        match self {
+            Listener::Plain(server) => server.stop().await,
+            Listener::Tls(server) => server.stop().await,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct TlsMaterial {
+    cert_pem: String,
+    key_pem: String,
+}
+
+/// A running simulated PBX. Dropping it stops the server.
+pub struct StarfaceSimulator {
+    state: SharedState,
+    log: RequestLog,
+    port: u16,
+    tls: Option<TlsMaterial>,
+    listener: AsyncMutex<Option<Listener>>,
+}
+
+impl StarfaceSimulator {
+    /// Plain HTTP on a free loopback port with default settings.
+    pub async fn start(org: Organisation) -> Result<Self, SimulatorError> {
+        Self::start_with(org, SimSettings::default()).await
+    }
+
+    pub async fn start_with(
+        org: Organisation,
+        settings: SimSettings,
+    ) -> Result<Self, SimulatorError> {
+        Self::launch(org, settings, None).await
+    }
+
+    /// HTTPS with the given certificate (PEM chain) and key, e.g. a self-signed one from a test.
+    pub async fn start_tls(
+        org: Organisation,
+        settings: SimSettings,
+        cert_pem: &str,
+        key_pem: &str,
+    ) -> Result<Self, SimulatorError> {
+        let tls = TlsMaterial {
+            cert_pem: cert_pem.to_owned(),
+            key_pem: key_pem.to_owned(),
+        };
+        Self::launch(org, settings, Some(tls)).await
+    }
+
+    async fn launch(
+        org: Organisation,
+        settings: SimSettings,
+        tls: Option<TlsMaterial>,
+    ) -> Result<Self, SimulatorError> {
+        let state: SharedState = Arc::new(Mutex::new(PbxState::new(org, settings)));
+        let log = RequestLog::new();
+        let listener = serve(&state, &log, 0, tls.as_ref()).await?;
+        let port = match &listener {
+            Listener::Plain(server) => server.addr().port(),
+            Listener::Tls(server) => server.addr().port(),
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        lock(&state).public_base_url = format!("{scheme}://127.0.0.1:{port}");
+        Ok(Self {
+            state,
+            log,
+            port,
+            tls,
+            listener: AsyncMutex::new(Some(listener)),
+        })
+    }
+
+    /// `http(s)://127.0.0.1:PORT` (no trailing slash); stays the same across [`Self::restart`].
+    pub fn base_url(&self) -> String {
+        lock(&self.state).public_base_url.clone()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Every HTTP request received (REST, OAuth and UCI), across restarts.
+    pub fn request_log(&self) -> &RequestLog {
+        &self.log
+    }
+
+    pub fn oauth_client_secret(&self) -> String {
+        lock(&self.state).settings.oauth_client_secret.clone()
+    }
+
+    /// Stops the server and starts it again on the same port. Tokens, nonces and UCI sessions
+    /// are forgotten, users and their phone state are kept (as on a real PBX reboot).
+    pub async fn restart(&self) -> Result<(), SimulatorError> {
+        let mut slot = self.listener.lock().await;
+        if let Some(listener) = slot.take() {
+            listener.stop().await;
+        }
+        lock(&self.state).forget_sessions();
+        // The port may linger briefly after the old socket closed.
+        let mut attempt = 0;
+        loop {
+            match serve(&self.state, &self.log, self.port, self.tls.as_ref()).await {
+                Ok(listener) => {
+                    *slot = Some(listener);
+                    return Ok(());
+                }
+                Err(error) if attempt < 50 => {
+                    attempt += 1;
+                    tracing::debug!(%error, "simulator port not free yet, retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    pub async fn stop(&self) {
+        if let Some(listener) = self.listener.lock().await.take() {
+            listener.stop().await;
+        }
+    }
+
+    // --- the phone and the desk: things a person does on the PBX side ---
+
+    /// The user presses the DND key on their desk phone.
+    pub fn press_dnd_on_phone(&self, login: &str, on: bool) {
+        self.with_user(login, |u| u.phone_config.do_not_disturb = on);
+    }
+
+    pub fn phone_config(&self, login: &str) -> SimPhoneConfig {
+        self.with_user(login, |u| u.phone_config)
+    }
+
+    /// Replaces the whole phone config (to give the other three fields distinctive values).
+    pub fn set_phone_config(&self, login: &str, config: SimPhoneConfig) {
+        self.with_user(login, |u| u.phone_config = config);
+    }
+
+    /// A call starts for `login`; returns its call id. `telephonyState` becomes `ACTIVE`.
+    pub fn start_call(&self, login: &str) -> String {
+        let mut state = lock(&self.state);
+        let id = state.next_call_id();
+        let user = state
+            .user_by_login_mut(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"));
+        user.call_ids.push(id.clone());
+        id
+    }
+
+    pub fn end_call(&self, login: &str, call_id: &str) {
+        self.with_user(login, |u| u.call_ids.retain(|c| c != call_id));
+    }
+
+    /// The chat status changes on the PBX side (e.g. the official desktop client set it).
+    pub fn set_chat_presence(&self, login: &str, presence: SimChatPresence) {
+        self.with_user(login, |u| u.chat_presence = presence);
+    }
+
+    pub fn chat_presence_message(&self, login: &str) -> String {
+        self.with_user(login, |u| u.chat_presence_message.clone())
+    }
+
+    pub fn grant_right(&self, login: &str, right: UserRight) {
+        self.with_user(login, |u| {
+            u.rights.insert(right);
+        });
+    }
+
+    pub fn revoke_right(&self, login: &str, right: UserRight) {
+        self.with_user(login, |u| {
+            u.rights.remove(&right);
+        });
+    }
+
+    pub fn add_user(&self, user: SimUser) {
+        lock(&self.state).org.users.push(user);
+    }
+
+    pub fn users(&self) -> Vec<SimUser> {
+        lock(&self.state).org.users.clone()
+    }
+
+    // --- failures ---
+
+    /// Every REST/OAuth token stops working now (the next call gets `401`).
+    pub fn expire_tokens(&self) {
+        let mut state = lock(&self.state);
+        state.rest_tokens.clear();
+        state.oauth_access_tokens.clear();
+    }
+
+    /// Drops all UCI login sessions (as if keep-alives had stopped).
+    pub fn expire_uci_sessions(&self) {
+        lock(&self.state).uci_sessions.clear();
+    }
+
+    /// The next `times` REST requests whose path starts with `path_prefix` get `status`.
+    pub fn inject_rest_failure(&self, path_prefix: &str, status: u16, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Rest {
+            path_prefix: path_prefix.to_owned(),
+            status,
+            times,
+        });
+    }
+
+    /// The next `times` UCI calls whose method ends with `method_suffix` get a fault.
+    pub fn inject_uci_fault(&self, method_suffix: &str, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Uci {
+            method_suffix: method_suffix.to_owned(),
+            times,
+        });
+    }
+
+    /// Which UCI method prefixes the PBX answers (e.g. only `ucp.v22.requests` for an old PBX).
+    pub fn set_uci_prefixes(&self, prefixes: &[&str]) {
+        lock(&self.state).settings.uci_prefixes = prefixes.iter().map(|p| p.to_string()).collect();
+    }
+
+    pub fn uci_session_active(&self, login: &str) -> bool {
+        let state = lock(&self.state);
+        let timeout = state.settings.uci_session_timeout;
+        state
+            .user_by_login(login)
+            .and_then(|u| state.uci_sessions.get(&u.id))
+            .is_some_and(|last| last.elapsed() < timeout)
+    }
+
+    fn with_user<T>(&self, login: &str, f: impl FnOnce(&mut SimUser) -> T) -> T {
+        let mut state = lock(&self.state);
+        let user = state
+            .user_by_login_mut(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"));
+        f(user)
+    }
+}
+
+fn app(state: &SharedState, log: &RequestLog) -> Router {
+    rest::router(state.clone())
+        .merge(oauth::router(state.clone()))
+        .merge(uci::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(log.clone(), record))
+}
+
+async fn serve(
+    state: &SharedState,
+    log: &RequestLog,
+    port: u16,
+    tls: Option<&TlsMaterial>,
+) -> Result<Listener, SimulatorError> {
+    let router = app(state, log);
+    Ok(match tls {
+        None => Listener::Plain(LoopbackServer::start(router, port).await?),
+        Some(tls) => Listener::Tls(
+            LoopbackTlsServer::start(router, port, &tls.cert_pem, &tls.key_pem).await?,
+        ),
+    })
+}

@@ -1,0 +1,196 @@
+//! Mutable PBX state shared by the REST, OAuth and UCI handlers and the control API.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+
+use super::organisation::{Organisation, SimUser};
+
+/// Tunables of the simulated PBX. Defaults follow the reference (4 h REST tokens, 300 s OAuth
+/// access tokens, about 60 s UCI session timeout).
+#[derive(Debug, Clone)]
+pub struct SimSettings {
+    /// `Internal` or `ActiveDirectory`, as answered by `GET /rest/login`.
+    pub login_type: String,
+    pub rest_token_lifetime: Duration,
+    pub oauth_access_lifetime: Duration,
+    /// The admin-UI client secret for `rest-client-headless`.
+    pub oauth_client_secret: String,
+    pub uci_session_timeout: Duration,
+    /// UCI method prefixes this PBX answers, e.g. `ucp.v30.requests` (7.3+) and `ucp.v22.requests`.
+    pub uci_prefixes: Vec<String>,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        Self {
+            login_type: "Internal".to_owned(),
+            rest_token_lifetime: Duration::from_secs(4 * 3600),
+            oauth_access_lifetime: Duration::from_secs(300),
+            oauth_client_secret: "sim-client-secret".to_owned(),
+            uci_session_timeout: Duration::from_secs(60),
+            uci_prefixes: vec!["ucp.v30.requests".to_owned(), "ucp.v22.requests".to_owned()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grant {
+    pub user_id: i64,
+    pub expires_at: Instant,
+}
+
+/// A failure the test asked for: the next `times` matching requests fail.
+#[derive(Debug, Clone)]
+pub(crate) enum InjectedFault {
+    Rest {
+        path_prefix: String,
+        status: u16,
+        times: usize,
+    },
+    Uci {
+        method_suffix: String,
+        times: usize,
+    },
+}
+
+#[derive(Debug)]
+pub(crate) struct PbxState {
+    pub org: Organisation,
+    pub settings: SimSettings,
+    pub nonces: HashSet<String>,
+    pub rest_tokens: HashMap<String, Grant>,
+    pub oauth_access_tokens: HashMap<String, Grant>,
+    pub oauth_refresh_tokens: HashMap<String, i64>,
+    /// UCI login sessions by user id: when the session was last used.
+    pub uci_sessions: HashMap<i64, Instant>,
+    pub faults: Vec<InjectedFault>,
+    /// Scheme, host and port the simulator is reachable at (for OpenID discovery).
+    pub public_base_url: String,
+    next_call: u64,
+}
+
+pub(crate) type SharedState = Arc<Mutex<PbxState>>;
+
+pub(crate) fn lock(state: &SharedState) -> MutexGuard<'_, PbxState> {
+    // A panicking handler must not wedge every later request of a test.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+pub(crate) fn random_token(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+impl PbxState {
+    pub fn new(org: Organisation, settings: SimSettings) -> Self {
+        Self {
+            org,
+            settings,
+            nonces: HashSet::new(),
+            rest_tokens: HashMap::new(),
+            oauth_access_tokens: HashMap::new(),
+            oauth_refresh_tokens: HashMap::new(),
+            uci_sessions: HashMap::new(),
+            faults: Vec::new(),
+            public_base_url: String::new(),
+            next_call: 1,
+        }
+    }
+
+    pub fn user(&self, id: i64) -> Option<&SimUser> {
+        self.org.users.iter().find(|u| u.id == id)
+    }
+
+    pub fn user_mut(&mut self, id: i64) -> Option<&mut SimUser> {
+        self.org.users.iter_mut().find(|u| u.id == id)
+    }
+
+    pub fn user_by_login(&self, login: &str) -> Option<&SimUser> {
+        self.org.users.iter().find(|u| u.login == login)
+    }
+
+    pub fn user_by_login_mut(&mut self, login: &str) -> Option<&mut SimUser> {
+        self.org.users.iter_mut().find(|u| u.login == login)
+    }
+
+    pub fn next_call_id(&mut self) -> String {
+        let id = self.next_call;
+        self.next_call += 1;
+        format!("00000000-0000-4000-8000-{id:012}")
+    }
+
+    /// The user a REST request is authenticated as (classic `authToken` or OAuth Bearer).
+    pub fn rest_user(&self, auth_token: Option<&str>, bearer: Option<&str>) -> Option<i64> {
+        let now = Instant::now();
+        let grant = match (auth_token, bearer) {
+            (Some(token), _) => self.rest_tokens.get(token),
+            (None, Some(token)) => self.oauth_access_tokens.get(token),
+            (None, None) => None,
+        }?;
+        (grant.expires_at > now).then_some(grant.user_id)
+    }
+
+    pub fn oauth_user(&self, access_token: &str) -> Option<i64> {
+        let grant = self.oauth_access_tokens.get(access_token)?;
+        (grant.expires_at > Instant::now()).then_some(grant.user_id)
+    }
+
+    /// Consumes one injected REST failure matching `path`, if any.
+    pub fn take_rest_fault(&mut self, path: &str) -> Option<u16> {
+        take_fault(&mut self.faults, |fault| match fault {
+            InjectedFault::Rest {
+                path_prefix,
+                status,
+                times,
+            } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(*status)
+            }
+            _ => None,
+        })
+    }
+
+    pub fn take_uci_fault(&mut self, method: &str) -> bool {
+        take_fault(&mut self.faults, |fault| match fault {
+            InjectedFault::Uci {
+                method_suffix,
+                times,
+            } if method.ends_with(method_suffix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(())
+            }
+            _ => None,
+        })
+        .is_some()
+    }
+
+    /// Everything a PBX restart forgets: tokens, nonces and UCI sessions (not the users).
+    pub fn forget_sessions(&mut self) {
+        self.nonces.clear();
+        self.rest_tokens.clear();
+        self.oauth_access_tokens.clear();
+        self.oauth_refresh_tokens.clear();
+        self.uci_sessions.clear();
+    }
+}
+
+fn take_fault<T>(
+    faults: &mut Vec<InjectedFault>,
+    mut pick: impl FnMut(&mut InjectedFault) -> Option<T>,
+) -> Option<T> {
+    let picked = faults.iter_mut().find_map(&mut pick);
+    faults.retain(|fault| match fault {
+        InjectedFault::Rest { times, .. } | InjectedFault::Uci { times, .. } => *times > 0,
+    });
+    picked
+}

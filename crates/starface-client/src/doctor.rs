@@ -1,0 +1,177 @@
+//! Structured checks for the app's `doctor` command. Each returns a [`CheckReport`]; none
+//! panics or logs secrets, and each is bounded in time.
+
+use std::time::Duration;
+
+use crate::config::PbxEndpoint;
+use crate::rest::RestClient;
+use crate::tls::{self, TlsTrust};
+use crate::uci::UciClient;
+use crate::xmpp::{XmppChatLink, XmppSettings};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    Ok,
+    /// Works, but the admin should look (e.g. plain http, untrusted certificate).
+    Warning,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Short id such as `starface.rest.login`.
+    pub check: &'static str,
+    pub status: CheckStatus,
+    /// One line for the user: what was found, or what to do.
+    pub detail: String,
+}
+
+impl CheckReport {
+    fn new(check: &'static str, status: CheckStatus, detail: impl Into<String>) -> Self {
+        Self {
+            check,
+            status,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Plain http is allowed only on request; say so every time.
+pub fn check_transport(endpoint: &PbxEndpoint) -> CheckReport {
+    const CHECK: &str = "starface.transport";
+    match tls::check_scheme(&endpoint.base_url, endpoint.allow_plain_http) {
+        Ok(()) if endpoint.base_url.scheme() == "http" => CheckReport::new(
+            CHECK,
+            CheckStatus::Warning,
+            "plain http:// is enabled: the STARFACE password and tokens travel unencrypted",
+        ),
+        Ok(()) => CheckReport::new(CHECK, CheckStatus::Ok, "https"),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// The certificate the PBX presents, with its SHA-256 fingerprint for pinning.
+pub async fn check_tls_fingerprint(endpoint: &PbxEndpoint) -> CheckReport {
+    const CHECK: &str = "starface.tls.certificate";
+    if endpoint.base_url.scheme() != "https" {
+        return CheckReport::new(
+            CHECK,
+            CheckStatus::Warning,
+            "not using https: no certificate",
+        );
+    }
+    let Some(host) = endpoint.host() else {
+        return CheckReport::new(CHECK, CheckStatus::Failed, "the PBX URL has no host");
+    };
+    match tls::fetch_presented_certificate(
+        &host,
+        endpoint.port(),
+        &endpoint.trust,
+        Duration::from_secs(10),
+    )
+    .await
+    {
+        Ok(cert) if cert.trusted => CheckReport::new(
+            CHECK,
+            CheckStatus::Ok,
+            format!("trusted certificate, SHA-256 {}", cert.sha256),
+        ),
+        Ok(cert) => {
+            let hint = match endpoint.trust {
+                TlsTrust::Pin(_) => "it does not match the configured pin",
+                _ => "it is not trusted (self-signed?)",
+            };
+            CheckReport::new(
+                CHECK,
+                CheckStatus::Failed,
+                format!(
+                    "the PBX presents a certificate with SHA-256 {}; {hint}. If this is your \
+                     PBX's certificate, pin it in the settings",
+                    cert.sha256
+                ),
+            )
+        }
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// Logs in (nonce or OAuth) and reads the own user.
+pub async fn check_login(rest: &RestClient) -> CheckReport {
+    const CHECK: &str = "starface.rest.login";
+    let result = async {
+        rest.login().await?;
+        rest.me().await
+    }
+    .await;
+    match result {
+        Ok(me) => CheckReport::new(
+            CHECK,
+            CheckStatus::Ok,
+            format!(
+                "logged in as {} ({} {})",
+                me.login, me.first_name, me.family_name
+            ),
+        ),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// Reads DND from the phone config (proves the phone-settings right).
+pub async fn check_dnd_read(rest: &RestClient) -> CheckReport {
+    const CHECK: &str = "starface.rest.dnd";
+    match rest.dnd().await {
+        Ok(on) => CheckReport::new(
+            CHECK,
+            CheckStatus::Ok,
+            format!("DND is {}", if on { "on" } else { "off" }),
+        ),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// UCI login, one state read, logout.
+pub async fn check_uci(uci: &UciClient) -> CheckReport {
+    const CHECK: &str = "starface.uci";
+    let result = async {
+        let version = uci.login().await?;
+        let state = uci.user_state().await;
+        let _ = uci.logout().await;
+        state.map(|s| (version, s))
+    }
+    .await;
+    match result {
+        Ok((version, state)) => CheckReport::new(
+            CHECK,
+            CheckStatus::Ok,
+            format!(
+                "UCI {} works; telephony state {:?}",
+                version.prefix(),
+                state.telephony
+            ),
+        ),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// Connects to XMPP once and disconnects again.
+pub async fn check_xmpp(settings: XmppSettings, timeout: Duration) -> CheckReport {
+    const CHECK: &str = "starface.xmpp";
+    let target = format!(
+        "{}:{} as {}@{}",
+        settings.host, settings.port, settings.login, settings.domain
+    );
+    let link = match XmppChatLink::start(settings) {
+        Ok(link) => link,
+        Err(error) => return CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    };
+    let result = link.wait_online(timeout).await;
+    link.close().await;
+    match result {
+        Ok(_) => CheckReport::new(
+            CHECK,
+            CheckStatus::Ok,
+            format!("XMPP login works ({target})"),
+        ),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, format!("{target}: {error}")),
+    }
+}

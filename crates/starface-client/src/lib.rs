@@ -1,0 +1,77 @@
+//! STARFACE PBX connector: REST (login, own DND, directory), UCI XML-RPC (call state, chat
+//! message) and XMPP (chat status).
+//!
+//! # Pieces
+//! - [`rest::RestClient`]: nonce login (`authToken`) or STARFACE 10 OAuth (`Bearer`), `X-Version: 2`
+//!   on every call, one re-login on `401`, DND via `GET`+`PUT /rest/users/{id}/phoneconfig`
+//!   with all four fields preserved, directory, `403` mapped to the right the admin must grant.
+//! - [`uci::UciClient`] and [`telephony_watch::TelephonyWatch`]: polled
+//!   `userState.getUserState` (`telephonyState == ACTIVE` = on a call, cross-checked with
+//!   `call.getCallIds`), login/keep-alive/logout, `ucp.v30` with `ucp.v22` fallback.
+//! - [`xmpp::XmppChatLink`]: the six chat states as XMPP presence over STARTTLS; reconnects
+//!   with backoff and publishes the wanted status again after each reconnect.
+//! - [`tls`]: verification always on; CA file or SHA-256 pin; fingerprint for `doctor`.
+//! - [`doctor`]: structured checks.
+//!
+//! # Example
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use keychain::Secret;
+//! use starface_client::*;
+//!
+//! let endpoint = PbxEndpoint::new("https://pbx.example.com".parse()?)
+//!     .with_trust(TlsTrust::Pin("AB:CD:...".parse()?));
+//! let credentials = Credentials::new("0001", Secret::new("password from the keychain"));
+//! let rest = Arc::new(RestClient::new(endpoint.clone(), credentials.clone(), RestAuth::NonceLogin)?);
+//! let dnd_on = rest.dnd().await?;
+//! rest.set_dnd(!dnd_on).await?;
+//!
+//! let uci = Arc::new(UciClient::new(endpoint, UciAuth::legacy(&credentials))?);
+//! let watch = TelephonyWatch::spawn(uci.clone(), TelephonyWatchSettings::default());
+//! let mut calls = watch.subscribe();
+//! calls.changed().await?;
+//! let on_call = calls.borrow().as_ref().is_some_and(|s| s.in_call);
+//! uci.set_chat_presence_message(if on_call { "On a call" } else { "" }).await?;
+//!
+//! let xmpp = XmppChatLink::start(XmppSettings::new("pbx.example.com", "192.0.2.10", "0001", credentials.password.clone()))?;
+//! xmpp.set_chat_status(ChatStatus::new(ChatPresence::DoNotDisturb, Some("In a Teams meeting"))).await?;
+//!
+//! watch.stop().await;
+//! xmpp.close().await;
+//! rest.logout().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # The official desktop client overwrites the chat status
+//! The STARFACE UCC desktop client periodically resets the user's chat status, even one set by
+//! the mobile client. This crate does **not** fight it: [`xmpp::XmppChatLink`] sends a status
+//! only when the *wanted* status changes (i.e. Teams changed) and after a reconnect, never in
+//! reaction to a status observed from another resource. Observed statuses are exposed
+//! ([`xmpp::XmppChatLink::observed_presences`]) so the app can show that the desktop client
+//! won, but answering each overwrite would make two clients ping-pong forever. A higher
+//! [`xmpp::XmppSettings::priority`] can make Openfire prefer this resource's presence.
+//!
+//! # Secrets
+//! Passwords, tokens and client secrets are [`keychain::Secret`]s and never logged; UCI errors
+//! have the URL (which carries the token) stripped.
+
+pub mod config;
+pub mod doctor;
+pub mod login_secret;
+pub mod presence_values;
+pub mod rest;
+pub mod telephony_watch;
+pub mod tls;
+pub mod uci;
+pub mod xmpp;
+mod xmpp_connector;
+
+pub use config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
+pub use presence_values::{ChatPresence, TelephonyState};
+pub use rest::{RestClient, RestError};
+pub use telephony_watch::{CallStateSnapshot, TelephonyWatch, TelephonyWatchSettings};
+pub use tls::{CertificatePin, TlsError, TlsTrust};
+pub use uci::{UciAuth, UciClient, UciError};
+pub use xmpp::{ChatStatus, XmppChatLink, XmppError, XmppSettings};
+pub use xmpp_connector::StartTlsConnector;

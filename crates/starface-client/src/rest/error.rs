@@ -1,0 +1,75 @@
+use reqwest::StatusCode;
+
+use crate::tls::TlsError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("cannot reach the PBX at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("STARFACE rejected the login for user {login}: wrong login id or password ({detail})")]
+    LoginRejected { login: String, detail: String },
+    #[error(
+        "STARFACE answered 401 again after a fresh login for {path}; the session cannot be used"
+    )]
+    Unauthorized { path: String },
+    /// 403: the message names the user right the admin must grant.
+    #[error(
+        "STARFACE refused {action} for user {login} (403: {server_message}). Ask your STARFACE \
+         administrator to grant this user the right \"{right}\" (Admin → Benutzer → Rechte)."
+    )]
+    MissingRight {
+        login: String,
+        action: String,
+        right: &'static str,
+        server_message: String,
+    },
+    #[error(
+        "the STARFACE OAuth login was refused ({status}: {detail}). Check the REST client secret \
+         (Admin → Server → Status → REST-API) and that the user has the right \"API Zugriff mit \
+         OAuth Password Grant\"."
+    )]
+    OAuthDenied { status: u16, detail: String },
+    #[error("STARFACE answered {status} to {method} {path}: {message}")]
+    Http {
+        method: String,
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("unexpected answer to {path}: {reason}")]
+    BadResponse { path: String, reason: String },
+}
+
+impl RestError {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            RestError::Http { status, .. } => StatusCode::from_u16(*status).ok(),
+            RestError::MissingRight { .. } => Some(StatusCode::FORBIDDEN),
+            RestError::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
+            _ => None,
+        }
+    }
+}
+
+/// What the user tried, in words, and the right STARFACE wants for it. The PBX's own 403 text
+/// (e.g. "has no permission for quickdial") is shown next to it because right names differ
+/// between versions.
+pub(crate) fn right_for(path: &str) -> (&'static str, &'static str) {
+    if path.contains("/phoneconfig") {
+        (
+            "reading or changing Do Not Disturb",
+            "Telefonie-Einstellungen bearbeiten (phone settings / DND)",
+        )
+    } else if path.contains("/contacts") {
+        ("reading the address book", "Adressbuch (addressbook)")
+    } else if path.contains("/accounts") || path.ends_with("/users") {
+        (
+            "listing colleagues",
+            "Benutzer einsehen (see other users / user list)",
+        )
+    } else {
+        ("using the REST API", "REST-API / login")
+    }
+}

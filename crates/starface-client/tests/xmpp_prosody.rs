@@ -1,0 +1,171 @@
+//! Chat status over XMPP against a real Prosody started by the test.
+
+mod support;
+
+use std::time::Duration;
+
+use keychain::Secret;
+use starface_client::xmpp::{ChatStatus, XmppChatLink, XmppLinkState, XmppSettings};
+use starface_client::{ChatPresence, TlsTrust};
+use support::prosody::ProsodyServer;
+use support::xmpp_peer::XmppPeer;
+use tokio_xmpp::jid::BareJid;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn link_settings(server: &ProsodyServer, password: &str) -> XmppSettings {
+    // Dial the IP while the XMPP domain is a name, as on many STARFACE installations.
+    let mut settings =
+        XmppSettings::new("127.0.0.1", server.domain(), "alice", Secret::new(password));
+    settings.port = server.port();
+    settings.trust = TlsTrust::Pin(server.cert_pin());
+    settings.keepalive_interval = Duration::from_secs(5);
+    settings.response_timeout = Duration::from_secs(5);
+    settings
+}
+
+/// bob subscribes to alice (approved by a temporary alice client), so bob receives every
+/// presence alice publishes.
+async fn bob_watching_alice(server: &ProsodyServer) -> XmppPeer {
+    let trust = TlsTrust::Pin(server.cert_pin());
+    let alice_helper = XmppPeer::connect(
+        server.port(),
+        server.domain(),
+        "alice",
+        "secret1",
+        trust.clone(),
+    );
+    let bob = XmppPeer::connect(server.port(), server.domain(), "bob", "secret2", trust);
+    alice_helper
+        .wait_for("alice helper online", WAIT, |v| v.sessions >= 1)
+        .await;
+    bob.wait_for("bob online", WAIT, |v| v.sessions >= 1).await;
+    let alice = BareJid::new(&format!("alice@{}", server.domain())).unwrap();
+    bob.subscribe_to(&alice).await;
+    bob.wait_for("alice's presence after subscribing", WAIT, |v| {
+        v.presences
+            .keys()
+            .any(|k| k.starts_with("alice@") && k.ends_with("/test-peer"))
+    })
+    .await;
+    alice_helper.close().await;
+    bob
+}
+
+fn alice_link_status(view: &support::xmpp_peer::PeerView, domain: &str) -> Option<ChatStatus> {
+    view.presences
+        .get(&format!("alice@{domain}/presence-bridge"))
+        .cloned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_status_set_over_xmpp_is_seen_by_a_second_client() {
+    let server = ProsodyServer::start(&[("alice", "secret1"), ("bob", "secret2")]);
+    let bob = bob_watching_alice(&server).await;
+
+    let link = XmppChatLink::start(link_settings(&server, "secret1")).unwrap();
+    link.wait_online(WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+
+    let domain = server.domain().to_owned();
+    let cases = [
+        (ChatPresence::DoNotDisturb, Some("In a meeting (Teams)")),
+        (ChatPresence::Away, None),
+        (ChatPresence::ExtendedAway, Some("Out of office")),
+        (ChatPresence::FreeForChat, None),
+        (ChatPresence::Available, Some("back")),
+        (ChatPresence::Unavailable, None),
+    ];
+    for (presence, text) in cases {
+        let wanted = ChatStatus::new(presence, text);
+        link.set_chat_status(wanted.clone()).await.unwrap();
+        bob.wait_for(&format!("alice's link showing {wanted:?}"), WAIT, |v| {
+            alice_link_status(v, &domain).as_ref() == Some(&wanted)
+        })
+        .await;
+    }
+    link.close().await;
+    bob.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_never_comes_online() {
+    let server = ProsodyServer::start(&[("alice", "secret1")]);
+    let link = XmppChatLink::start(link_settings(&server, "wrong")).unwrap();
+    let result = link.wait_online(Duration::from_secs(3)).await;
+    assert!(
+        result.is_err(),
+        "a wrong password must not give an online link"
+    );
+    link.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_certificate_pin_never_comes_online() {
+    let server = ProsodyServer::start(&[("alice", "secret1")]);
+    let mut settings = link_settings(&server, "secret1");
+    settings.trust = TlsTrust::Pin("00".repeat(32).parse().unwrap());
+    let link = XmppChatLink::start(settings).unwrap();
+    assert!(link.wait_online(Duration::from_secs(3)).await.is_err());
+    link.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_reconnects_after_server_restart_and_publishes_again() {
+    let mut server = ProsodyServer::start(&[("alice", "secret1"), ("bob", "secret2")]);
+    let bob = bob_watching_alice(&server).await;
+    let link = XmppChatLink::start(link_settings(&server, "secret1")).unwrap();
+    assert_eq!(link.wait_online(WAIT).await.unwrap(), 1);
+    let wanted = ChatStatus::new(ChatPresence::DoNotDisturb, Some("In a call (Teams)"));
+    link.set_chat_status(wanted.clone()).await.unwrap();
+    let domain = server.domain().to_owned();
+    bob.wait_for("DND before the restart", WAIT, |v| {
+        alice_link_status(v, &domain).as_ref() == Some(&wanted)
+    })
+    .await;
+
+    server.restart();
+
+    // The link must come back as a new session and publish the wanted status unprompted.
+    let mut state = link.link_state();
+    tokio::time::timeout(Duration::from_secs(90), async {
+        loop {
+            if matches!(*state.borrow_and_update(), XmppLinkState::Online { session } if session >= 2) {
+                break;
+            }
+            state.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("link did not reconnect; state {:?}\n{}", *link.link_state().borrow(), server.log()));
+    bob.wait_for("bob back online", Duration::from_secs(90), |v| {
+        v.sessions >= 2
+    })
+    .await;
+    bob.wait_for("DND again after the restart", WAIT, |v| {
+        alice_link_status(v, &domain).as_ref() == Some(&wanted)
+    })
+    .await;
+    link.close().await;
+    bob.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_xmpp_check_reports_success_and_failure() {
+    use starface_client::doctor::{check_xmpp, CheckStatus};
+    let server = ProsodyServer::start(&[("alice", "secret1")]);
+    let ok = check_xmpp(link_settings(&server, "secret1"), WAIT).await;
+    assert_eq!(ok.status, CheckStatus::Ok, "{}", ok.detail);
+    let failed = check_xmpp(
+        link_settings(&server, "Tr0ub4dor&3"),
+        Duration::from_secs(3),
+    )
+    .await;
+    assert_eq!(failed.status, CheckStatus::Failed);
+    assert!(
+        !failed.detail.contains("Tr0ub4dor"),
+        "no password in the report: {}",
+        failed.detail
+    );
+}

@@ -1,0 +1,44 @@
+//! Presence Bridge: the desktop app. Tauri glue only; the logic lives in the Tauri-free crates
+//! under `crates/` (see docs/ARCHITECTURE.md).
+
+mod cli;
+mod desktop;
+mod doctor;
+mod error;
+mod headless;
+mod i18n;
+mod logging;
+mod tray;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use error::AppError;
+
+/// Entry point of the `presence-bridge` binary.
+pub fn main() -> ExitCode {
+    // clap exits with code 2 and a clear message on unknown flags or bad values.
+    let cli = cli::Cli::parse();
+    let paths = match cli::Paths::resolve(&cli) {
+        Ok(paths) => paths,
+        Err(e) => {
+            eprintln!("presence-bridge: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match &cli.command {
+        Some(cli::Command::Doctor) => {
+            let _log = logging::init(&paths, logging::Output::FileOnly);
+            doctor::run(&paths)
+        }
+        None if cli.headless => {
+            let _log = logging::init(&paths, logging::Output::FileAndStderr);
+            headless::run(&cli, &paths)
+        }
+        Some(cli::Command::Quit) | None => {
+            let _log = logging::init(&paths, logging::Output::FileAndStderr);
+            desktop::run(&cli, &paths)
+        }
+    }
+}
