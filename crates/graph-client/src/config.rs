@@ -1,7 +1,7 @@
 //! Where to sign in, which Graph to talk to, and which permissions to ask for.
 //!
 //! Nothing is hard-wired to one vendor app or cloud: customers register their own app (see
-//! ENTRA-SETUP.md) and sovereign clouds have other authority and Graph hosts.
+//! docs/ENTRA-SETUP.md) and sovereign clouds have other authority and Graph hosts.
 
 use url::Url;
 

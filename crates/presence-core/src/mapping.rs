@@ -484,13 +484,13 @@ impl Mapping {
         self
     }
 
-    /// The default mapping of one row (reasons in `MAPPING.md`).
+    /// The default mapping of one row (reasons in `docs/MAPPING.md`).
     pub fn default_row(row: StatusRow) -> RowMapping {
         Mapping::default().row(row).clone()
     }
 }
 
-/// Default rows. The reasons are in `MAPPING.md`; keep both in step.
+/// Default rows. The reasons are in `docs/MAPPING.md`; keep both in step.
 mod defaults {
     use super::{ChatAction, DndAction, MessageTemplate, RowMapping};
     use crate::starface::ChatPresence;

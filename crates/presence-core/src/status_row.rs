@@ -1,7 +1,7 @@
 //! The status rows a user maps, as in STARFACE's own Teams mapping table, and how every Teams
 //! availability/activity pair lands in one of them.
 //!
-//! Classification order (first match wins; the full table is in `MAPPING.md`):
+//! Classification order (first match wins; the full table is in `docs/MAPPING.md`):
 //!
 //! 1. A specific **activity** says what the user is doing right now, so it wins over everything:
 //!    `InACall`/`InAConferenceCall` → Busy-Phone, `Presenting` → Presenting, `InAMeeting` →

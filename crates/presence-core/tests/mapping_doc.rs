@@ -1,9 +1,9 @@
-//! Keeps `MAPPING.md` honest: its classification table and defaults table must match the code.
+//! Keeps `docs/MAPPING.md` honest: its classification table and defaults table must match the code.
 
 use presence_core::mapping::{ChatAction, DndAction, Mapping};
 use presence_core::{Activity, Availability, StatusRow};
 
-const DOC: &str = include_str!("../MAPPING.md");
+const DOC: &str = include_str!("../../../docs/MAPPING.md");
 
 fn section(start: &str, end: &str) -> Vec<Vec<String>> {
     let from = DOC.find(start).expect("start marker") + start.len();
