@@ -1,7 +1,9 @@
-//! Serving a router on 127.0.0.1 only, on a free port, with a clean shutdown.
+//! Serving a router on 127.0.0.1 only, on a free port, with a clean shutdown, over plain HTTP or
+//! (see [`crate::loopback_tls`]) HTTPS.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
+use axum::serve::Listener;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -10,15 +12,29 @@ use tokio::task::JoinHandle;
 /// A server running on loopback. Dropping it stops the server.
 pub struct LoopbackServer {
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl LoopbackServer {
-    /// Binds `127.0.0.1:port` (0 = any free port) and serves `router` until stopped.
+    /// Binds `127.0.0.1:port` (0 = any free port) and serves `router` over plain HTTP until stopped.
     pub async fn start(router: Router, port: u16) -> std::io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
+        Ok(Self::serve(listener, addr, "http", router))
+    }
+
+    /// Serves `router` on an already bound loopback `listener`.
+    pub(crate) fn serve<L>(
+        listener: L,
+        addr: SocketAddr,
+        scheme: &'static str,
+        router: Router,
+    ) -> Self
+    where
+        L: Listener<Addr = SocketAddr>,
+    {
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, router.into_make_service())
@@ -30,20 +46,21 @@ impl LoopbackServer {
                 tracing::warn!(%error, "simulator server stopped with an error");
             }
         });
-        Ok(Self {
+        Self {
             addr,
+            scheme,
             shutdown: Some(shutdown),
             task: Some(task),
-        })
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting connections and waits for the server task to end.

@@ -1,5 +1,5 @@
-//! Like [`crate::loopback::LoopbackServer`], but speaking HTTPS with a certificate the caller
-//! supplies (tests generate a self-signed one to exercise CA files and certificate pins).
+//! HTTPS for [`LoopbackServer`], with a certificate the caller supplies (tests generate a
+//! self-signed one to exercise CA files and certificate pins).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
+
+use crate::loopback::LoopbackServer;
 
 /// A slow or hostile client must not stall the accept loop for long.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,13 +26,6 @@ pub enum LoopbackTlsError {
     Config(#[from] tokio_rustls::rustls::Error),
     #[error("cannot bind the loopback port: {0}")]
     Bind(#[from] std::io::Error),
-}
-
-/// An HTTPS server on 127.0.0.1. Dropping it stops the server.
-pub struct LoopbackTlsServer {
-    addr: SocketAddr,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
 }
 
 struct TlsListener {
@@ -68,9 +61,9 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-impl LoopbackTlsServer {
+impl LoopbackServer {
     /// Serves `router` over TLS on `127.0.0.1:port` (0 = any free port).
-    pub async fn start(
+    pub async fn start_tls(
         router: Router,
         port: u16,
         cert_chain_pem: &str,
@@ -92,47 +85,6 @@ impl LoopbackTlsServer {
             tcp,
             acceptor: TlsAcceptor::from(Arc::new(config)),
         };
-        let (shutdown, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router.into_make_service())
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(error) = served {
-                tracing::warn!(%error, "TLS simulator server stopped with an error");
-            }
-        });
-        Ok(Self {
-            addr,
-            shutdown: Some(shutdown),
-            task: Some(task),
-        })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `https://127.0.0.1:PORT` (no trailing slash).
-    pub fn base_url(&self) -> String {
-        format!("https://{}", self.addr)
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for LoopbackTlsServer {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+        Ok(Self::serve(listener, addr, "https", router))
     }
 }

@@ -27,7 +27,7 @@ use axum::Router;
 use tokio::sync::Mutex as AsyncMutex;
 
 use crate::loopback::LoopbackServer;
-use crate::loopback_tls::{LoopbackTlsError, LoopbackTlsServer};
+use crate::loopback_tls::LoopbackTlsError;
 use crate::request_log::{record, RequestLog};
 
 pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, TOKEN_PATH as OAUTH_TOKEN_PATH};
@@ -48,20 +48,6 @@ pub enum SimulatorError {
     Tls(#[from] LoopbackTlsError),
 }
 
-enum Listener {
-    Plain(LoopbackServer),
-    Tls(LoopbackTlsServer),
-}
-
-impl Listener {
-    async fn stop(self) {
-        match self {
-            Listener::Plain(server) => server.stop().await,
-            Listener::Tls(server) => server.stop().await,
-        }
-    }
-}
-
 #[derive(Clone)]
 struct TlsMaterial {
     cert_pem: String,
@@ -74,7 +60,7 @@ pub struct StarfaceSimulator {
     log: RequestLog,
     port: u16,
     tls: Option<TlsMaterial>,
-    listener: AsyncMutex<Option<Listener>>,
+    listener: AsyncMutex<Option<LoopbackServer>>,
 }
 
 impl StarfaceSimulator {
@@ -112,10 +98,7 @@ impl StarfaceSimulator {
         let state: SharedState = Arc::new(Mutex::new(PbxState::new(org, settings)));
         let log = RequestLog::new();
         let listener = serve(&state, &log, 0, tls.as_ref()).await?;
-        let port = match &listener {
-            Listener::Plain(server) => server.addr().port(),
-            Listener::Tls(server) => server.addr().port(),
-        };
+        let port = listener.addr().port();
         let scheme = if tls.is_some() { "https" } else { "http" };
         lock(&state).public_base_url = format!("{scheme}://127.0.0.1:{port}");
         Ok(Self {
@@ -303,12 +286,10 @@ async fn serve(
     log: &RequestLog,
     port: u16,
     tls: Option<&TlsMaterial>,
-) -> Result<Listener, SimulatorError> {
+) -> Result<LoopbackServer, SimulatorError> {
     let router = app(state, log);
     Ok(match tls {
-        None => Listener::Plain(LoopbackServer::start(router, port).await?),
-        Some(tls) => Listener::Tls(
-            LoopbackTlsServer::start(router, port, &tls.cert_pem, &tls.key_pem).await?,
-        ),
+        None => LoopbackServer::start(router, port).await?,
+        Some(tls) => LoopbackServer::start_tls(router, port, &tls.cert_pem, &tls.key_pem).await?,
     })
 }
