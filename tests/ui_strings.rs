@@ -1,0 +1,203 @@
+//! Every UI string exists in English and German, and every key the window uses is translated.
+//!
+//! Checks `ui/i18n/en.json` and `ui/i18n/de.json` (flat objects of non-empty strings with the same keys
+//! and the same `{placeholders}`), then scans `ui/**/*.html` and `ui/**/*.js` for keys used as
+//! `data-i18n="…"`, `data-i18n-aria="…"`, `data-i18n-title="…"`, `data-i18n-placeholder="…"` (also the
+//! `"data-i18n-aria": "…"` attribute-object form used in the JS) and `t("…")`, and fails on any key that
+//! is missing from the JSON.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn ui_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("ui")
+}
+
+fn load(lang: &str) -> BTreeMap<String, String> {
+    let path = ui_dir().join("i18n").join(format!("{lang}.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not valid JSON: {e}", path.display()));
+    let object = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{} must be a flat JSON object", path.display()));
+    object
+        .iter()
+        .map(|(key, value)| {
+            let text = value.as_str().unwrap_or_else(|| {
+                panic!("{}: value of `{key}` must be a string", path.display())
+            });
+            (key.clone(), text.to_owned())
+        })
+        .collect()
+}
+
+/// `{name}` placeholders in a template.
+fn placeholders(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) => {
+                let name = &after[..end];
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    found.insert(name.to_owned());
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "node_modules") {
+                continue;
+            }
+            source_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "html" || ext == "js")
+        {
+            out.push(path);
+        }
+    }
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.'
+}
+
+fn is_key(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+}
+
+/// The string literal starting at `text` (which begins with `"`), if it closes on the same line.
+fn literal(text: &str) -> Option<&str> {
+    let body = text.strip_prefix('"')?;
+    let end = body.find(['"', '\n'])?;
+    body[end..].starts_with('"').then(|| &body[..end])
+}
+
+/// Keys used in one file: `t("key")` calls and `data-i18n*` attributes.
+fn keys_used(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    // t("key") where `t` is a whole identifier (not `set(`, `.t(`, `invoke(`); the literal must be
+    // the whole first argument (`t("status." + row)` is a dynamic key and not checked here).
+    for (at, _) in text.match_indices("t(\"") {
+        if text[..at].chars().next_back().is_some_and(is_ident_char) {
+            continue;
+        }
+        if let Some(key) = literal(&text[at + 2..]) {
+            let after = &text[at + 2 + key.len() + 2..];
+            if is_key(key) && (after.starts_with(')') || after.starts_with(',')) {
+                keys.push(key.to_owned());
+            }
+        }
+    }
+    // data-i18n, data-i18n-aria, data-i18n-title, data-i18n-placeholder in HTML (`attr="key"`) and in
+    // the JS attribute objects (`"attr": "key"`).
+    for (at, _) in text.match_indices("data-i18n") {
+        let mut rest = &text[at + "data-i18n".len()..];
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_lowercase() || c == '-');
+        rest = rest.strip_prefix('"').unwrap_or(rest);
+        rest = rest.trim_start();
+        let Some(value) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else {
+            continue;
+        };
+        if let Some(key) = literal(value.trim_start()) {
+            if is_key(key) {
+                keys.push(key.to_owned());
+            }
+        }
+    }
+    keys
+}
+
+#[test]
+fn both_languages_have_the_same_non_empty_keys_and_placeholders() {
+    let en = load("en");
+    let de = load("de");
+    let mut problems = Vec::new();
+    for key in en.keys().filter(|k| !de.contains_key(*k)) {
+        problems.push(format!("`{key}` is missing in de.json"));
+    }
+    for key in de.keys().filter(|k| !en.contains_key(*k)) {
+        problems.push(format!("`{key}` is missing in en.json"));
+    }
+    for (lang, strings) in [("en", &en), ("de", &de)] {
+        for (key, value) in strings {
+            if value.trim().is_empty() {
+                problems.push(format!("`{key}` is empty in {lang}.json"));
+            }
+        }
+    }
+    for (key, english) in &en {
+        if let Some(german) = de.get(key) {
+            let (a, b) = (placeholders(english), placeholders(german));
+            if a != b {
+                problems.push(format!(
+                    "`{key}`: placeholders differ (en {a:?}, de {b:?})"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    assert!(en.len() > 100, "suspiciously few strings: {}", en.len());
+}
+
+#[test]
+fn every_key_used_by_the_window_is_translated() {
+    let en = load("en");
+    let de = load("de");
+    let mut files = Vec::new();
+    source_files(&ui_dir(), &mut files);
+    assert!(!files.is_empty(), "no ui sources found");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for key in keys_used(&text) {
+            checked += 1;
+            for (lang, strings) in [("en", &en), ("de", &de)] {
+                if !strings.contains_key(&key) {
+                    problems.push(format!(
+                        "{}: `{key}` is not in {lang}.json",
+                        file.strip_prefix(ui_dir()).unwrap_or(file).display()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    assert!(checked > 50, "only {checked} keys found; is the scanner broken?");
+}
+
+#[test]
+fn the_scanner_finds_keys_in_all_forms() {
+    let sample = r#"
+        <p data-i18n="app.loading">x</p> <b data-i18n-aria="nav.label"></b>
+        h("input", { "data-i18n-placeholder": "colleagues.search.placeholder" });
+        t("help.title"); t("colleagues.count", { count }); t("status." + row); set("no.key"); invoke("get_state");
+    "#;
+    assert_eq!(
+        keys_used(sample),
+        [
+            "help.title",
+            "colleagues.count",
+            "app.loading",
+            "nav.label",
+            "colleagues.search.placeholder"
+        ]
+    );
+}

@@ -1,0 +1,445 @@
+// Colleagues screen: search, a virtualised list (fixed heights, recycled nodes), the contact card
+// with actions, and the per-colleague keyboard shortcuts.
+import { h, append, clear, setText, debounce } from "./dom.js";
+import { t, formatAge, formatDateTime, formatNumber } from "./i18n.js";
+import { api } from "./ipc.js";
+import { makeDot, setDot, rowLabel, phoneActive } from "./status.js";
+import { icon } from "./icons.js";
+import { toast, showError } from "./toast.js";
+
+const ROW_H = 56;
+const HEADER_H = 32;
+const OVERSCAN = 6;
+
+export function createColleagues(store) {
+  let items = [];          // {type:"header", section, count} | {type:"row", id}
+  let tops = [];           // y offset of each item
+  let total = 0;
+  let selected = -1;       // index into items (a row)
+  let query = "";
+  let searching = false;
+  let lastResponse = null;
+  const pool = [];         // recycled row nodes
+  const headerPool = [];
+
+  // ---- Layout ----
+  const search = h("input", {
+    type: "search", id: "search", class: "search__input", autocomplete: "off", spellcheck: "false",
+    "data-i18n-placeholder": "colleagues.search.placeholder", "data-i18n-aria": "colleagues.search.label",
+    "aria-controls": "colleague-list",
+  });
+  const count = h("span", { class: "search__count", "aria-live": "polite" });
+  const spacer = h("div", { class: "vlist__spacer" });
+  const viewport = h("div", {
+    id: "colleague-list", class: "vlist", role: "listbox", tabindex: "0",
+    "data-i18n-aria": "colleagues.list.label",
+  }, spacer);
+  const empty = h("div", { class: "vlist__empty", hidden: true });
+  const card = h("section", { class: "card-pane", "aria-labelledby": "card-name", tabindex: "-1" });
+  const root = h("div", { class: "screen screen--colleagues", id: "screen-colleagues", role: "tabpanel", "aria-labelledby": "tab-colleagues" },
+    h("div", { class: "list-pane" },
+      h("div", { class: "search" }, icon("search", 16), search, count),
+      h("div", { class: "vlist__wrap" }, viewport, empty)),
+    card);
+
+  // ---- Data ----
+  const runSearch = debounce(async (q) => {
+    searching = true;
+    renderEmpty();
+    try {
+      const res = await api.searchDirectory(q);
+      if (res.query !== query) return; // a newer query is on its way
+      lastResponse = res;
+      for (const c of res.colleagues) store.put(c);
+      buildItems(res.colleagues.map((c) => c.id));
+    } catch (e) {
+      showError(e);
+    } finally {
+      searching = false;
+      renderEmpty();
+    }
+  }, 120);
+
+  search.addEventListener("input", () => {
+    query = search.value.trim();
+    runSearch(query);
+  });
+  search.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" || (e.key === "Enter" && !e.isComposing)) {
+      e.preventDefault();
+      if (firstRow() >= 0) {
+        if (selected < 0) select(firstRow());
+        viewport.focus();
+      }
+    } else if (e.key === "Escape" && search.value) {
+      e.preventDefault();
+      e.stopPropagation();
+      search.value = "";
+      query = "";
+      runSearch.flush("");
+    }
+  });
+
+  function buildItems(ids) {
+    const prevId = items[selected]?.id;
+    const favs = [], rest = [];
+    for (const id of ids) (store.byId.get(id)?.favourite ? favs : rest).push(id);
+    items = [];
+    if (favs.length) items.push({ type: "header", section: "favourites", count: favs.length });
+    for (const id of favs) items.push({ type: "row", id });
+    if (rest.length) items.push({ type: "header", section: query ? "results" : "directory", count: rest.length });
+    for (const id of rest) items.push({ type: "row", id });
+    tops = new Array(items.length);
+    let y = 0;
+    for (let i = 0; i < items.length; i++) { tops[i] = y; y += items[i].type === "row" ? ROW_H : HEADER_H; }
+    total = y;
+    spacer.style.height = `${total}px`;
+    const n = favs.length + rest.length;
+    setText(count, n ? t("colleagues.count", { count: formatNumber(n) }) : "");
+    const keep = prevId ? items.findIndex((it) => it.id === prevId) : -1;
+    selected = keep >= 0 ? keep : -1;
+    if (selected < 0 && n) selected = firstRow();
+    for (const node of pool) node.dataset.key = "";
+    render();
+    renderCard();
+    renderEmpty();
+  }
+
+  function renderEmpty() {
+    const has = items.some((it) => it.type === "row");
+    empty.hidden = has;
+    viewport.hidden = !has;
+    if (!has) {
+      const signedIn = store.state?.accounts?.microsoft?.state === "signed_in";
+      setText(empty, searching ? t("colleagues.searching")
+        : !signedIn ? t("colleagues.empty.signed_out")
+        : query ? t("colleagues.empty.no_match", { query }) : t("colleagues.empty.none"));
+    }
+  }
+
+  // ---- Virtualised rendering ----
+  function firstVisible(y) {
+    let lo = 0, hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (tops[mid] <= y) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  function makeRow() {
+    const dot = makeDot("unknown", 14);
+    const name = h("span", { class: "row__name" });
+    const fav = h("span", { class: "row__fav", hidden: true }, icon("star", 13));
+    const status = h("span", { class: "row__status" });
+    const phone = h("span", { class: "badge badge--phone", hidden: true }, icon("call", 12), h("span", { class: "badge__text" }));
+    const meta = h("span", { class: "row__meta" });
+    const age = h("span", { class: "row__age" });
+    const bell = h("span", { class: "row__bell", hidden: true }, icon("bell", 13));
+    const quick = (kind, ic, label) => h("button", {
+      type: "button", class: "iconbtn iconbtn--quick", tabindex: "-1", "data-kind": kind, "data-i18n-aria": label, "data-i18n-title": label,
+    }, icon(ic, 16));
+    const quicks = h("span", { class: "row__quick" }, quick("teams_chat", "chat", "action.chat"), quick("teams_call", "call", "action.call"));
+    const node = h("div", { class: "row", role: "option", "aria-selected": "false" },
+      dot,
+      h("div", { class: "row__main" },
+        h("div", { class: "row__line1" }, name, fav, bell),
+        h("div", { class: "row__line2" }, status, phone, meta)),
+      h("div", { class: "row__side" }, age, quicks));
+    node.parts = { dot, name, fav, status, phone, meta, age, bell, phoneText: phone.lastChild };
+    node.addEventListener("mousedown", (e) => {
+      if (e.target.closest("button")) return;
+      e.preventDefault();
+      select(Number(node.dataset.index));
+      viewport.focus();
+    });
+    node.addEventListener("dblclick", () => openCard());
+    quicks.addEventListener("click", (e) => {
+      const b = e.target.closest("button");
+      if (b) act(b.dataset.kind, items[Number(node.dataset.index)]?.id);
+    });
+    spacer.appendChild(node);
+    return node;
+  }
+
+  function makeHeader() {
+    const node = h("div", { class: "vlist__header", role: "presentation" });
+    spacer.appendChild(node);
+    return node;
+  }
+
+  function fillRow(node, index) {
+    const item = items[index];
+    const c = store.byId.get(item.id);
+    if (!c) return;
+    const p = c.presence;
+    const now = Date.now();
+    node.dataset.index = index;
+    node.id = `colleague-${index}`;
+    node.style.transform = `translateY(${tops[index]}px)`;
+    node.setAttribute("aria-selected", index === selected ? "true" : "false");
+    node.setAttribute("aria-posinset", String(index + 1));
+    node.setAttribute("aria-setsize", String(items.length));
+    node.classList.toggle("row--selected", index === selected);
+    node.classList.toggle("row--stale", !p || !!p.stale);
+    const { dot, name, fav, status, phone, meta, age, bell } = node.parts;
+    setDot(dot, p?.row || "unknown");
+    setText(name, c.display_name);
+    fav.hidden = !c.favourite;
+    bell.hidden = !c.notify;
+    const statusText = rowLabel(p?.row || "unknown") + (p?.out_of_office && p.row !== "out_of_office" ? ` · ${t("status.out_of_office")}` : "");
+    setText(status, statusText);
+    phone.hidden = !phoneActive(p);
+    if (!phone.hidden) setText(node.parts.phoneText, t("colleagues.phone.active"));
+    setText(meta, [c.job_title, c.department].filter(Boolean).join(" · "));
+    const ageText = p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none");
+    setText(age, ageText);
+    age.title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
+    node.setAttribute("aria-label", [c.display_name, statusText, phoneActive(p) ? t("colleagues.phone.active") : "",
+      p?.stale ? t("colleagues.stale_short") : "", ageText, c.favourite ? t("colleagues.favourite") : ""].filter(Boolean).join(", "));
+  }
+
+  function render() {
+    if (!items.length) {
+      for (const n of pool) n.hidden = true;
+      for (const n of headerPool) n.hidden = true;
+      viewport.removeAttribute("aria-activedescendant");
+      return;
+    }
+    const top = viewport.scrollTop;
+    const height = viewport.clientHeight || 600;
+    const first = Math.max(0, firstVisible(top) - OVERSCAN);
+    let last = firstVisible(top + height) + OVERSCAN;
+    last = Math.min(items.length - 1, last);
+    let r = 0, hd = 0;
+    for (let i = first; i <= last; i++) {
+      const it = items[i];
+      if (it.type === "header") {
+        const node = headerPool[hd] || (headerPool[hd] = makeHeader());
+        hd++;
+        node.hidden = false;
+        node.style.transform = `translateY(${tops[i]}px)`;
+        setText(node, `${t("colleagues.section." + it.section)} · ${formatNumber(it.count)}`);
+      } else {
+        const node = pool[r] || (pool[r] = makeRow());
+        r++;
+        node.hidden = false;
+        fillRow(node, i);
+      }
+    }
+    for (; r < pool.length; r++) pool[r].hidden = true;
+    for (; hd < headerPool.length; hd++) headerPool[hd].hidden = true;
+    if (selected >= first && selected <= last) viewport.setAttribute("aria-activedescendant", `colleague-${selected}`);
+    else viewport.removeAttribute("aria-activedescendant");
+  }
+
+  let raf = 0;
+  viewport.addEventListener("scroll", () => {
+    if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(); });
+  }, { passive: true });
+  new ResizeObserver(() => render()).observe(viewport);
+
+  // ---- Selection and keyboard ----
+  function firstRow() { return items.findIndex((it) => it.type === "row"); }
+  function lastRow() { for (let i = items.length - 1; i >= 0; i--) if (items[i].type === "row") return i; return -1; }
+  function step(from, dir) {
+    let i = from + dir;
+    while (i >= 0 && i < items.length && items[i].type !== "row") i += dir;
+    return i >= 0 && i < items.length ? i : from;
+  }
+
+  function select(index) {
+    if (index < 0 || index >= items.length || items[index].type !== "row") return;
+    selected = index;
+    const y = tops[index];
+    const vh = viewport.clientHeight;
+    if (y < viewport.scrollTop + (index <= 1 ? HEADER_H : 0)) viewport.scrollTop = Math.max(0, y - (items[index - 1]?.type === "header" ? HEADER_H : 0));
+    else if (y + ROW_H > viewport.scrollTop + vh) viewport.scrollTop = y + ROW_H - vh;
+    render();
+    renderCard();
+  }
+
+  viewport.addEventListener("keydown", (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const page = Math.max(1, Math.floor(viewport.clientHeight / ROW_H) - 1);
+    let next = null;
+    switch (e.key) {
+      case "ArrowDown": next = selected < 0 ? firstRow() : step(selected, 1); break;
+      case "ArrowUp": next = selected <= firstRow() ? null : step(selected, -1); if (next === null) { e.preventDefault(); search.focus(); return; } break;
+      case "PageDown": next = selected; for (let k = 0; k < page; k++) next = step(next, 1); break;
+      case "PageUp": next = selected; for (let k = 0; k < page; k++) next = step(next, -1); break;
+      case "Home": next = firstRow(); break;
+      case "End": next = lastRow(); break;
+      case "Enter": e.preventDefault(); openCard(); return;
+      default: return;
+    }
+    e.preventDefault();
+    if (next !== null && next >= 0) select(next);
+  });
+
+  function current() {
+    const it = items[selected];
+    return it && it.type === "row" ? store.byId.get(it.id) : null;
+  }
+
+  // ---- Actions ----
+  async function act(kind, id, extra = {}) {
+    const c = id ? store.byId.get(id) : current();
+    if (!c) return;
+    try {
+      if (kind === "copy_sip") {
+        const res = await api.copySip(c.id);
+        toast(t("toast.copied", { value: res.copied }));
+      } else if (kind === "favourite") {
+        await api.setFavourite(c.id, !c.favourite);
+        c.favourite = !c.favourite;
+        toast(t(c.favourite ? "toast.favourite_added" : "toast.favourite_removed", { name: c.display_name }));
+        buildItems(items.filter((it) => it.type === "row").map((it) => it.id));
+      } else if (kind === "notify") {
+        const mode = extra.mode !== undefined ? extra.mode : c.notify === null || c.notify === undefined ? "once" : c.notify === "once" ? "always" : null;
+        await api.setNotifyWhenAvailable(c.id, mode);
+        c.notify = mode;
+        toast(t(mode ? `toast.notify_${mode}` : "toast.notify_off", { name: c.display_name }));
+        render();
+        renderCard();
+      } else {
+        const action = { kind, colleague_id: c.id };
+        if (extra.phone !== undefined) action.phone = extra.phone;
+        await api.openLink(action);
+      }
+    } catch (e) {
+      showError(e);
+    }
+  }
+
+  // ---- Contact card ----
+  function field(labelKey, value) {
+    if (!value) return null;
+    return [h("dt", { "data-i18n": labelKey }, t(labelKey)), h("dd", {}, value)];
+  }
+
+  function actionButton(kind, ic, labelKey, key, enabled, extra) {
+    return h("button", {
+      type: "button", class: "action", disabled: !enabled, "aria-keyshortcuts": key,
+      onclick: () => act(kind, undefined, extra),
+    }, icon(ic, 18), h("span", { class: "action__label" }, t(labelKey)), h("kbd", { class: "action__key", "aria-hidden": "true" }, key));
+  }
+
+  function previewLink(c) {
+    // Display only: the backend builds and checks the real URL.
+    const who = c.user_principal_name || c.mail;
+    return who ? `https://teams.microsoft.com/l/chat/0/0?users=${encodeURIComponent(who)}` : "";
+  }
+
+  function renderCard() {
+    const c = current();
+    clear(card);
+    if (!c) {
+      card.appendChild(h("div", { class: "card-pane__empty" }, icon("person", 40), h("p", {}, t("card.none_selected"))));
+      return;
+    }
+    const p = c.presence;
+    const row = p?.row || "unknown";
+    const dot = makeDot(row, 18);
+    const phones = [];
+    if (c.starface_number) phones.push({ label: t("phone.starface"), number: c.starface_number, index: -1 });
+    (c.phones || []).forEach((ph, i) => phones.push({ label: t("phone." + (["business", "mobile", "home"].includes(ph.kind) ? ph.kind : "other")), number: ph.number, index: i }));
+    const hasPhone = phones.length > 0;
+    const notifyGroup = h("div", { class: "segmented", role: "radiogroup", "aria-labelledby": "notify-label" },
+      ...[[null, "action.notify_off"], ["once", "action.notify_once"], ["always", "action.notify_always"]].map(([mode, key]) =>
+        h("button", {
+          type: "button", role: "radio", class: "segmented__item", "aria-checked": (c.notify ?? null) === mode ? "true" : "false",
+          onclick: () => act("notify", c.id, { mode }),
+        }, t(key))));
+
+    append(card, [
+      h("header", { class: "card__head" },
+        h("div", { class: "avatar", "aria-hidden": "true" }, initials(c.display_name)),
+        h("div", { class: "card__title" },
+          h("h2", { id: "card-name", class: "card__name" }, c.display_name),
+          h("div", { class: "card__job" }, [c.job_title, c.department].filter(Boolean).join(" · "))),
+        h("button", {
+          type: "button", class: `iconbtn star${c.favourite ? " star--on" : ""}`, "aria-pressed": c.favourite ? "true" : "false",
+          "aria-label": t(c.favourite ? "action.favourite_remove" : "action.favourite_add"), title: t(c.favourite ? "action.favourite_remove" : "action.favourite_add"),
+          "aria-keyshortcuts": "F", onclick: () => act("favourite"),
+        }, icon("star", 18)),
+        h("button", { type: "button", class: "iconbtn card__close", "aria-label": t("card.close"), onclick: closeCard }, icon("close", 18))),
+      h("div", { class: `card__status${p?.stale ? " card__status--stale" : ""}` },
+        dot,
+        h("span", { class: "card__statustext" }, rowLabel(row)),
+        phoneActive(p) ? h("span", { class: "badge badge--phone" }, icon("call", 12), t("colleagues.phone.active")) : null,
+        h("span", { class: "card__age" }, p?.updated_at ? t("card.updated", { age: formatAge(p.updated_at) }) : t("colleagues.age.none"))),
+      p?.status_message ? h("blockquote", { class: "card__note" }, p.status_message) : null,
+      p?.out_of_office ? h("div", { class: "card__oof" }, h("strong", {}, t("card.out_of_office")), p.out_of_office_message ? h("p", {}, p.out_of_office_message) : null) : null,
+      h("div", { class: "card__actions", role: "group", "aria-label": t("card.actions") },
+        actionButton("teams_chat", "chat", "action.chat", "C", !!(c.user_principal_name || c.mail)),
+        actionButton("teams_call", "call", "action.call", "T", !!(c.user_principal_name || c.mail)),
+        actionButton("email", "email", "action.email", "E", !!c.mail),
+        actionButton("phone", "phone", "action.phone", "P", hasPhone),
+        actionButton("copy_sip", "copy", "action.copy_sip", "S", !!c.sip_address)),
+      h("div", { class: "card__notify" },
+        h("span", { id: "notify-label", class: "card__notifylabel" }, icon("bell", 16), t("action.notify")),
+        notifyGroup),
+      h("dl", { class: "card__fields" },
+        field("card.job_title", c.job_title),
+        field("card.department", c.department),
+        field("card.office", c.office_location),
+        field("card.email", c.mail),
+        field("card.sip", c.sip_address),
+        phones.length ? [h("dt", {}, t("card.phones")), h("dd", { class: "card__phones" },
+          phones.map((ph) => h("div", { class: "phone" },
+            h("span", { class: "phone__label" }, ph.label),
+            h("button", { type: "button", class: "link", onclick: () => act("phone", c.id, ph.index >= 0 ? { phone: ph.index } : {}) }, ph.number))))] : null),
+      previewLink(c) ? h("p", { class: "card__preview", title: t("card.preview_hint") }, previewLink(c)) : null,
+    ]);
+  }
+
+  function initials(name) {
+    const parts = String(name || "").replace(/[^\p{L}\s-]/gu, "").split(/[\s-]+/).filter(Boolean);
+    return ((parts[0]?.[0] || "?") + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();
+  }
+
+  function openCard() {
+    if (!current()) return;
+    root.classList.add("card-open");
+    card.focus();
+  }
+
+  function closeCard() {
+    root.classList.remove("card-open");
+    viewport.focus();
+  }
+
+  card.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") { e.preventDefault(); closeCard(); }
+  });
+
+  /** Letter shortcuts for the selected colleague (list or card focused). */
+  function shortcut(e) {
+    const inside = viewport.contains(e.target) || card.contains(e.target);
+    if (!inside || e.ctrlKey || e.metaKey || e.altKey) return false;
+    const map = { c: "teams_chat", t: "teams_call", e: "email", p: "phone", s: "copy_sip", f: "favourite", n: "notify" };
+    const kind = map[e.key.toLowerCase()];
+    if (!kind || !current()) return false;
+    e.preventDefault();
+    act(kind);
+    return true;
+  }
+
+  return {
+    root,
+    focusSearch() { search.focus(); search.select(); },
+    shortcut,
+    refreshLanguage() { render(); renderCard(); buildItems(items.filter((it) => it.type === "row").map((it) => it.id)); },
+    /** Presence updates for some colleagues: re-render visible rows only. */
+    presenceChanged(ids) {
+      render();
+      const c = current();
+      if (c && ids.has(c.id)) renderCard();
+    },
+    /** The state snapshot changed favourites or alerts: search again so the order is right. */
+    reload() { runSearch.flush(query); },
+    tick() { render(); },
+    start() { runSearch.flush(""); },
+  };
+}
