@@ -25,9 +25,9 @@ fn load(lang: &str) -> BTreeMap<String, String> {
     object
         .iter()
         .map(|(key, value)| {
-            let text = value.as_str().unwrap_or_else(|| {
-                panic!("{}: value of `{key}` must be a string", path.display())
-            });
+            let text = value
+                .as_str()
+                .unwrap_or_else(|| panic!("{}: value of `{key}` must be a string", path.display()));
             (key.clone(), text.to_owned())
         })
         .collect()
@@ -146,9 +146,7 @@ fn both_languages_have_the_same_non_empty_keys_and_placeholders() {
         if let Some(german) = de.get(key) {
             let (a, b) = (placeholders(english), placeholders(german));
             if a != b {
-                problems.push(format!(
-                    "`{key}`: placeholders differ (en {a:?}, de {b:?})"
-                ));
+                problems.push(format!("`{key}`: placeholders differ (en {a:?}, de {b:?})"));
             }
         }
     }
@@ -180,7 +178,10 @@ fn every_key_used_by_the_window_is_translated() {
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
-    assert!(checked > 50, "only {checked} keys found; is the scanner broken?");
+    assert!(
+        checked > 50,
+        "only {checked} keys found; is the scanner broken?"
+    );
 }
 
 #[test]

@@ -37,6 +37,33 @@ pub enum Command {
     Doctor,
     /// Ask the running Presence Bridge to quit.
     Quit,
+    /// Sign in and keep the sign-in in the keychain.
+    #[command(subcommand)]
+    Login(LoginTarget),
+    /// Forget a sign-in (removes it from the keychain).
+    Logout {
+        /// Which account.
+        #[arg(value_enum)]
+        service: Service,
+    },
+}
+
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum LoginTarget {
+    /// Microsoft 365: opens the system browser (the URL is printed too).
+    Microsoft {
+        /// Sign in on another device with a code instead (for machines without a browser).
+        #[arg(long)]
+        device_code: bool,
+    },
+    /// STARFACE: reads the password from stdin when it is not a terminal, else asks without echo.
+    Starface,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Service {
+    Microsoft,
+    Starface,
 }
 
 /// Files and folders this run uses.
@@ -45,6 +72,8 @@ pub struct Paths {
     pub config_file: PathBuf,
     pub policy_file: PathBuf,
     pub log_dir: PathBuf,
+    /// Where the journal file lives.
+    pub state_dir: PathBuf,
 }
 
 impl Paths {
@@ -65,6 +94,7 @@ impl Paths {
             config_file,
             policy_file: settings::default_policy_path(),
             log_dir: dirs.log_dir(),
+            state_dir: dirs.state_dir.clone(),
         })
     }
 }

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
 use crate::cli::{Cli, Command, Paths};
 use crate::i18n::Lang;
-use crate::tray;
+use crate::{sync_runtime, tray};
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
@@ -16,6 +16,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     }
     let lang = Lang::choose(store.settings().ui.language);
     let asked_to_quit = cli.command == Some(Command::Quit);
+    let demo = cli.demo;
+    let paths_for_sync = paths.clone();
 
     let app = tauri::Builder::default()
         // Must be the first plugin: a second launch hands its arguments to us and exits.
@@ -37,7 +39,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                      is not visible; run `presence-bridge` again to open the window"
                 );
             }
-            watch_termination_signals(handle);
+            watch_termination_signals(handle.clone());
+            start_sync(handle, demo, paths_for_sync.clone());
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
                 "Presence Bridge started in the tray"
@@ -67,10 +70,47 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
         RunEvent::ExitRequested {
             code: None, api, ..
         } => api.prevent_exit(),
-        RunEvent::Exit => tracing::info!("Presence Bridge stopped"),
+        RunEvent::Exit => {
+            stop_sync(_app);
+            tracing::info!("Presence Bridge stopped")
+        }
         _ => {}
     });
     ExitCode::SUCCESS
+}
+
+/// The running bridge, kept so quitting can shut it down cleanly.
+struct SyncSlot(std::sync::Mutex<Option<sync_runtime::Running>>);
+
+fn start_sync<R: Runtime>(app: AppHandle<R>, demo: bool, paths: Paths) {
+    app.manage(SyncSlot(std::sync::Mutex::new(None)));
+    tauri::async_runtime::spawn(async move {
+        let notifier = std::sync::Arc::new(bridge::LogNotifier);
+        let Some(running) = sync_runtime::start(demo, &paths, notifier).await else {
+            tray::show(&app, &sync_runtime::not_configured());
+            return;
+        };
+        let mut snapshots = running.subscribe();
+        if let Some(slot) = app.try_state::<SyncSlot>() {
+            *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
+        }
+        loop {
+            let snapshot = snapshots.borrow_and_update().clone();
+            tray::show(&app, &snapshot);
+            if snapshots.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn stop_sync<R: Runtime>(app: &AppHandle<R>) {
+    let running = app
+        .try_state::<SyncSlot>()
+        .and_then(|slot| slot.0.lock().unwrap_or_else(|p| p.into_inner()).take());
+    if let Some(running) = running {
+        tauri::async_runtime::block_on(running.shutdown());
+    }
 }
 
 fn on_tray_item<R: Runtime>(app: &AppHandle<R>, id: &str) {

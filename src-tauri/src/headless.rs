@@ -1,14 +1,13 @@
-//! `--headless`: no window, no tray; runs until SIGTERM or Ctrl+C.
+//! `--headless`: no window, no tray; runs the bridge (or the demo with `--demo`) until SIGTERM or
+//! Ctrl+C, then shuts it down cleanly.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use crate::cli::{Cli, Paths};
+use crate::sync_runtime;
 
-pub fn run(_cli: &Cli, paths: &Paths) -> ExitCode {
-    let (_store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
-    for problem in &report.problems {
-        tracing::error!(%problem, "settings problem; the file is left untouched");
-    }
+pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -17,11 +16,19 @@ pub fn run(_cli: &Cli, paths: &Paths) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        let running = sync_runtime::start(cli.demo, paths, Arc::new(bridge::LogNotifier)).await;
+        if running.is_none() && cli.demo {
+            return ExitCode::FAILURE;
+        }
         tracing::info!("running headless; stop with Ctrl+C or SIGTERM");
         wait_for_termination().await;
+        tracing::info!("termination signal received; shutting down");
+        if let Some(running) = running {
+            running.shutdown().await;
+        }
         tracing::info!("stopped");
-    });
-    ExitCode::SUCCESS
+        ExitCode::SUCCESS
+    })
 }
 
 async fn wait_for_termination() {

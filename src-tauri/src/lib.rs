@@ -1,6 +1,7 @@
 //! Presence Bridge: the desktop app. Tauri glue only; the logic lives in the Tauri-free crates
 //! under `crates/` (see docs/ARCHITECTURE.md).
 
+mod account;
 mod cli;
 mod desktop;
 mod doctor;
@@ -8,6 +9,7 @@ mod error;
 mod headless;
 mod i18n;
 mod logging;
+mod sync_runtime;
 mod tray;
 
 use std::process::ExitCode;
@@ -31,6 +33,14 @@ pub fn main() -> ExitCode {
         Some(cli::Command::Doctor) => {
             let _log = logging::init(&paths, logging::Output::FileOnly);
             doctor::run(&paths)
+        }
+        Some(cli::Command::Login(target)) => {
+            let _log = logging::init(&paths, logging::Output::FileOnly);
+            account::login(&paths, target)
+        }
+        Some(cli::Command::Logout { service }) => {
+            let _log = logging::init(&paths, logging::Output::FileOnly);
+            account::logout(*service)
         }
         None if cli.headless => {
             let _log = logging::init(&paths, logging::Output::FileAndStderr);

@@ -11,7 +11,6 @@ pub const TRAY_ID: &str = "presence-bridge";
 
 /// What the tray icon shows: the user's own merged status, or why there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // the states beyond `Unknown` are set once the bridge runs (issue 6)
 pub enum TrayState {
     Available,
     Busy,
@@ -36,6 +35,53 @@ impl TrayState {
             Self::Error => tauri::include_image!("icons/tray/error-32.png"),
         }
     }
+}
+
+impl TrayState {
+    /// The icon for a bridge snapshot: problems and pauses first, then the own merged status.
+    pub fn of(snapshot: &bridge::BridgeSnapshot) -> Self {
+        use bridge::SyncStateView as S;
+        use presence_core::StatusRow as Row;
+        match &snapshot.sync.state {
+            S::SignInNeeded { .. } | S::AnotherSyncSuspected => return Self::Error,
+            S::Paused { .. } | S::Stopped => return Self::Paused,
+            S::NotConfigured => return Self::Unknown,
+            _ => {}
+        }
+        if snapshot.own.in_call || snapshot.own.starface_dnd == Some(true) {
+            if matches!(snapshot.own.row, Some(Row::DoNotDisturb | Row::Presenting))
+                || snapshot.own.starface_dnd == Some(true)
+            {
+                return Self::DoNotDisturb;
+            }
+            return Self::Busy;
+        }
+        match snapshot.own.row {
+            Some(Row::Available) => Self::Available,
+            Some(Row::Busy | Row::BusyPhone | Row::BusyMeeting) => Self::Busy,
+            Some(Row::Presenting | Row::DoNotDisturb) => Self::DoNotDisturb,
+            Some(Row::BeRightBack | Row::Away | Row::OutOfOffice) => Self::Away,
+            Some(Row::Offline) => Self::Offline,
+            _ => Self::Unknown,
+        }
+    }
+}
+
+/// Shows the own status from `snapshot` on the tray icon (and its tooltip).
+pub fn show<R: Runtime>(app: &AppHandle<R>, snapshot: &bridge::BridgeSnapshot) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let state = TrayState::of(snapshot);
+    if let Err(error) = tray.set_icon(Some(state.icon())) {
+        tracing::debug!(%error, "cannot update the tray icon");
+    }
+    let tooltip = match (&snapshot.sync.state, &snapshot.own.teams) {
+        (bridge::SyncStateView::NotConfigured, _) => "Presence Bridge: not configured".to_owned(),
+        (_, Some(teams)) => format!("Presence Bridge: {}", teams.describe()),
+        _ => "Presence Bridge".to_owned(),
+    };
+    let _ = tray.set_tooltip(Some(tooltip));
 }
 
 /// Menu item ids, shared by the builder and the event handler.

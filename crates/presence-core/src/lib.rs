@@ -10,6 +10,7 @@
 //! * [`working_hours`]: when the sync may write.
 //! * [`engine`]: the state machine ([`Engine`]) turning observations into commands and journal entries.
 //! * [`journal`]: structured explanations of every decision.
+//! * [`directory_search`]: local directory search as the user types (umlaut folding, favourites first).
 //! * [`watch_list`]: colleagues' presence in, changes and "notify me when available" alerts out.
 //! * [`time`]: the monotonic timestamp and local wall clock the caller passes in.
 //!
@@ -31,6 +32,7 @@
 #[macro_use]
 mod open_enum;
 
+pub mod directory_search;
 pub mod engine;
 pub mod journal;
 pub mod mapping;

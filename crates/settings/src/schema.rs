@@ -1,5 +1,8 @@
 //! What can be configured. Every section rejects unknown keys so typos are reported, not ignored.
 
+use presence_core::engine::{ConflictHeuristic, EngineConfig, SyncOptions};
+use presence_core::working_hours::WorkingHours;
+use presence_core::Mapping;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -8,7 +11,28 @@ pub struct Settings {
     pub microsoft: MicrosoftSettings,
     pub starface: StarfaceSettings,
     pub sync: SyncSettings,
+    /// What each Teams status row does on STARFACE, and what a STARFACE call shows in Teams
+    /// (`[mapping.busy_meeting]`, `mapping.reverse`). Presence-core's own schema, embedded.
+    pub mapping: Mapping,
     pub ui: UiSettings,
+}
+
+impl Settings {
+    /// The sync engine's configuration: `[mapping.*]` plus the engine keys of `[sync]`.
+    pub fn engine_config(&self) -> EngineConfig {
+        let sync = &self.sync;
+        EngineConfig {
+            mapping: self.mapping.clone(),
+            sync: SyncOptions {
+                debounce_seconds: sync.debounce_secs,
+                working_hours: sync.working_hours.clone(),
+                session_minutes: sync.session_minutes,
+                session_refresh_margin_seconds: sync.session_refresh_margin_seconds,
+                own_session_echo_seconds: sync.own_session_echo_seconds,
+                conflict: sync.conflict.clone(),
+            },
+        }
+    }
 }
 
 /// Microsoft 365 sign-in. Never one hard-wired vendor app: the organisation registers its own.
@@ -61,6 +85,9 @@ pub struct StarfaceSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xmpp_domain: Option<String>,
     pub xmpp_port: u16,
+    /// Publish the chat status over XMPP. Off where the PBX's XMPP port is not reachable; the
+    /// status message is then still set through UCI.
+    pub xmpp_enabled: bool,
     /// SHA-256 fingerprint of the PBX's certificate, for self-signed appliances
     /// (`doctor` prints it). Hex, colons optional.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +107,7 @@ impl Default for StarfaceSettings {
             auth: StarfaceAuth::Classic,
             xmpp_domain: None,
             xmpp_port: 5222,
+            xmpp_enabled: true,
             certificate_pin: None,
             ca_file: None,
             allow_insecure_http: false,
@@ -96,6 +124,18 @@ pub struct SyncSettings {
     pub poll_interval_secs: u32,
     /// Seconds a Teams status must hold before it is acted on (stops flapping).
     pub debounce_secs: u32,
+    /// When the sync may write to STARFACE (`days`, `start`, `end`, `outside`); absent = always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_hours: Option<WorkingHours>,
+    /// Length of the Teams presence session a STARFACE call sets (Graph allows 5 to 240 minutes).
+    pub session_minutes: u32,
+    /// Re-send the session this many seconds before it expires while the call lasts.
+    pub session_refresh_margin_seconds: u32,
+    /// After clearing the session, treat Teams showing it as our own echo for this long.
+    pub own_session_echo_seconds: u32,
+    /// The "another presence sync is active" heuristic (`reverts`, `revert_within_seconds`,
+    /// `period_minutes`).
+    pub conflict: ConflictHeuristic,
 }
 
 impl SyncSettings {
@@ -109,6 +149,11 @@ impl Default for SyncSettings {
             enabled: true,
             poll_interval_secs: 10,
             debounce_secs: 3,
+            working_hours: None,
+            session_minutes: SyncOptions::default().session_minutes,
+            session_refresh_margin_seconds: SyncOptions::default().session_refresh_margin_seconds,
+            own_session_echo_seconds: SyncOptions::default().own_session_echo_seconds,
+            conflict: ConflictHeuristic::default(),
         }
     }
 }

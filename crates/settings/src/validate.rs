@@ -25,6 +25,10 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
         range_reason(sync.debounce_secs, &SyncSettings::DEBOUNCE_RANGE),
     );
 
+    if let Err(error) = settings.engine_config().validate() {
+        check("sync", false, error.to_string());
+    }
+
     let ms = &settings.microsoft;
     if let Some(id) = &ms.client_id {
         check(
@@ -49,7 +53,8 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
         ("microsoft.authority", &ms.authority),
         ("microsoft.graph_base", &ms.graph_base),
     ] {
-        if let Err(reason) = https_url(value, false) {
+        // Plain http only to this computer (the built-in simulators, a local test proxy).
+        if let Err(reason) = https_url(value, is_loopback_url(value)) {
             check(key, false, reason);
         }
     }
@@ -96,6 +101,14 @@ fn range_reason(value: u32, range: &std::ops::RangeInclusive<u32>) -> String {
         range.start(),
         range.end()
     )
+}
+
+fn is_loopback_url(value: &str) -> bool {
+    url::Url::parse(value).is_ok_and(|url| {
+        matches!(url.host(), Some(url::Host::Domain("localhost")))
+            || matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+    })
 }
 
 fn is_guid(s: &str) -> bool {

@@ -248,3 +248,48 @@ fn invalid_policy_default_names_policy_file_and_key() {
     assert_eq!(report.problems.len(), 1);
     assert_names(&report.problems[0], &f.policy, "sync.poll_interval_secs");
 }
+
+#[test]
+fn mapping_and_engine_options_come_from_the_file_and_policy_can_lock_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("config.toml");
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &file,
+        "[sync]\ndebounce_secs = 7\nsession_minutes = 10\n[sync.working_hours]\ndays = [\"mon\"]\nstart = \"08:00\"\nend = \"17:00\"\noutside = \"leave_as_is\"\n[mapping]\nreverse = \"off\"\n[mapping.busy]\ndnd = \"activate\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &policy,
+        "locked = [\"mapping.reverse\"]\n[defaults.mapping]\nreverse = \"do_not_disturb_presenting\"\n",
+    )
+    .unwrap();
+    let (store, report) = settings::SettingsStore::load(&file, &policy);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let engine = store.settings().engine_config();
+    assert_eq!(engine.sync.debounce_seconds, 7);
+    assert_eq!(engine.sync.session_minutes, 10);
+    assert!(engine.sync.working_hours.is_some());
+    assert_eq!(
+        engine.mapping.reverse,
+        presence_core::mapping::ReverseMode::DoNotDisturbPresenting,
+        "the policy's locked value wins"
+    );
+    assert_eq!(
+        engine.mapping.busy.dnd,
+        presence_core::mapping::DndAction::Activate
+    );
+    assert!(store.is_locked("mapping.reverse"));
+
+    // Out-of-range engine values are reported with the key.
+    std::fs::write(&file, "[sync]\nsession_minutes = 1\n").unwrap();
+    let (_, report) = settings::SettingsStore::load(&file, &policy);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.to_string().contains("session_minutes")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -166,26 +166,7 @@ impl UciClient {
     /// `userState.getUserState`: telephony state (ACTIVE = on a call), chat presence and text.
     pub async fn user_state(&self) -> Result<UserState, UciError> {
         const METHOD: &str = "userState.getUserState";
-        let value = self.call(METHOD, Vec::new()).await?;
-        let Value::Struct(fields) = value else {
-            return Err(UciError::BadResponse {
-                method: METHOD.to_owned(),
-                reason: "not a struct".to_owned(),
-            });
-        };
-        let text = |key: &str| match fields.get(key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let telephony = text("telephonyState").ok_or_else(|| UciError::BadResponse {
-            method: METHOD.to_owned(),
-            reason: "no telephonyState".to_owned(),
-        })?;
-        Ok(UserState {
-            telephony: TelephonyState::from_uci_name(&telephony),
-            chat_presence: text("chatPresence").and_then(|p| ChatPresence::from_uci_name(&p)),
-            chat_presence_message: text("chatPresenceMessage").unwrap_or_default(),
-        })
+        user_state_from(&self.call(METHOD, Vec::new()).await?)
     }
 
     /// `userState.setChatPresenceMessage(text)`.
@@ -200,8 +181,7 @@ impl UciClient {
 
     /// `call.getCallIds`: the calls the user holds (a cross-check for `telephonyState`).
     pub async fn call_ids(&self) -> Result<Vec<String>, UciError> {
-        let value = self.call("call.getCallIds", Vec::new()).await?;
-        Vec::<String>::try_from_value(&value).map_err(|e| bad("call.getCallIds", e))
+        call_ids_from(&self.call("call.getCallIds", Vec::new()).await?)
     }
 
     async fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, UciError> {
@@ -251,16 +231,45 @@ impl UciClient {
             .text()
             .await
             .map_err(|e| UciError::Unreachable(e.without_url().to_string()))?;
-        match dxr_client::utils::response_to_result(&text) {
-            Ok(Ok(response)) => Ok(response.value),
-            Ok(Err(fault)) => Err(classify_fault(
-                method,
-                fault.fault.code(),
-                fault.fault.string(),
-            )),
-            Err(error) => Err(bad(method, error)),
-        }
+        decode_response(method, &text)
     }
+}
+
+/// An XML-RPC response body as the value it returns, or the classified fault. Pure, so fuzz
+/// tests run exactly what the client runs on the PBX's answer.
+pub fn decode_response(method: &str, text: &str) -> Result<Value, UciError> {
+    match dxr_client::utils::response_to_result(text) {
+        Ok(Ok(response)) => Ok(response.value),
+        Ok(Err(fault)) => Err(classify_fault(
+            method,
+            fault.fault.code(),
+            fault.fault.string(),
+        )),
+        Err(error) => Err(bad(method, error)),
+    }
+}
+
+/// The `userState.getUserState` struct as a [`UserState`]; unknown chat presences become `None`.
+pub fn user_state_from(value: &Value) -> Result<UserState, UciError> {
+    const METHOD: &str = "userState.getUserState";
+    let Value::Struct(fields) = value else {
+        return Err(bad(METHOD, "not a struct"));
+    };
+    let text = |key: &str| match fields.get(key) {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let telephony = text("telephonyState").ok_or_else(|| bad(METHOD, "no telephonyState"))?;
+    Ok(UserState {
+        telephony: TelephonyState::from_uci_name(&telephony),
+        chat_presence: text("chatPresence").and_then(|p| ChatPresence::from_uci_name(&p)),
+        chat_presence_message: text("chatPresenceMessage").unwrap_or_default(),
+    })
+}
+
+/// The `call.getCallIds` array.
+pub fn call_ids_from(value: &Value) -> Result<Vec<String>, UciError> {
+    Vec::<String>::try_from_value(value).map_err(|e| bad("call.getCallIds", e))
 }
 
 /// Fault codes are undocumented; the javadoc exception names in the text are what is stable.

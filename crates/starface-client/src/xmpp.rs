@@ -116,6 +116,23 @@ pub fn chat_presence_of(presence: &Presence) -> ChatPresence {
     }
 }
 
+/// What a received presence says about a resource's chat status; `None` for presences that
+/// carry none (no sender, or subscription management). Pure (fuzzed on arbitrary stanzas).
+pub fn observed_presence(presence: &Presence) -> Option<ObservedPresence> {
+    let from = presence.from.as_ref()?;
+    if !matches!(
+        presence.type_,
+        PresenceType::None | PresenceType::Unavailable
+    ) {
+        return None;
+    }
+    let text = presence.statuses.values().next().cloned();
+    Some(ObservedPresence {
+        status: ChatStatus::new(chat_presence_of(presence), text.as_deref()),
+        from: from.to_string(),
+    })
+}
+
 /// The stanza for `status`.
 pub fn presence_stanza(status: &ChatStatus, priority: i8) -> Presence {
     let mut presence = match status.presence {
@@ -350,19 +367,11 @@ fn observe(
     own: &BareJid,
     others: &watch::Sender<BTreeMap<String, ObservedPresence>>,
 ) {
-    let Some(from) = &presence.from else {
+    let Some(observed) = observed_presence(presence) else {
         return;
     };
-    if !matches!(
-        presence.type_,
-        PresenceType::None | PresenceType::Unavailable
-    ) {
+    let Some(from) = &presence.from else {
         return;
-    }
-    let text = presence.statuses.values().next().cloned();
-    let observed = ObservedPresence {
-        status: ChatStatus::new(chat_presence_of(presence), text.as_deref()),
-        from: from.to_string(),
     };
     if from.to_bare() == *own {
         tracing::debug!(from = %from, status = ?observed.status.presence, "own resource changed its chat status");

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::ids::is_object_id;
-use super::{GraphClient, GraphError, GraphRequest};
+use super::{decode_json, GraphClient, GraphError, GraphRequest};
 
 /// The signed-in user (`GET /me`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,19 +208,7 @@ impl GraphClient {
         request.query.push(("$top", top.clamp(1, 999).to_string()));
         request.query.push(("$orderby", "displayName".into()));
         request.headers.push(("ConsistencyLevel", "eventual"));
-        let users: Collection<UserWire> = self.get_json(request).await?;
-        Ok(users
-            .value
-            .into_iter()
-            .map(|u| DirectoryUser {
-                id: u.id.to_ascii_lowercase(),
-                display_name: u.display_name.unwrap_or_default(),
-                given_name: non_empty(u.given_name),
-                surname: non_empty(u.surname),
-                mail: lower(u.mail),
-                user_principal_name: lower(u.user_principal_name),
-            })
-            .collect())
+        parse_user_search(&self.get_bytes(request).await?)
     }
 
     /// The people most relevant to the user (`People.Read`), optionally fuzzy-searched.
@@ -234,49 +222,71 @@ impl GraphClient {
         if let Some(search) = search.map(search_term).filter(|s| !s.is_empty()) {
             request.query.push(("$search", format!("\"{search}\"")));
         }
-        let people: Collection<PersonWire> = self.get_json(request).await?;
-        Ok(people
-            .value
-            .into_iter()
-            .filter_map(|p| {
-                // Contacts outside the directory have no object id and no Teams presence.
-                let id = p.id.filter(|id| is_object_id(id))?.to_ascii_lowercase();
-                let relevance = p
-                    .scored_email_addresses
-                    .iter()
-                    .filter_map(|e| e.relevance_score)
-                    .reduce(f64::max);
-                Some(Person {
-                    id,
-                    display_name: p.display_name.unwrap_or_default(),
-                    given_name: non_empty(p.given_name),
-                    surname: non_empty(p.surname),
-                    job_title: non_empty(p.job_title),
-                    department: non_empty(p.department),
-                    office_location: non_empty(p.office_location),
-                    user_principal_name: lower(p.user_principal_name),
-                    sip_address: lower(p.im_address)
-                        .map(|a| a.strip_prefix("sip:").map(str::to_owned).unwrap_or(a)),
-                    emails: p
-                        .scored_email_addresses
-                        .into_iter()
-                        .filter_map(|e| lower(e.address))
-                        .collect(),
-                    phones: p
-                        .phones
-                        .into_iter()
-                        .filter_map(|ph| {
-                            Some(Phone {
-                                kind: ph.kind.unwrap_or_else(|| "other".into()),
-                                number: non_empty(ph.number)?,
-                            })
-                        })
-                        .collect(),
-                    relevance,
-                })
-            })
-            .collect())
+        parse_people(&self.get_bytes(request).await?)
     }
+}
+
+/// Decodes a `/users?$search=` response body. Pure (benches, fuzz tests).
+pub fn parse_user_search(body: &[u8]) -> Result<Vec<DirectoryUser>, GraphError> {
+    let users: Collection<UserWire> = decode_json(body)?;
+    Ok(users
+        .value
+        .into_iter()
+        .map(|u| DirectoryUser {
+            id: u.id.to_ascii_lowercase(),
+            display_name: u.display_name.unwrap_or_default(),
+            given_name: non_empty(u.given_name),
+            surname: non_empty(u.surname),
+            mail: lower(u.mail),
+            user_principal_name: lower(u.user_principal_name),
+        })
+        .collect())
+}
+
+/// Decodes a `/me/people` response body; contacts without an object id are dropped. Pure.
+pub fn parse_people(body: &[u8]) -> Result<Vec<Person>, GraphError> {
+    let people: Collection<PersonWire> = decode_json(body)?;
+    Ok(people
+        .value
+        .into_iter()
+        .filter_map(|p| {
+            // Contacts outside the directory have no object id and no Teams presence.
+            let id = p.id.filter(|id| is_object_id(id))?.to_ascii_lowercase();
+            let relevance = p
+                .scored_email_addresses
+                .iter()
+                .filter_map(|e| e.relevance_score)
+                .reduce(f64::max);
+            Some(Person {
+                id,
+                display_name: p.display_name.unwrap_or_default(),
+                given_name: non_empty(p.given_name),
+                surname: non_empty(p.surname),
+                job_title: non_empty(p.job_title),
+                department: non_empty(p.department),
+                office_location: non_empty(p.office_location),
+                user_principal_name: lower(p.user_principal_name),
+                sip_address: lower(p.im_address)
+                    .map(|a| a.strip_prefix("sip:").map(str::to_owned).unwrap_or(a)),
+                emails: p
+                    .scored_email_addresses
+                    .into_iter()
+                    .filter_map(|e| lower(e.address))
+                    .collect(),
+                phones: p
+                    .phones
+                    .into_iter()
+                    .filter_map(|ph| {
+                        Some(Phone {
+                            kind: ph.kind.unwrap_or_else(|| "other".into()),
+                            number: non_empty(ph.number)?,
+                        })
+                    })
+                    .collect(),
+                relevance,
+            })
+        })
+        .collect())
 }
 
 /// Merges search results and people by object id: people contribute phones, office, SIP address,

@@ -14,12 +14,16 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-pub use directory::{merge_colleagues, Colleague, DirectoryUser, Person, Phone, UserProfile};
+pub use directory::{
+    merge_colleagues, parse_people, parse_user_search, Colleague, DirectoryUser, Person, Phone,
+    UserProfile,
+};
 pub use error::GraphError;
 pub use ids::is_object_id;
 pub use pacing::PollPacing;
 pub use presence::{
-    ColleaguePresence, PresenceRecord, PresenceSnapshot, MAX_IDS_PER_PRESENCE_REQUEST,
+    parse_presence, parse_presence_batch, ColleaguePresence, PresenceRecord, PresenceSnapshot,
+    MAX_IDS_PER_PRESENCE_REQUEST,
 };
 pub use retry::{parse_retry_after, RetryPolicy};
 pub use reverse::{
@@ -29,6 +33,12 @@ pub use reverse::{
 
 use crate::auth::{AuthError, Credentials};
 use error::parse_error_body;
+
+/// Every response body goes through here: a malformed body is a [`GraphError::Decode`], never a
+/// panic (fuzzed in `tests/fuzz_graph_json.rs`).
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, GraphError> {
+    serde_json::from_slice(body).map_err(|e| GraphError::Decode(e.to_string()))
+}
 
 /// Graph client for one signed-in user. Cheap to clone.
 #[derive(Clone)]
@@ -117,12 +127,18 @@ impl GraphClient {
         &self,
         request: GraphRequest<'_>,
     ) -> Result<T, GraphError> {
+        let body = self.get_bytes(request).await?;
+        decode_json(&body)
+    }
+
+    /// The raw body of a successful response (for the pure `parse_*` decoders).
+    pub(crate) async fn get_bytes(&self, request: GraphRequest<'_>) -> Result<Vec<u8>, GraphError> {
         let response = self.send(request).await?;
-        let body = response
+        response
             .bytes()
             .await
-            .map_err(|e| GraphError::Transport(e.to_string()))?;
-        serde_json::from_slice(&body).map_err(|e| GraphError::Decode(e.to_string()))
+            .map(Vec::from)
+            .map_err(|e| GraphError::Transport(e.to_string()))
     }
 
     /// Sends `request`, retrying 429/503/504 (honouring `Retry-After`, else exponential backoff

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::ids::is_object_id;
-use super::{GraphClient, GraphError, GraphRequest};
+use super::{decode_json, GraphClient, GraphError, GraphRequest};
 use crate::auth::PresenceAccess;
 
 /// Graph's documented maximum of user ids in one `getPresencesByUserId` request.
@@ -113,6 +113,20 @@ enum PresenceList {
     Bare(Vec<PresenceWire>),
 }
 
+/// Decodes a `getPresencesByUserId` response body (`{"value":[...]}` or a bare array).
+/// Pure, so benches and fuzz tests exercise exactly what a poll runs.
+pub fn parse_presence_batch(body: &[u8]) -> Result<Vec<PresenceRecord>, GraphError> {
+    let wires = match decode_json::<PresenceList>(body)? {
+        PresenceList::Wrapped { value } | PresenceList::Bare(value) => value,
+    };
+    Ok(wires.into_iter().map(PresenceRecord::from).collect())
+}
+
+/// Decodes one `presence` resource (`/me/presence`, `/users/{id}/presence`).
+pub fn parse_presence(body: &[u8]) -> Result<PresenceRecord, GraphError> {
+    decode_json::<PresenceWire>(body).map(PresenceRecord::from)
+}
+
 /// Whether colleagues' presence could be read this time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ColleaguePresence {
@@ -139,8 +153,7 @@ pub struct PresenceSnapshot {
 impl GraphClient {
     /// `GET /me/presence` (works with `Presence.Read` alone).
     pub async fn my_presence(&self) -> Result<PresenceRecord, GraphError> {
-        let wire: PresenceWire = self.get_json(GraphRequest::get("me/presence")).await?;
-        Ok(wire.into())
+        parse_presence(&self.get_bytes(GraphRequest::get("me/presence")).await?)
     }
 
     /// `GET /users/{id}/presence` (`Presence.Read.All`).
@@ -151,8 +164,7 @@ impl GraphClient {
             )));
         }
         let path = format!("users/{user_id}/presence");
-        let wire: PresenceWire = self.get_json(GraphRequest::get(&path)).await?;
-        Ok(wire.into())
+        parse_presence(&self.get_bytes(GraphRequest::get(&path)).await?)
     }
 
     /// One poll: own presence and colleagues' in as few `getPresencesByUserId` requests as
@@ -217,16 +229,13 @@ impl GraphClient {
     }
 
     async fn presence_batch(&self, ids: Vec<String>) -> Result<Vec<PresenceRecord>, GraphError> {
-        let list: PresenceList = self
-            .get_json(GraphRequest::post(
+        let body = self
+            .get_bytes(GraphRequest::post(
                 "communications/getPresencesByUserId",
                 json!({ "ids": ids }),
             ))
             .await?;
-        let wires = match list {
-            PresenceList::Wrapped { value } | PresenceList::Bare(value) => value,
-        };
-        Ok(wires.into_iter().map(PresenceRecord::from).collect())
+        parse_presence_batch(&body)
     }
 
     async fn own_presence_only(

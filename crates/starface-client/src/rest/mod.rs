@@ -2,6 +2,7 @@
 //!
 //! Every request carries `X-Version: 2`. A `401` triggers exactly one fresh login and one retry.
 
+pub mod decode;
 mod directory;
 mod dto;
 mod error;
@@ -22,7 +23,7 @@ pub use directory::{AddressBookEntry, DirectoryEntry};
 pub use dto::{Account, Attribute, Block, ContactList, ContactSummary, PhoneConfig, User};
 pub use error::RestError;
 
-use dto::{AuthTokenResponse, LoginTemplate, OAuthTokenResponse, OpenIdConfiguration};
+use dto::{LoginTemplate, OpenIdConfiguration};
 
 /// Documented fallback when OpenID discovery is unavailable.
 const DEFAULT_TOKEN_PATH: &str = "auth/realms/pbx/oauth2/token";
@@ -154,20 +155,8 @@ impl RestClient {
     pub async fn set_dnd(&self, on: bool) -> Result<(), RestError> {
         let me = self.me().await?;
         let path = format!("rest/users/{}/phoneconfig", me.id);
-        let mut config: Value = self.get_json(&path).await?;
-        let object = config
-            .as_object_mut()
-            .ok_or_else(|| RestError::BadResponse {
-                path: path.clone(),
-                reason: "phone config is not a JSON object".to_owned(),
-            })?;
-        if !object.get("doNotDisturb").is_some_and(Value::is_boolean) {
-            return Err(RestError::BadResponse {
-                path,
-                reason: "phone config has no boolean doNotDisturb".to_owned(),
-            });
-        }
-        object.insert("doNotDisturb".to_owned(), Value::Bool(on));
+        let response = self.request(Method::GET, &path, None).await?;
+        let config = decode::phone_config_with_dnd(&path, &response, on)?;
         self.request(Method::PUT, &path, Some(config)).await?;
         tracing::info!(dnd = on, "STARFACE DND set");
         Ok(())
@@ -359,17 +348,9 @@ impl RestClient {
                 detail: error_message(&bytes),
             });
         }
-        let answer: AuthTokenResponse =
-            parse_json(path, self.check_status(Method::POST, path, response).await?)?;
-        let token = answer
-            .token
-            .or(answer.auth_token)
-            .ok_or_else(|| RestError::BadResponse {
-                path: path.to_owned(),
-                reason: "login answer has neither `token` nor `authToken`".to_owned(),
-            })?;
+        let token = decode::login_token(&self.check_status(Method::POST, path, response).await?)?;
         tracing::info!(login = %login, "logged in to STARFACE REST");
-        Ok(Session::NonceToken(Secret::new(token)))
+        Ok(Session::NonceToken(token))
     }
 
     async fn token_endpoint(&self, settings: &OAuthSettings) -> url::Url {
@@ -436,29 +417,16 @@ impl RestClient {
             .await
             .map_err(|e| self.unreachable(&path, e))?;
         if !status.is_success() {
-            let detail = serde_json::from_slice::<Value>(&bytes)
-                .ok()
-                .and_then(|v| {
-                    let error = v.get("error")?.as_str()?.to_owned();
-                    let description = v
-                        .get("error_description")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    Some(format!("{error}: {description}"))
-                })
-                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
             return Err(RestError::OAuthDenied {
                 status: status.as_u16(),
-                detail,
+                detail: decode::oauth_error(&bytes),
             });
         }
-        let answer: OAuthTokenResponse = parse_json(&path, bytes.to_vec())?;
-        // Keycloak's documented default is 300 s; assume it if the answer omits it.
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(300));
+        let tokens = decode::oauth_tokens(&path, &bytes)?;
         Ok(Session::Bearer {
-            access: Secret::new(answer.access_token),
-            expires_at: Instant::now() + lifetime,
-            refresh: answer.refresh_token.map(Secret::new),
+            access: tokens.access,
+            expires_at: Instant::now() + tokens.lifetime,
+            refresh: tokens.refresh,
         })
     }
 
@@ -506,16 +474,9 @@ impl RestClient {
 }
 
 fn parse_json<T: DeserializeOwned>(path: &str, bytes: Vec<u8>) -> Result<T, RestError> {
-    serde_json::from_slice(&bytes).map_err(|e| RestError::BadResponse {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })
+    decode::json(path, &bytes)
 }
 
-/// STARFACE error bodies are `{"code": ..., "message": ...}`; fall back to the raw text.
 fn error_message(bytes: &[u8]) -> String {
-    serde_json::from_slice::<Value>(bytes)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| String::from_utf8_lossy(bytes).chars().take(300).collect())
+    decode::error_message(bytes)
 }

@@ -1,0 +1,41 @@
+//! The baseline the footprint figures compare Presence Bridge with: a Tauri 2 app that only has
+//! a tray icon with a menu and a hidden window, nothing else. `--show-window` opens the window
+//! (the "window open" figure); the tray's "Quit" item or SIGTERM ends it.
+
+use tauri::menu::{Menu, MenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::Manager;
+
+fn main() {
+    let show_window = std::env::args().any(|a| a == "--show-window");
+    tauri::Builder::default()
+        .setup(move |app| {
+            let show = MenuItem::with_id(app, "show", "Show window", true, None::<&str>)?;
+            let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+            let menu = Menu::with_items(app, &[&show, &quit])?;
+            let mut tray = TrayIconBuilder::with_id("bare").menu(&menu).tooltip("Bare Tray");
+            if let Some(icon) = app.default_window_icon() {
+                tray = tray.icon(icon.clone());
+            }
+            tray.on_menu_event(|app, event| match event.id().as_ref() {
+                "show" => {
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.show();
+                    }
+                }
+                "quit" => app.exit(0),
+                _ => {}
+            })
+            .build(app)?;
+            if show_window {
+                if let Some(window) = app.get_webview_window("main") {
+                    window.show()?;
+                }
+            }
+            // Same readiness line as the app prints, so the figures script can time both.
+            println!("tray ready");
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the bare tray app runs");
+}

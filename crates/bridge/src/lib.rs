@@ -1,0 +1,39 @@
+//! The running Presence Bridge, without Tauri: the tray app, `--headless` and `--demo` all run
+//! this code. See `README.md` in this crate for the tasks, the data flow and the invariants.
+//!
+//! ```no_run
+//! # async fn run(connectors: bridge::Connectors) -> Result<(), bridge::BridgeError> {
+//! use std::sync::Arc;
+//! use bridge::{BridgeCommand, BridgeOptions, LogNotifier, SystemBridgeClock};
+//!
+//! let handle = bridge::start(
+//!     BridgeOptions::default(),
+//!     connectors,
+//!     Arc::new(SystemBridgeClock::new()),
+//!     Arc::new(LogNotifier),
+//! )?;
+//! let mut snapshots = handle.subscribe();
+//! handle.send(BridgeCommand::SyncNow)?;
+//! snapshots.changed().await.ok();
+//! println!("{:?}", snapshots.borrow().own.row);
+//! handle.shutdown().await; // clears the Teams session, logs out of STARFACE
+//! # Ok(()) }
+//! ```
+
+pub mod clock;
+pub mod demo;
+mod error;
+pub mod journal_file;
+mod notifier;
+mod runtime;
+pub mod setup;
+mod snapshot;
+mod workers;
+
+pub use clock::{BridgeClock, ManualBridgeClock, SharedClock, SystemBridgeClock};
+pub use error::BridgeError;
+pub use notifier::{BridgeNotification, LogNotifier, Notifier};
+pub use runtime::{start, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
+pub use snapshot::{
+    BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+};

@@ -1,0 +1,605 @@
+//! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
+//! to the connector workers and publishes [`BridgeSnapshot`]s.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use graph_client::graph::{Colleague, DirectoryUser};
+use graph_client::GraphClient;
+use presence_core::engine::{
+    Command, ConflictDecision, EngineStatus, Input, IssuedCommand, Outputs, SyncOptions, SyncState,
+    UserAction,
+};
+use presence_core::journal::Journal;
+use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
+use presence_core::{Engine, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp};
+use starface_client::rest::DirectoryEntry;
+use starface_client::{RestClient, UciClient, XmppSettings};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
+use crate::error::BridgeError;
+use crate::journal_file::JournalFile;
+use crate::notifier::{BridgeNotification, Notifier};
+use crate::snapshot::{
+    BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+};
+use crate::workers::{self, StarfaceLinks, WorkerControl, WorkerEvent};
+
+/// How the bridge runs (everything but the connectors).
+#[derive(Debug, Clone)]
+pub struct BridgeOptions {
+    /// Mapping and sync options for the engine.
+    pub engine: EngineConfig,
+    /// Base interval of the Graph presence poll (adapted by `PollPacing`).
+    pub graph_poll_interval: Duration,
+    /// Interval of the STARFACE poll (DND and telephony state).
+    pub starface_poll_interval: Duration,
+    /// How often the engine gets a tick (real time).
+    pub tick_interval: Duration,
+    /// Journal entries kept in memory.
+    pub journal_capacity: usize,
+    /// The rotating journal file (own status only), if any.
+    pub journal_file: Option<PathBuf>,
+    /// A colleague's presence is stale after this many Graph poll intervals without news.
+    pub stale_after_polls: u32,
+    /// Favourite colleagues' e-mail addresses, watched first.
+    pub favourites: Vec<String>,
+    /// How many relevant people (`/me/people`) to watch besides favourites.
+    pub people_count: usize,
+}
+
+impl Default for BridgeOptions {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default(),
+            graph_poll_interval: Duration::from_secs(10),
+            starface_poll_interval: Duration::from_secs(3),
+            tick_interval: Duration::from_secs(1),
+            journal_capacity: 200,
+            journal_file: None,
+            stale_after_polls: 3,
+            favourites: Vec::new(),
+            people_count: 25,
+        }
+    }
+}
+
+/// The connected clients the bridge drives.
+pub struct Connectors {
+    /// Microsoft Graph for the signed-in user.
+    pub graph: GraphClient,
+    /// STARFACE REST (DND, directory).
+    pub rest: Arc<RestClient>,
+    /// STARFACE UCI (telephony state, chat message).
+    pub uci: Arc<UciClient>,
+    /// XMPP chat link settings; `None` sets the chat status message via UCI only.
+    pub xmpp: Option<XmppSettings>,
+}
+
+/// What a front end can ask for. Tauri commands map one-to-one onto these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BridgeCommand {
+    /// Write nothing to STARFACE for this long (the Teams session is cleared).
+    PauseFor(Duration),
+    /// End a pause or a stop.
+    Resume,
+    /// Poll both sides now and apply the current Teams state without waiting.
+    SyncNow,
+    /// The mapping was edited.
+    MappingChanged(Box<Mapping>),
+    /// Timing, working hours or conflict settings were edited.
+    OptionsChanged(SyncOptions),
+    /// The answer to the "another sync seems active" warning.
+    ConflictDecided(ConflictDecision),
+    /// Watch a colleague (Entra object id) found by [`BridgeHandle::search_directory`].
+    Watch(DirectoryUser),
+    /// Stop watching a colleague.
+    Unwatch(String),
+    /// Notify when the colleague becomes available.
+    NotifyWhenAvailable {
+        /// Entra object id.
+        id: String,
+        /// Once or every time.
+        mode: AlertMode,
+    },
+    /// Remove a "notify when available" alert.
+    CancelAlert(String),
+}
+
+enum Message {
+    Command(BridgeCommand),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A running bridge. Front ends subscribe to snapshots and send commands.
+pub struct BridgeHandle {
+    messages: mpsc::UnboundedSender<Message>,
+    snapshot: watch::Receiver<BridgeSnapshot>,
+    graph: GraphClient,
+    task: JoinHandle<()>,
+}
+
+impl BridgeHandle {
+    /// Snapshots as they change (`changed().await`, then `borrow()`).
+    pub fn subscribe(&self) -> watch::Receiver<BridgeSnapshot> {
+        self.snapshot.clone()
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> BridgeSnapshot {
+        self.snapshot.borrow().clone()
+    }
+
+    /// Sends a command; fails only when the bridge has stopped.
+    pub fn send(&self, command: BridgeCommand) -> Result<(), BridgeError> {
+        self.messages
+            .send(Message::Command(command))
+            .map_err(|_| BridgeError::Stopped)
+    }
+
+    /// Searches the Microsoft 365 directory (name or address prefix).
+    pub async fn search_directory(
+        &self,
+        query: &str,
+        top: usize,
+    ) -> Result<Vec<DirectoryUser>, BridgeError> {
+        Ok(self.graph.search_users(query, top).await?)
+    }
+
+    /// Stops cleanly: clears the Teams presence session, logs out of STARFACE REST and UCI,
+    /// closes XMPP and flushes the journal file. Returns when all of that is done.
+    pub async fn shutdown(self) {
+        let (done, finished) = oneshot::channel();
+        if self.messages.send(Message::Shutdown(done)).is_ok() {
+            let _ = finished.await;
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the bridge on the current tokio runtime.
+pub fn start(
+    options: BridgeOptions,
+    connectors: Connectors,
+    clock: SharedClock,
+    notifier: Arc<dyn Notifier>,
+) -> Result<BridgeHandle, BridgeError> {
+    let engine = Engine::new(options.engine.clone())?;
+    let (messages, message_rx) = mpsc::unbounded_channel();
+    let (snapshot_tx, snapshot) = watch::channel(BridgeSnapshot::default());
+    let (events, event_rx) = mpsc::unbounded_channel();
+    let (graph_commands, graph_rx) = mpsc::unbounded_channel();
+    let (starface_commands, starface_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop) = watch::channel(false);
+    let (watched_tx, watched) = watch::channel(Vec::new());
+    let poll_now = Arc::new(Notify::new());
+    let control = WorkerControl {
+        stop,
+        poll_now: poll_now.clone(),
+    };
+    let graph_task = tokio::spawn(workers::graph_worker(
+        connectors.graph.clone(),
+        events.clone(),
+        graph_rx,
+        watched,
+        options.favourites.clone(),
+        options.people_count,
+        options.graph_poll_interval,
+        control.clone(),
+    ));
+    let starface_task = tokio::spawn(workers::starface_worker(
+        StarfaceLinks {
+            rest: connectors.rest,
+            uci: connectors.uci,
+            xmpp: connectors.xmpp,
+        },
+        events,
+        starface_rx,
+        options.starface_poll_interval,
+        control,
+    ));
+    let state = BridgeState {
+        journal: Journal::with_capacity(options.journal_capacity),
+        journal_file: options.journal_file.clone().map(JournalFile::new),
+        options,
+        engine,
+        clock,
+        notifier,
+        watch_list: WatchList::new(),
+        colleagues: Vec::new(),
+        directory: HashMap::new(),
+        own_name: None,
+        own_teams: None,
+        telephony: None,
+        sign_in: None,
+        warnings: HashMap::new(),
+        graph_commands,
+        starface_commands,
+        watched_tx,
+        snapshot_tx,
+        poll_now,
+    };
+    let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, graph_task, starface_task));
+    Ok(BridgeHandle {
+        messages,
+        snapshot,
+        graph: connectors.graph,
+        task,
+    })
+}
+
+struct WatchedColleague {
+    info: Colleague,
+    teams: Option<TeamsPresence>,
+    observed_at: Option<Timestamp>,
+}
+
+struct BridgeState {
+    options: BridgeOptions,
+    engine: Engine,
+    clock: SharedClock,
+    notifier: Arc<dyn Notifier>,
+    journal: Journal,
+    journal_file: Option<JournalFile>,
+    watch_list: WatchList,
+    colleagues: Vec<WatchedColleague>,
+    /// STARFACE directory by lower-case e-mail.
+    directory: HashMap<String, DirectoryEntry>,
+    own_name: Option<String>,
+    /// The latest own Teams presence as polled (the engine acts on it after the debounce).
+    own_teams: Option<TeamsPresence>,
+    telephony: Option<presence_core::TelephonyState>,
+    sign_in: Option<(String, String)>,
+    warnings: HashMap<&'static str, String>,
+    graph_commands: mpsc::UnboundedSender<IssuedCommand>,
+    starface_commands: mpsc::UnboundedSender<IssuedCommand>,
+    watched_tx: watch::Sender<Vec<String>>,
+    snapshot_tx: watch::Sender<BridgeSnapshot>,
+    poll_now: Arc<Notify>,
+}
+
+impl BridgeState {
+    async fn run(
+        mut self,
+        mut messages: mpsc::UnboundedReceiver<Message>,
+        mut events: mpsc::UnboundedReceiver<WorkerEvent>,
+        stop: watch::Sender<bool>,
+        graph_task: JoinHandle<()>,
+        starface_task: JoinHandle<()>,
+    ) {
+        let mut tick = tokio::time::interval(self.options.tick_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let done = loop {
+            tokio::select! {
+                message = messages.recv() => match message {
+                    Some(Message::Command(command)) => self.on_command(command),
+                    Some(Message::Shutdown(done)) => break Some(done),
+                    None => break None,
+                },
+                Some(event) = events.recv() => self.on_event(event),
+                _ = tick.tick() => self.feed(Input::Tick),
+            }
+            self.publish();
+        };
+        tracing::info!("stopping the bridge");
+        let _ = stop.send(true);
+        let _ = graph_task.await;
+        let _ = starface_task.await;
+        if let Some(file) = &mut self.journal_file {
+            file.flush();
+        }
+        tracing::info!("bridge stopped");
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+
+    fn feed(&mut self, input: Input) {
+        let now = self.clock.now();
+        let outputs = self.engine.handle(input, now);
+        self.apply(outputs);
+    }
+
+    fn apply(&mut self, outputs: Outputs) {
+        if !outputs.journal.is_empty() {
+            let wall = self.clock.wall();
+            for entry in &outputs.journal {
+                tracing::info!(journal = %entry, "sync decision");
+                if let Some(file) = &mut self.journal_file {
+                    file.push(wall, &entry.to_string());
+                }
+            }
+            if let Some(file) = &mut self.journal_file {
+                file.flush();
+            }
+            self.journal.extend(outputs.journal);
+        }
+        for issued in outputs.commands {
+            tracing::debug!(command = %issued.command, "executing");
+            let routed = match &issued.command {
+                Command::SetDnd(_) | Command::SetChatStatus(_) => {
+                    self.starface_commands.send(issued)
+                }
+                Command::SetTeamsSession { .. } | Command::ClearTeamsSession => {
+                    self.graph_commands.send(issued)
+                }
+                Command::Notify(notification) => {
+                    self.notifier
+                        .notify(&BridgeNotification::Engine(notification.clone()));
+                    Ok(())
+                }
+            };
+            if routed.is_err() {
+                tracing::warn!("a connector stopped; command dropped");
+            }
+        }
+    }
+
+    fn on_command(&mut self, command: BridgeCommand) {
+        tracing::info!(?command, "command from the front end");
+        match command {
+            BridgeCommand::PauseFor(duration) => {
+                let until = self.clock.now().mono.saturating_add(duration);
+                self.feed(Input::User(UserAction::PauseUntil(until)));
+            }
+            BridgeCommand::Resume => self.feed(Input::User(UserAction::Resume)),
+            BridgeCommand::SyncNow => {
+                self.poll_now.notify_waiters();
+                self.feed(Input::User(UserAction::SyncNow));
+            }
+            BridgeCommand::MappingChanged(mapping) => {
+                self.feed(Input::User(UserAction::MappingChanged(mapping)))
+            }
+            BridgeCommand::OptionsChanged(options) => {
+                self.feed(Input::User(UserAction::OptionsChanged(options)))
+            }
+            BridgeCommand::ConflictDecided(decision) => {
+                self.feed(Input::User(UserAction::ConflictDecided(decision)))
+            }
+            BridgeCommand::Watch(user) => {
+                let colleague = Colleague {
+                    id: user.id,
+                    display_name: user.display_name,
+                    mail: user.mail,
+                    user_principal_name: user.user_principal_name,
+                    job_title: None,
+                    department: None,
+                    office_location: None,
+                    phones: Vec::new(),
+                    sip_address: None,
+                    relevance: None,
+                };
+                self.add_colleagues(vec![colleague]);
+            }
+            BridgeCommand::Unwatch(id) => {
+                let id = id.to_ascii_lowercase();
+                self.colleagues.retain(|c| c.info.id != id);
+                self.watch_list.forget(&ColleagueId(id));
+                self.update_watched();
+            }
+            BridgeCommand::NotifyWhenAvailable { id, mode } => {
+                self.watch_list
+                    .notify_when_available(ColleagueId(id.to_ascii_lowercase()), mode);
+            }
+            BridgeCommand::CancelAlert(id) => {
+                self.watch_list
+                    .cancel_alert(&ColleagueId(id.to_ascii_lowercase()));
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::Me { id, display_name } => {
+                tracing::info!(user = %display_name, "signed in to Microsoft 365");
+                let _ = id;
+                self.own_name = Some(display_name);
+            }
+            WorkerEvent::Colleagues(colleagues) => self.add_colleagues(colleagues),
+            WorkerEvent::Teams {
+                own,
+                colleagues,
+                warning,
+            } => {
+                self.sign_in = self.sign_in.take().filter(|(s, _)| s != "microsoft");
+                match warning {
+                    Some(text) => self.warnings.insert("microsoft", text),
+                    None => self.warnings.remove("microsoft"),
+                };
+                if let Some(own) = own {
+                    self.own_teams = Some(own.clone());
+                    self.feed(Input::TeamsObserved(own));
+                }
+                self.on_colleague_presence(colleagues);
+            }
+            WorkerEvent::Starface(state) => {
+                self.warnings.remove("starface");
+                self.sign_in = self.sign_in.take().filter(|(s, _)| s != "starface");
+                self.telephony = Some(state.telephony.clone());
+                self.feed(Input::StarfaceObserved(state));
+            }
+            WorkerEvent::Directory(entries) => {
+                tracing::info!(users = entries.len(), "STARFACE directory loaded");
+                self.directory = entries
+                    .into_iter()
+                    .filter_map(|e| Some((e.email.clone()?.to_ascii_lowercase(), e)))
+                    .collect();
+            }
+            WorkerEvent::Finished {
+                id,
+                command,
+                result,
+            } => {
+                match &result {
+                    Ok(()) => tracing::info!("applied: {command}"),
+                    Err(failure) => tracing::warn!(reason = %failure.reason, "failed: {command}"),
+                }
+                self.feed(Input::CommandFinished { id, result });
+            }
+            WorkerEvent::SignInNeeded { service, reason } => {
+                self.notifier.notify(&BridgeNotification::SignInNeeded {
+                    service: service.to_owned(),
+                });
+                self.sign_in = Some((service.to_owned(), reason));
+            }
+            WorkerEvent::Healthy { service } => {
+                self.warnings.remove(service);
+                self.sign_in = self.sign_in.take().filter(|(s, _)| s != service);
+            }
+            WorkerEvent::Warning { service, text } => {
+                self.warnings.insert(service, text);
+            }
+        }
+    }
+
+    fn add_colleagues(&mut self, colleagues: Vec<Colleague>) {
+        for colleague in colleagues {
+            let id = colleague.id.to_ascii_lowercase();
+            if self.colleagues.iter().any(|c| c.info.id == id) {
+                continue;
+            }
+            self.colleagues.push(WatchedColleague {
+                info: Colleague { id, ..colleague },
+                teams: None,
+                observed_at: None,
+            });
+        }
+        self.update_watched();
+    }
+
+    fn update_watched(&mut self) {
+        let ids: Vec<String> = self.colleagues.iter().map(|c| c.info.id.clone()).collect();
+        self.watched_tx.send_replace(ids);
+    }
+
+    fn on_colleague_presence(&mut self, presences: Vec<(String, TeamsPresence)>) {
+        let now = self.clock.now().mono;
+        let mut snapshots = Vec::new();
+        for (id, presence) in presences {
+            if let Some(colleague) = self.colleagues.iter_mut().find(|c| c.info.id == id) {
+                colleague.teams = Some(presence.clone());
+                colleague.observed_at = Some(now);
+                snapshots.push(ColleagueSnapshot {
+                    id: ColleagueId(id),
+                    teams: Some(presence),
+                    telephony: None,
+                });
+            }
+        }
+        let update = self.watch_list.apply(snapshots);
+        for alert in update.alerts {
+            let display_name = self
+                .colleagues
+                .iter()
+                .find(|c| c.info.id == alert.id.0)
+                .map(|c| c.info.display_name.clone())
+                .unwrap_or_else(|| alert.id.0.clone());
+            self.notifier
+                .notify(&BridgeNotification::ColleagueAvailable {
+                    id: alert.id.0,
+                    display_name,
+                });
+        }
+    }
+
+    fn publish(&self) {
+        let snapshot = self.build_snapshot();
+        self.snapshot_tx.send_if_modified(|current| {
+            if *current == snapshot {
+                false
+            } else {
+                *current = snapshot;
+                true
+            }
+        });
+    }
+
+    fn build_snapshot(&self) -> BridgeSnapshot {
+        let now = self.clock.now().mono;
+        let status = self.engine.status();
+        let stale_after = self.options.graph_poll_interval * self.options.stale_after_polls.max(1);
+        BridgeSnapshot {
+            own: OwnStatus {
+                display_name: self.own_name.clone(),
+                row: self.own_teams.as_ref().map(StatusRow::from_presence),
+                teams: self.own_teams.clone(),
+                starface_dnd: status.starface_dnd,
+                starface_chat: status.starface_chat.as_ref().map(ToString::to_string),
+                telephony: self.telephony.clone(),
+                in_call: status.in_call,
+                teams_session_active: status.teams_session_active,
+                dnd_kept_manual: status.dnd_kept_manual,
+            },
+            sync: SyncView {
+                state: self.sync_state(&status, now),
+                failing: status.failing.clone(),
+                warnings: self.warnings.values().cloned().collect(),
+            },
+            colleagues: self
+                .colleagues
+                .iter()
+                .map(|c| {
+                    let age = c.observed_at.map(|at| now.saturating_since(at));
+                    let matched = c
+                        .info
+                        .mail
+                        .as_deref()
+                        .or(c.info.user_principal_name.as_deref())
+                        .and_then(|mail| self.directory.get(&mail.to_ascii_lowercase()));
+                    ColleagueView {
+                        id: c.info.id.clone(),
+                        display_name: c.info.display_name.clone(),
+                        mail: c.info.mail.clone(),
+                        job_title: c.info.job_title.clone(),
+                        office_location: c.info.office_location.clone(),
+                        phones: c.info.phones.iter().map(|p| p.number.clone()).collect(),
+                        row: c.teams.as_ref().map(StatusRow::from_presence),
+                        teams: c.teams.clone(),
+                        age_ms: age.map(|a| a.as_millis() as u64),
+                        stale: age.is_none_or(|a| a > stale_after),
+                        starface_login: matched.map(|e| e.login.clone()),
+                        internal_number: matched.and_then(|e| e.internal_number.clone()),
+                        telephony: None,
+                        alert: self
+                            .watch_list
+                            .alert(&ColleagueId(c.info.id.clone()))
+                            .is_some(),
+                    }
+                })
+                .collect(),
+            journal: self
+                .journal
+                .entries()
+                .map(|entry| JournalLine {
+                    at_ms: entry.at.as_millis(),
+                    text: entry.to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    fn sync_state(&self, status: &EngineStatus, now: Timestamp) -> SyncStateView {
+        if let Some((service, reason)) = &self.sign_in {
+            return SyncStateView::SignInNeeded {
+                service: service.clone(),
+                reason: reason.clone(),
+            };
+        }
+        if self.own_teams.is_none() || self.telephony.is_none() {
+            return SyncStateView::Starting;
+        }
+        match status.state {
+            SyncState::AnotherSyncSuspected => SyncStateView::AnotherSyncSuspected,
+            SyncState::Stopped => SyncStateView::Stopped,
+            SyncState::Paused { until } => SyncStateView::Paused {
+                remaining_ms: until.saturating_since(now).as_millis() as u64,
+            },
+            SyncState::OutsideWorkingHours => SyncStateView::OutsideWorkingHours,
+            SyncState::Running => SyncStateView::Running,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! The running bridge against both simulators over loopback, with a manual clock.
+
+mod support;
+
+use std::time::Duration;
+
+use bridge::{BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView};
+use support::{Harness, LOGIN};
+
+const SECOND: Duration = Duration::from_secs(1);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
+    let mut h = Harness::start().await;
+    h.wait_running().await;
+    assert!(!h.dnd());
+    let writes_before = h.dnd_writes();
+
+    h.set_teams("Busy", "InAMeeting");
+    // The clock stands still: the debounce holds the change through several polls.
+    let polls = h.graph_calls("getPresencesByUserId");
+    h.wait("more polls", |h| {
+        h.graph_calls("getPresencesByUserId") >= polls + 3
+    })
+    .await;
+    assert_eq!(
+        h.dnd_writes(),
+        writes_before,
+        "written before the debounce ended"
+    );
+    assert!(!h.dnd());
+
+    h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
+    h.wait("the chat message", |h| {
+        h.pbx.chat_presence_message(LOGIN).contains("In a meeting")
+    })
+    .await;
+    assert!(h.uci_calls("setChatPresenceMessage") >= 1);
+    let snapshot = h.snapshot();
+    assert_eq!(snapshot.own.starface_dnd, Some(true));
+    assert!(
+        snapshot.journal.iter().any(|l| l.text.contains("DND on")),
+        "{:#?}",
+        snapshot.journal
+    );
+
+    h.set_teams("Available", "Available");
+    h.wait_advancing(SECOND, "DND off", |h| !h.dnd()).await;
+    h.wait("the chat message to be cleared", |h| {
+        h.pbx.chat_presence_message(LOGIN).is_empty()
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dnd_pressed_on_the_phone_is_kept_until_the_next_teams_transition() {
+    let mut h = Harness::start().await;
+    h.wait_running().await;
+    h.set_teams("Busy", "InAMeeting");
+    h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
+
+    // The user switches DND off on the phone during the meeting.
+    h.pbx.press_dnd_on_phone(LOGIN, false);
+    h.wait("the manual change to be noticed", |h| {
+        h.snapshot().own.starface_dnd == Some(false)
+    })
+    .await;
+    let writes = h.dnd_writes();
+    h.let_time_pass(Duration::from_secs(120)).await;
+    assert!(!h.dnd(), "the manual DND change was overwritten");
+    assert_eq!(h.dnd_writes(), writes);
+    assert!(h.snapshot().own.dnd_kept_manual);
+
+    // The next Teams transition applies the mapping again.
+    h.set_teams("DoNotDisturb", "Presenting");
+    h.wait_advancing(SECOND, "DND on after the next transition", |h| h.dnd())
+        .await;
+    assert!(h.dnd_writes() > writes);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starface_call_sets_refreshes_and_clears_the_teams_session() {
+    let mut h = Harness::start().await;
+    h.wait_running().await;
+    let control = h.graph_sim.control().clone();
+    assert!(control.app_session(h.me).is_none());
+
+    let call = h.pbx.start_call(LOGIN);
+    h.wait_advancing(SECOND, "the Teams session", |h| {
+        h.graph_sim.control().app_session(h.me).is_some()
+    })
+    .await;
+    let session = control.app_session(h.me).unwrap();
+    assert_eq!(
+        (session.availability.as_str(), session.activity.as_str()),
+        ("Busy", "InACall")
+    );
+    assert!(h.snapshot().own.in_call);
+    let sets = h.graph_calls("/presence/setPresence");
+    assert_eq!(sets, 1);
+
+    // Default session: 5 minutes, refreshed 60 s before it ends.
+    h.wait_advancing(Duration::from_secs(10), "the session refresh", |h| {
+        h.graph_calls("/presence/setPresence") > sets
+    })
+    .await;
+
+    h.pbx.end_call(LOGIN, &call);
+    h.wait_advancing(SECOND, "the session to be cleared", |h| {
+        h.graph_sim.control().app_session(h.me).is_none()
+    })
+    .await;
+    assert!(h.graph_calls("/presence/clearPresence") >= 1);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_sync_writes_nothing() {
+    let mut h = Harness::start().await;
+    h.wait_running().await;
+    h.bridge()
+        .send(BridgeCommand::PauseFor(Duration::from_secs(3600)))
+        .unwrap();
+    h.wait("the pause", |h| {
+        matches!(h.snapshot().sync.state, SyncStateView::Paused { .. })
+    })
+    .await;
+    h.pbx.request_log().clear();
+    h.graph_sim.control().log().clear();
+
+    h.set_teams("Busy", "InAMeeting");
+    let call = h.pbx.start_call(LOGIN);
+    h.let_time_pass(Duration::from_secs(600)).await;
+    h.pbx.end_call(LOGIN, &call);
+    h.let_time_pass(Duration::from_secs(60)).await;
+
+    assert!(!h.dnd());
+    assert_eq!(h.dnd_writes(), 0);
+    assert_eq!(h.uci_calls("setChatPresenceMessage"), 0);
+    assert_eq!(h.graph_calls("/presence/setPresence"), 0);
+    assert!(h.graph_sim.control().app_session(h.me).is_none());
+    // Reads went on during the pause, so the test did observe a running system.
+    assert!(h
+        .pbx
+        .request_log()
+        .entries()
+        .iter()
+        .any(|r| r.method == "GET"));
+    assert!(h.graph_calls("getPresencesByUserId") > 0);
+
+    // Resume applies the current Teams state.
+    h.bridge().send(BridgeCommand::Resume).unwrap();
+    h.wait_advancing(SECOND, "DND on after resume", |h| h.dnd())
+        .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = "[sync]\ndebounce_secs = 5\n[mapping.busy]\ndnd = \"activate\"\n";
+    std::fs::write(&config, text).unwrap();
+    let (store, report) = settings::SettingsStore::load(&config, &dir.path().join("policy.toml"));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let options = BridgeOptions {
+        engine: store.settings().engine_config(),
+        ..BridgeOptions::default()
+    };
+    let mut h = Harness::start_with(options).await;
+    h.wait_running().await;
+
+    let control = h.graph_sim.control().clone();
+    control.revoke_refresh_tokens();
+    control.expire_access_tokens();
+    h.wait("sign in again", |h| {
+        matches!(&h.snapshot().sync.state, SyncStateView::SignInNeeded { service, .. } if service == "microsoft")
+    })
+    .await;
+    assert!(h.notifier.0.lock().unwrap().iter().any(
+        |n| matches!(n, BridgeNotification::SignInNeeded { service } if service == "microsoft")
+    ));
+    // Settings untouched, and the STARFACE side keeps working.
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    h.pbx.press_dnd_on_phone(LOGIN, true);
+    h.wait("STARFACE still read", |h| {
+        h.snapshot().own.starface_dnd == Some(true)
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_clears_the_session_and_logs_out() {
+    let mut h = Harness::start().await;
+    h.wait_running().await;
+    let _call = h.pbx.start_call(LOGIN);
+    h.wait_advancing(SECOND, "the Teams session", |h| {
+        h.graph_sim.control().app_session(h.me).is_some()
+    })
+    .await;
+    h.shutdown().await;
+    assert!(h.graph_sim.control().app_session(h.me).is_none());
+    assert!(!h.pbx.uci_session_active(LOGIN));
+    assert!(h
+        .pbx
+        .request_log()
+        .entries()
+        .iter()
+        .any(|r| r.method == "DELETE" && r.path == "/rest/login"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn colleagues_merge_with_the_starface_directory_and_go_stale() {
+    let mut h = Harness::start().await;
+    h.wait("colleagues with presence", |h| {
+        let s = h.snapshot();
+        !s.colleagues.is_empty() && s.colleagues.iter().all(|c| c.teams.is_some())
+    })
+    .await;
+    let snapshot = h.snapshot();
+    assert!(snapshot
+        .colleagues
+        .iter()
+        .all(|c| c.internal_number.is_some() && c.starface_login.is_some()));
+    assert!(snapshot.colleagues.iter().all(|c| !c.stale));
+    // Graph stops answering: presence ages and turns stale (3 poll intervals).
+    h.graph_sim.control().reject_access_tokens(true);
+    h.graph_sim.control().revoke_refresh_tokens();
+    h.wait_advancing(SECOND, "stale colleagues", |h| {
+        h.snapshot().colleagues.iter().all(|c| c.stale)
+    })
+    .await;
+    h.shutdown().await;
+}

@@ -1,0 +1,359 @@
+//! Both simulators on loopback, a signed-in Microsoft account in an in-memory keychain and the
+//! real bridge against them: the rig shared by the fault soak (`tests/soak.rs`) and the
+//! bridge-level figures (`src/bin/bridge-figures.rs`).
+//!
+//! Secrets are made distinctive (the STARFACE password, the Graph tokens read back from the
+//! keychain) so that [`Rig::leaked_secrets`] can scan every log, journal and config file for them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bridge::{
+    BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, Connectors, ManualBridgeClock,
+    Notifier, SharedClock, SystemBridgeClock,
+};
+use graph_client::auth::{self, DeviceCodeOptions};
+use graph_client::{
+    Credentials, GraphClient, MicrosoftConfig, RecordingSleeper, ScopeRequest, Timing,
+};
+use keychain::{names, MemoryStore, SecretStore};
+use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
+use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use starface_client::{
+    Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
+};
+use uuid::Uuid;
+
+/// The user's STARFACE login.
+pub const LOGIN: &str = "0001";
+/// Distinctive, so a leak is found by a plain substring scan.
+pub const PBX_PASSWORD: &str = "pbx-pw-Zq81xV3mTq";
+
+/// A notifier as on a desktop without notification daemon: every notification is lost.
+#[derive(Debug, Default)]
+pub struct NoDaemonNotifier;
+
+impl Notifier for NoDaemonNotifier {
+    fn notify(&self, notification: &BridgeNotification) {
+        tracing::warn!(?notification, "no notification daemon; notification dropped");
+    }
+}
+
+/// How to build the rig.
+pub struct RigOptions {
+    /// Colleagues in the Graph organisation (besides the user).
+    pub colleagues: usize,
+    /// Bridge options (intervals, engine config, journal file is set by the rig).
+    pub bridge: BridgeOptions,
+    /// A manual clock for decisions (soak), or the system clock (latency figures).
+    pub manual_clock: bool,
+}
+
+/// Simulators, keychain, bridge and a temp folder holding the journal.
+pub struct Rig {
+    pub graph: GraphSimulator,
+    pub pbx: StarfaceSimulator,
+    pub store: Arc<MemoryStore>,
+    pub me: Uuid,
+    pub manual_clock: Option<ManualBridgeClock>,
+    pub bridge: Option<BridgeHandle>,
+    pub dir: tempfile::TempDir,
+    /// Wall time from `Rig::start` until the bridge was started (sign-in and simulators).
+    pub setup_time: Duration,
+    credentials: Arc<Credentials>,
+    options: BridgeOptions,
+}
+
+impl Rig {
+    /// Starts the simulators, signs in (device code, approved by the simulator) and starts the
+    /// bridge.
+    pub async fn start(options: RigOptions) -> Self {
+        let begun = Instant::now();
+        let graph = GraphSimulator::start(GraphSimSetup {
+            colleagues: options.colleagues,
+            ..GraphSimSetup::default()
+        })
+        .await
+        .expect("graph simulator starts");
+        let control = graph.control().clone();
+        let me = control.signed_in_user();
+        control.set_presence(me.id, "Available", "Available");
+        let users = vec![SimUser::new(
+            1,
+            LOGIN,
+            PBX_PASSWORD,
+            &me.given_name,
+            &me.surname,
+            &me.mail,
+            "401",
+        )];
+        let pbx = StarfaceSimulator::start(Organisation::new(users))
+            .await
+            .expect("starface simulator starts");
+
+        let store = Arc::new(MemoryStore::new());
+        let config = MicrosoftConfig::new(DEFAULT_CLIENT_ID)
+            .expect("client id")
+            .with_authority(&graph.base_url())
+            .expect("authority")
+            .with_graph_base(&graph.graph_url())
+            .expect("graph base");
+        let scopes = ScopeRequest::default().with_reverse_sync();
+        let approve = control.clone();
+        let sleeper = Arc::new(RecordingSleeper::new().with_hook(move |_| {
+            for code in approve.pending_user_codes() {
+                approve.approve_device_code(&code);
+            }
+        }));
+        let store_dyn: Arc<dyn SecretStore> = store.clone();
+        store_dyn
+            .set(names::STARFACE_PASSWORD, &keychain::Secret::new(PBX_PASSWORD))
+            .expect("memory store");
+        auth::device_code_sign_in(
+            &config,
+            scopes,
+            store_dyn.clone(),
+            Timing::new(Arc::new(graph_client::SystemClock), sleeper),
+            DeviceCodeOptions::default(),
+            |_| {},
+        )
+        .await
+        .expect("device sign-in");
+        let credentials = Arc::new(Credentials::from_store(
+            config,
+            scopes,
+            store_dyn,
+            Timing::real(),
+        ));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let bridge_options = BridgeOptions {
+            journal_file: Some(dir.path().join("journal.log")),
+            ..options.bridge
+        };
+        let mut rig = Self {
+            graph,
+            pbx,
+            store,
+            me: me.id,
+            manual_clock: options.manual_clock.then(ManualBridgeClock::new),
+            bridge: None,
+            dir,
+            setup_time: Duration::ZERO,
+            credentials,
+            options: bridge_options,
+        };
+        rig.setup_time = begun.elapsed();
+        rig.start_bridge();
+        rig
+    }
+
+    /// Starts (or restarts, after [`Rig::stop_bridge`]) the bridge with fresh connectors.
+    pub fn start_bridge(&mut self) {
+        let clock: SharedClock = match &self.manual_clock {
+            Some(clock) => Arc::new(clock.clone()),
+            None => Arc::new(SystemBridgeClock::new()),
+        };
+        let endpoint = PbxEndpoint::new(self.pbx.base_url().parse().expect("simulator URL"))
+            .allowing_plain_http();
+        let pbx_credentials = PbxCredentials::new(LOGIN, keychain::Secret::new(PBX_PASSWORD));
+        let connectors = Connectors {
+            graph: GraphClient::new(self.credentials.clone()),
+            rest: Arc::new(
+                RestClient::new(endpoint.clone(), pbx_credentials.clone(), RestAuth::NonceLogin)
+                    .expect("rest client"),
+            ),
+            uci: Arc::new(
+                UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials)).expect("uci client"),
+            ),
+            xmpp: None,
+        };
+        let bridge = bridge::start(
+            self.options.clone(),
+            connectors,
+            clock,
+            Arc::new(NoDaemonNotifier),
+        )
+        .expect("bridge starts");
+        self.bridge = Some(bridge);
+    }
+
+    /// Shuts the bridge down cleanly.
+    pub async fn stop_bridge(&mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.shutdown().await;
+        }
+    }
+
+    pub fn bridge(&self) -> &BridgeHandle {
+        self.bridge.as_ref().expect("bridge running")
+    }
+
+    pub fn snapshot(&self) -> BridgeSnapshot {
+        self.bridge().snapshot()
+    }
+
+    pub fn set_teams(&self, availability: &str, activity: &str) {
+        self.graph
+            .control()
+            .set_presence(self.me, availability, activity);
+    }
+
+    pub fn dnd(&self) -> bool {
+        self.pbx.phone_config(LOGIN).do_not_disturb
+    }
+
+    /// Successful DND writes (`PUT .../phoneconfig` answered 2xx).
+    pub fn dnd_writes(&self) -> usize {
+        self.pbx
+            .request_log()
+            .entries()
+            .iter()
+            .filter(|r| {
+                r.method == "PUT" && r.path.ends_with("/phoneconfig") && r.status / 100 == 2
+            })
+            .count()
+    }
+
+    /// Graph requests whose path ends with `leaf` (all methods, all answers).
+    pub fn graph_requests(&self, leaf: &str) -> usize {
+        self.graph
+            .control()
+            .log()
+            .entries()
+            .iter()
+            .filter(|r| r.path.ends_with(leaf))
+            .count()
+    }
+
+    /// Every secret the run has used: the STARFACE password and the Microsoft refresh and
+    /// access tokens the simulator issued (read back from the request logs' headers and bodies).
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![PBX_PASSWORD.to_owned()];
+        // The keychain may be locked by the soak; the refresh token is in it otherwise.
+        if let Ok(Some(refresh)) = self.store.get(names::MICROSOFT_REFRESH_TOKEN) {
+            secrets.push(refresh.expose().to_owned());
+        }
+        for entry in self.graph.control().log().entries() {
+            for (name, value) in &entry.headers {
+                if name.eq_ignore_ascii_case("authorization") {
+                    if let Some(token) = value.strip_prefix("Bearer ") {
+                        secrets.push(token.to_owned());
+                    }
+                }
+            }
+            for pair in entry.body.split('&') {
+                if let Some(token) = pair.strip_prefix("refresh_token=") {
+                    secrets.push(token.to_owned());
+                }
+            }
+        }
+        for entry in self.pbx.request_log().entries() {
+            for (name, value) in &entry.headers {
+                if name.eq_ignore_ascii_case("authtoken") || name.eq_ignore_ascii_case("authorization") {
+                    secrets.push(value.trim_start_matches("Bearer ").to_owned());
+                }
+            }
+            if let Some(query) = &entry.query {
+                for pair in query.split('&') {
+                    if let Some((_, token)) = pair.split_once("starface.auth=") {
+                        secrets.push(token.to_owned());
+                    }
+                }
+            }
+        }
+        // Short values would match by accident; real tokens are long.
+        secrets.retain(|s| s.len() >= 12);
+        secrets.sort();
+        secrets.dedup();
+        secrets
+    }
+
+    /// Files under `paths` (recursively) that contain any of `secrets`, as `(file, secret
+    /// prefix)` pairs. Empty when nothing leaked.
+    pub fn leaked_secrets(paths: &[PathBuf], secrets: &[String]) -> Vec<(PathBuf, String)> {
+        let mut leaks = Vec::new();
+        let mut files = Vec::new();
+        for path in paths {
+            collect_files(path, &mut files);
+        }
+        for file in files {
+            let Ok(bytes) = std::fs::read(&file) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            for secret in secrets {
+                if text.contains(secret.as_str()) {
+                    leaks.push((file.clone(), secret.chars().take(6).collect()));
+                }
+            }
+        }
+        leaks
+    }
+
+    /// Waits (real time, up to `timeout`) until `condition` holds; with a manual clock, moves it
+    /// by `step` between looks so debounce deadlines pass. Returns the real time it took.
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        step: Duration,
+        mut condition: impl FnMut(&Self) -> bool,
+    ) -> Option<Duration> {
+        let begun = Instant::now();
+        while !condition(self) {
+            if begun.elapsed() > timeout {
+                return None;
+            }
+            if let Some(clock) = &self.manual_clock {
+                clock.advance(step);
+            }
+            tokio::time::sleep(Duration::from_millis(if self.manual_clock.is_some() {
+                40
+            } else {
+                2
+            }))
+            .await;
+        }
+        Some(begun.elapsed())
+    }
+
+    /// Moves the manual clock by `total` in steps while real time passes (several polls).
+    pub async fn let_time_pass(&self, total: Duration, real: Duration) {
+        let steps = 10u32;
+        for _ in 0..steps {
+            if let Some(clock) = &self.manual_clock {
+                clock.advance(total / steps);
+            }
+            tokio::time::sleep(real / steps).await;
+        }
+    }
+
+    pub fn journal_path(&self) -> PathBuf {
+        self.dir.path().join("journal.log")
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_dir() {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                collect_files(&entry.path(), out);
+            }
+        }
+    } else if path.is_file() {
+        out.push(path.to_owned());
+    }
+}
+
+/// Percentile (nearest rank) of sorted durations.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}

@@ -1,0 +1,136 @@
+//! `--headless` with a real configuration pointing at the simulators, secrets in the session's
+//! keychain (stored by `login`), and `--demo --headless`.
+
+mod support;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
+use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use support::{app_command, session, RunningApp};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
+    let rt = runtime();
+    let graph = rt
+        .block_on(GraphSimulator::start(GraphSimSetup {
+            colleagues: 3,
+            device_code_interval: 1,
+            ..GraphSimSetup::default()
+        }))
+        .unwrap();
+    let control = graph.control().clone();
+    let me = control.signed_in_user();
+    control.set_presence(me.id, "Available", "Available");
+    let pbx = rt
+        .block_on(StarfaceSimulator::start(Organisation::new(vec![
+            SimUser::new(
+                1,
+                "0001",
+                "secret",
+                &me.given_name,
+                &me.surname,
+                &me.mail,
+                "401",
+            ),
+        ])))
+        .unwrap();
+
+    let session = session().with_unlocked_keyring("test").unwrap();
+    let config = session.home().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[microsoft]\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nauthority = \"{}\"\ngraph_base = \"{}\"\n\
+             [starface]\nurl = \"{}\"\nlogin = \"0001\"\nallow_insecure_http = true\nxmpp_enabled = false\n\
+             [sync]\npoll_interval_secs = 5\n",
+            graph.base_url(),
+            graph.graph_url(),
+            pbx.base_url()
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_owned();
+
+    // `login starface` reads the password from stdin.
+    let mut login = app_command(&session, &["--config", &config, "login", "starface"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    login.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    let output = login.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // `login microsoft --device-code`; the test plays the user approving the code.
+    let approver = control.clone();
+    let approve = std::thread::spawn(move || {
+        for _ in 0..600 {
+            for code in approver.pending_user_codes() {
+                if approver.approve_device_code(&code) {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let output = app_command(
+        &session,
+        &["--config", &config, "login", "microsoft", "--device-code"],
+    )
+    .output()
+    .unwrap();
+    approve.join().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("Signed in"), "{stdout}");
+
+    let mut app = RunningApp::spawn(&session, &["--config", &config, "--headless"]);
+    app.wait_for_line("sync started", support::START_TIMEOUT);
+    // A STARFACE call makes the bridge set the Teams session.
+    let _call = pbx.start_call("0001");
+    app.wait_for_line("applied: Teams presence", Duration::from_secs(60));
+    assert!(control.app_session(me.id).is_some());
+
+    app.signal(libc::SIGTERM);
+    let status = app.wait_exit(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        control.app_session(me.id).is_none(),
+        "Teams session left behind"
+    );
+    assert!(!pbx.uci_session_active("0001"));
+    assert!(pbx
+        .request_log()
+        .entries()
+        .iter()
+        .any(|r| r.method == "DELETE" && r.path == "/rest/login"));
+}
+
+#[test]
+fn demo_headless_dnd_follows_the_scripted_teams_status() {
+    let session = session();
+    let mut app = RunningApp::spawn(&session, &["--demo", "--headless"]);
+    app.wait_for_line("demo running", support::START_TIMEOUT);
+    app.wait_for_line("applied: STARFACE DND on", Duration::from_secs(90));
+    app.signal(libc::SIGTERM);
+    assert_eq!(app.wait_exit(Duration::from_secs(30)).code(), Some(0));
+}
