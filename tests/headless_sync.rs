@@ -103,6 +103,38 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     );
     assert!(stdout.contains("Signed in"), "{stdout}");
 
+    // With both accounts signed in, `doctor` checks every part against the simulators.
+    let doctor = app_command(&session, &["--config", &config, "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(0), "{report}");
+    for expected in [
+        "keychain",
+        "microsoft",
+        "starface.rest.login",
+        "starface.rest.dnd",
+        "starface.uci",
+        "clock",
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with("OK") && l.contains(expected)),
+            "no OK line for {expected}:\n{report}"
+        );
+    }
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("WARN") && l.contains("unencrypted")),
+        "plain http must be flagged:\n{report}"
+    );
+    assert!(
+        !report.contains("secret"),
+        "doctor must not print the password:\n{report}"
+    );
+
     let mut app = RunningApp::spawn(&session, &["--config", &config, "--headless"]);
     app.wait_for_line("sync started", support::START_TIMEOUT);
     // A STARFACE call makes the bridge set the Teams session.
@@ -123,6 +155,20 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         .entries()
         .iter()
         .any(|r| r.method == "DELETE" && r.path == "/rest/login"));
+
+    // The PBX goes away: doctor fails, names the check and exits non-zero.
+    rt.block_on(pbx.stop());
+    let doctor = app_command(&session, &["--config", &config, "doctor"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("FAIL") && l.contains("starface.rest.login")),
+        "{report}"
+    );
 }
 
 #[test]

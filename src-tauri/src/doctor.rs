@@ -3,8 +3,12 @@
 
 use std::fmt;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
+use graph_client::Timing;
 use keychain::{KeychainError, OsKeychain, SecretStore};
+use settings::Settings;
 
 use crate::cli::Paths;
 
@@ -50,12 +54,32 @@ impl Check {
 }
 
 pub fn run(paths: &Paths) -> ExitCode {
-    let mut checks = settings_checks(paths);
-    checks.push(keychain_check(
-        &OsKeychain::new().with_deadline(std::time::Duration::from_secs(10)),
-    ));
+    let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
+    let mut checks = settings_checks(paths, &store, &report);
+    let keychain = OsKeychain::new().with_deadline(Duration::from_secs(10));
+    let keychain_ok = {
+        let check = keychain_check(&keychain);
+        let ok = check.verdict == Verdict::Ok;
+        checks.push(check);
+        ok
+    };
+    if keychain_ok {
+        match tokio::runtime::Runtime::new() {
+            Ok(runtime) => checks
+                .extend(runtime.block_on(account_checks(store.settings(), Arc::new(keychain)))),
+            Err(error) => checks.push(Check::new(
+                Verdict::Fail,
+                "runtime",
+                format!("cannot start the async runtime: {error}"),
+            )),
+        }
+    }
+    print_and_judge(&checks)
+}
+
+fn print_and_judge(checks: &[Check]) -> ExitCode {
     let mut failed = false;
-    for check in &checks {
+    for check in checks {
         println!("{:<4}  {:<10}  {}", check.verdict, check.name, check.detail);
         if let Some(hint) = &check.hint {
             println!("{:<4}  {:<10}  hint: {hint}", "", "");
@@ -69,8 +93,178 @@ pub fn run(paths: &Paths) -> ExitCode {
     }
 }
 
-fn settings_checks(paths: &Paths) -> Vec<Check> {
-    let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
+/// The Microsoft and STARFACE checks; each part runs only when it is configured.
+async fn account_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if settings.microsoft.client_id.is_some() {
+        checks.extend(microsoft_checks(settings, store.clone()).await);
+    }
+    if settings.starface.url.is_some() && settings.starface.login.is_some() {
+        checks.extend(starface_checks(settings, store.as_ref()).await);
+    }
+    checks.extend(clock_checks(settings).await);
+    checks
+}
+
+async fn microsoft_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {
+    use graph_client::doctor::CheckStatus;
+    let credentials = match bridge::setup::microsoft_credentials(settings, store, Timing::real()) {
+        Ok(credentials) => credentials,
+        Err(error) => return vec![Check::new(Verdict::Fail, "microsoft", error.to_string())],
+    };
+    let graph = graph_client::GraphClient::new(credentials);
+    graph_client::doctor::run_checks(&graph)
+        .await
+        .into_iter()
+        .map(|result| {
+            let (verdict, detail) = match result.status {
+                CheckStatus::Ok => (Verdict::Ok, result.summary),
+                CheckStatus::Warning => (Verdict::Warn, result.summary),
+                CheckStatus::Failed => (Verdict::Fail, result.summary),
+                CheckStatus::Skipped => (Verdict::Warn, format!("skipped: {}", result.summary)),
+            };
+            let check = Check::new(verdict, "microsoft", detail);
+            match result.hint {
+                Some(hint) => check.hint(hint),
+                None => check,
+            }
+        })
+        .collect()
+}
+
+async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
+    use starface_client::doctor::{self as sf, CheckReport};
+    let endpoint = match bridge::setup::pbx_endpoint(settings) {
+        Ok(endpoint) => endpoint,
+        Err(error) => return vec![Check::new(Verdict::Fail, "starface", error.to_string())],
+    };
+    let mut reports: Vec<CheckReport> = vec![
+        sf::check_transport(&endpoint),
+        sf::check_tls_fingerprint(&endpoint).await,
+    ];
+    match bridge::setup::starface_links(settings, store) {
+        Ok((rest, uci, xmpp)) => {
+            let login = sf::check_login(&rest).await;
+            let logged_in = login.status == sf::CheckStatus::Ok;
+            reports.push(login);
+            if logged_in {
+                reports.push(sf::check_dnd_read(&rest).await);
+                reports.push(sf::check_uci(&uci).await);
+                if settings.starface.xmpp_enabled {
+                    reports.push(sf::check_xmpp(xmpp, Duration::from_secs(15)).await);
+                }
+                if let Err(error) = rest.logout().await {
+                    tracing::debug!(%error, "doctor: REST logout failed");
+                }
+            }
+        }
+        Err(error) => {
+            return reports
+                .into_iter()
+                .map(starface_line)
+                .chain([Check::new(Verdict::Fail, "starface", error.to_string())
+                    .hint("run `presence-bridge login starface`")])
+                .collect()
+        }
+    }
+    reports.into_iter().map(starface_line).collect()
+}
+
+fn starface_line(report: starface_client::doctor::CheckReport) -> Check {
+    use starface_client::doctor::CheckStatus;
+    let verdict = match report.status {
+        CheckStatus::Ok => Verdict::Ok,
+        CheckStatus::Warning => Verdict::Warn,
+        CheckStatus::Failed => Verdict::Fail,
+    };
+    let check = Check::new(
+        verdict,
+        "starface",
+        format!("{}: {}", report.check, report.detail),
+    );
+    match (verdict, report.check) {
+        (Verdict::Fail, "starface.tls.certificate") => {
+            check.hint("if the fingerprint is your PBX's, set starface.certificate_pin to it")
+        }
+        (Verdict::Fail, "starface.rest.login") => check.hint(
+            "check starface.login and run `presence-bridge login starface` to store the password again",
+        ),
+        _ => check,
+    }
+}
+
+/// Token lifetimes and TLS are time-sensitive: compare our clock with the servers' `Date`.
+async fn clock_checks(settings: &Settings) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if settings.microsoft.client_id.is_some() {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build();
+        let url = format!("{}/me", settings.microsoft.graph_base.trim_end_matches('/'));
+        if let Ok(client) = client {
+            checks.push(skew_check("Microsoft Graph", client.get(url).send().await));
+        }
+    }
+    if let (Some(url), Ok(endpoint)) = (
+        &settings.starface.url,
+        bridge::setup::pbx_endpoint(settings),
+    ) {
+        let client = starface_client::tls::client_config(&endpoint.trust)
+            .map_err(|e| e.to_string())
+            .and_then(|tls| {
+                reqwest::Client::builder()
+                    .use_preconfigured_tls(tls)
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| e.to_string())
+            });
+        if let Ok(client) = client {
+            let url = format!("{}/rest/login", url.trim_end_matches('/'));
+            checks.push(skew_check(
+                "STARFACE",
+                client.get(url).header("X-Version", "2").send().await,
+            ));
+        }
+    }
+    checks
+}
+
+fn skew_check(server: &str, response: reqwest::Result<reqwest::Response>) -> Check {
+    let date = response.ok().and_then(|r| {
+        r.headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+    });
+    let Some(server_time) = date else {
+        return Check::new(
+            Verdict::Warn,
+            "clock",
+            format!("{server} did not tell its time; clock skew not checked"),
+        );
+    };
+    // The one place outside the runtime that reads the wall clock: comparing it is the check.
+    let local = std::time::SystemTime::now();
+    let skew = local
+        .duration_since(server_time)
+        .unwrap_or_else(|e| e.duration());
+    // Server dates have one-second resolution; a few seconds are noise.
+    let detail = format!("{} s difference to {server}", skew.as_secs());
+    if skew > Duration::from_secs(300) {
+        Check::new(Verdict::Fail, "clock", detail)
+            .hint("sign-in tokens are rejected with a clock this far off: enable time sync (NTP)")
+    } else if skew > Duration::from_secs(60) {
+        Check::new(Verdict::Warn, "clock", detail).hint("enable time sync (NTP)")
+    } else {
+        Check::new(Verdict::Ok, "clock", detail)
+    }
+}
+
+fn settings_checks(
+    paths: &Paths,
+    store: &settings::SettingsStore,
+    report: &settings::LoadReport,
+) -> Vec<Check> {
     let mut checks = Vec::new();
     let in_file = |problem: &settings::SettingsError, file: &std::path::Path| {
         problem.to_string().starts_with(&file.display().to_string())
