@@ -202,3 +202,80 @@ fn the_scanner_finds_keys_in_all_forms() {
         ]
     );
 }
+
+/// Keys the Rust side (tray menu, notifications) looks up with `tr(lang, "…")` or
+/// `tr_with(lang, "…", …)`, and the pause entries the tray builds from a key list.
+fn rust_keys_used(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for marker in [
+        "tr(lang, \"",
+        "tr_with(\n                lang,\n                \"",
+        "tr_with(lang, \"",
+        "[\"sync.pause_15m\", \"",
+    ] {
+        let mut rest = text;
+        while let Some(start) = rest.find(marker) {
+            let after = &rest[start + marker.len()..];
+            if let Some(end) = after.find('"') {
+                keys.push(after[..end].to_owned());
+            }
+            rest = after;
+        }
+    }
+    // Lines like `"sync.pause_tomorrow"]` and `.zip(["sync.pause_15m", …])`.
+    for word in text.split('"') {
+        if word.starts_with("sync.pause_") && is_key(word) {
+            keys.push(word.to_owned());
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_key_used_by_the_tray_and_notifications_is_translated() {
+    let en = load("en");
+    let de = load("de");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src-tauri")
+        .join("src");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for name in ["tray.rs", "notifications.rs"] {
+        let text = std::fs::read_to_string(src.join(name)).unwrap();
+        for key in rust_keys_used(&text) {
+            checked += 1;
+            for (lang, strings) in [("en", &en), ("de", &de)] {
+                if !strings.contains_key(&key) {
+                    problems.push(format!(
+                        "src-tauri/src/{name}: `{key}` is not in {lang}.json"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+    assert!(
+        checked >= 15,
+        "only {checked} keys found; is the scanner broken?"
+    );
+    for row in [
+        "available",
+        "busy",
+        "busy_phone",
+        "busy_meeting",
+        "presenting",
+        "do_not_disturb",
+        "be_right_back",
+        "away",
+        "offline",
+        "out_of_office",
+        "unknown",
+    ] {
+        for (lang, strings) in [("en", &en), ("de", &de)] {
+            assert!(
+                strings.contains_key(&format!("status.{row}")),
+                "status.{row} not in {lang}.json"
+            );
+        }
+    }
+}

@@ -5,9 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
+use crate::backend::Backend;
 use crate::cli::{Cli, Command, Paths};
 use crate::i18n::Lang;
-use crate::{sync_runtime, tray};
+use crate::notifications::DesktopNotifier;
+use crate::{commands, tray};
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
@@ -18,12 +20,20 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
     let paths_for_sync = paths.clone();
+    let mut store = Some(store);
 
     let app = tauri::Builder::default()
         // Must be the first plugin: a second launch hands its arguments to us and exits.
         .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
             on_second_launch(app, &argv)
         }))
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .invoke_handler(commands::handler::<tauri::Wry>())
         .setup(move |app| {
             if asked_to_quit {
                 eprintln!("Presence Bridge is not running.");
@@ -40,7 +50,24 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 );
             }
             watch_termination_signals(handle.clone());
-            start_sync(handle, demo, paths_for_sync.clone());
+            let notifier = std::sync::Arc::new(DesktopNotifier::new(handle.clone()));
+            let backend = match store.take() {
+                Some(_) if demo => Backend::demo(&paths_for_sync.policy_file, notifier)?,
+                Some(store) => {
+                    let keychain = std::sync::Arc::new(
+                        keychain::OsKeychain::new()
+                            .with_deadline(std::time::Duration::from_secs(30)),
+                    );
+                    Backend::new(store, keychain, Some(paths_for_sync.clone()), notifier)
+                }
+                None => return Err("setup ran twice".into()),
+            };
+            let autostart = backend.settings().ui.autostart;
+            app.manage(backend);
+            if !demo {
+                apply_autostart(&handle, autostart);
+            }
+            start_sync(handle);
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
                 "Presence Bridge started in the tray"
@@ -79,45 +106,112 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The running bridge, kept so quitting can shut it down cleanly.
-struct SyncSlot(std::sync::Mutex<Option<sync_runtime::Running>>);
-
-fn start_sync<R: Runtime>(app: AppHandle<R>, demo: bool, paths: Paths) {
-    app.manage(SyncSlot(std::sync::Mutex::new(None)));
+fn start_sync<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
-        let notifier = std::sync::Arc::new(bridge::LogNotifier);
-        let Some(running) = sync_runtime::start(demo, &paths, notifier).await else {
-            tray::show(&app, &sync_runtime::not_configured());
+        let Some(backend) = app.try_state::<Backend>() else {
             return;
         };
-        let mut snapshots = running.subscribe();
-        if let Some(slot) = app.try_state::<SyncSlot>() {
-            *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
-        }
-        loop {
-            let snapshot = snapshots.borrow_and_update().clone();
-            tray::show(&app, &snapshot);
-            if snapshots.changed().await.is_err() {
-                break;
-            }
-        }
+        backend.restart_bridge().await;
+        follow_bridge(&app);
     });
 }
 
+/// Forwards the (new) bridge's snapshots to the window and the tray; shows "not configured"
+/// when nothing runs. The previous forwarder ends when its bridge stops.
+pub fn follow_bridge<R: Runtime>(app: &AppHandle<R>) {
+    let Some(backend) = app.try_state::<Backend>() else {
+        return;
+    };
+    match backend.running() {
+        Some(running) => {
+            let snapshots = running.subscribe();
+            tauri::async_runtime::spawn(commands::forward_snapshots(app.clone(), snapshots));
+        }
+        None => {
+            tray::show(app, &crate::sync_runtime::not_configured());
+            commands::publish_state(app);
+        }
+    }
+}
+
 fn stop_sync<R: Runtime>(app: &AppHandle<R>) {
-    let running = app
-        .try_state::<SyncSlot>()
-        .and_then(|slot| slot.0.lock().unwrap_or_else(|p| p.into_inner()).take());
-    if let Some(running) = running {
-        tauri::async_runtime::block_on(running.shutdown());
+    if let Some(backend) = app.try_state::<Backend>() {
+        tauri::async_runtime::block_on(backend.stop_bridge());
+    }
+}
+
+/// Registers or removes the login item as `ui.autostart` says (only when it differs).
+pub fn apply_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let result = match launcher.is_enabled() {
+        Ok(current) if current == enabled => Ok(()),
+        _ if enabled => launcher.enable(),
+        _ => launcher.disable(),
+    };
+    match result {
+        Ok(()) => tracing::info!(enabled, "autostart applied"),
+        Err(error) => tracing::warn!(%error, enabled, "cannot change autostart"),
     }
 }
 
 fn on_tray_item<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    use bridge::BridgeCommand;
+    use commands::sync::PauseLength;
+    let send = |command: BridgeCommand| {
+        if let Some(backend) = app.try_state::<Backend>() {
+            if let Err(error) = backend.send(command) {
+                tracing::warn!(%error, "tray action not applied");
+            }
+            commands::publish_state(app);
+        }
+    };
     match id {
-        tray::item::OPEN => show_window(app),
+        tray::item::OPEN => {
+            show_window(app);
+            navigate(app, serde_json::json!({"screen": "colleagues"}));
+        }
+        tray::item::SETTINGS => {
+            show_window(app);
+            navigate(app, serde_json::json!({"screen": "settings"}));
+        }
         tray::item::QUIT => quit(app),
-        other => tracing::debug!(item = other, "tray item without an action"),
+        tray::item::PAUSE_15M => send(BridgeCommand::PauseFor(
+            PauseLength::FifteenMinutes.duration(),
+        )),
+        tray::item::PAUSE_1H => send(BridgeCommand::PauseFor(PauseLength::OneHour.duration())),
+        tray::item::PAUSE_TOMORROW => send(BridgeCommand::PauseFor(
+            PauseLength::UntilTomorrow.duration(),
+        )),
+        tray::item::RESUME => send(BridgeCommand::Resume),
+        tray::item::SYNC_NOW => send(BridgeCommand::SyncNow),
+        other => match other.strip_prefix(tray::item::FAVOURITE_PREFIX) {
+            Some(colleague_id) => open_chat(app, colleague_id),
+            None => tracing::debug!(item = other, "tray item without an action"),
+        },
+    }
+}
+
+fn navigate<R: Runtime>(app: &AppHandle<R>, payload: serde_json::Value) {
+    use tauri::Emitter;
+    if let Err(error) = app.emit("navigate", payload) {
+        tracing::debug!(%error, "cannot send the navigate event");
+    }
+}
+
+fn open_chat<R: Runtime>(app: &AppHandle<R>, colleague_id: &str) {
+    let Some(backend) = app.try_state::<Backend>() else {
+        return;
+    };
+    let action = commands::links::LinkAction {
+        kind: commands::links::LinkKind::TeamsChat,
+        colleague_id: colleague_id.to_owned(),
+        phone: None,
+    };
+    let opened = commands::links::url_for(&backend, &action)
+        .and_then(|url| Ok(crate::opener::open_url(app, &url)?));
+    if let Err(error) = opened {
+        tracing::warn!(%error, "cannot open the Teams chat from the tray");
     }
 }
 

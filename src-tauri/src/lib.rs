@@ -2,13 +2,19 @@
 //! under `crates/` (see docs/ARCHITECTURE.md).
 
 mod account;
+mod backend;
 mod cli;
+mod commands;
 mod desktop;
 mod doctor;
+mod dto;
 mod error;
 mod headless;
 mod i18n;
+mod links;
 mod logging;
+mod notifications;
+mod opener;
 mod sync_runtime;
 mod tray;
 

@@ -25,6 +25,14 @@ impl Running {
         }
     }
 
+    /// The bridge to send commands to.
+    pub fn handle(&self) -> &BridgeHandle {
+        match self {
+            Running::Demo(demo) => demo.bridge(),
+            Running::Sync(handle) => handle,
+        }
+    }
+
     /// Clears the Teams session, logs out of STARFACE, flushes the journal.
     pub async fn shutdown(self) {
         match self {

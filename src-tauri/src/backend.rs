@@ -1,0 +1,222 @@
+//! What the Tauri commands work on: the settings, the keychain and the running bridge, kept in
+//! Tauri's managed state. Commands stay thin; the shared steps live here.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bridge::{BridgeCommand, BridgeSnapshot, Notifier};
+use graph_client::graph::DirectoryUser;
+use keychain::SecretStore;
+use presence_core::watch_list::AlertMode;
+use settings::{Settings, SettingsStore};
+
+use crate::cli::Paths;
+use crate::error::{CommandError, CommandResult};
+use crate::sync_runtime::{self, Running};
+
+/// Microsoft account state the bridge does not track (the interactive sign-in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignInProgress {
+    #[default]
+    Idle,
+    SigningIn,
+}
+
+/// Managed state of the app (one per process).
+pub struct Backend {
+    settings: Mutex<SettingsStore>,
+    secrets: Arc<dyn SecretStore>,
+    /// `--demo`: the settings file is a temporary copy and the keychain is in memory, so nothing
+    /// the user does in the demo reaches their real configuration.
+    pub demo: bool,
+    paths: Option<Paths>,
+    notifier: Arc<dyn Notifier>,
+    running: Mutex<Option<Arc<Running>>>,
+    /// Wall clock when the bridge started: the journal's engine milliseconds count from there.
+    started_wall_ms: Mutex<u64>,
+    /// Directory users seen in searches, so favourites and alerts can be watched by id.
+    known: Mutex<HashMap<String, DirectoryUser>>,
+    /// The alert mode per colleague (the snapshot only says whether there is one).
+    alerts: Mutex<HashMap<String, AlertMode>>,
+    /// Colleagues watched only because they were search hits (unwatched at the next search).
+    search_watched: Mutex<Vec<String>>,
+    pub sign_in: Mutex<SignInProgress>,
+    /// SHA-256 of the certificate the PBX presented last time we looked (for the pin dialog).
+    pub presented_fingerprint: Mutex<Option<String>>,
+    _demo_dir: Option<tempfile::TempDir>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+impl Backend {
+    /// For a normal run: the user's settings file and the OS keychain.
+    pub fn new(
+        store: SettingsStore,
+        secrets: Arc<dyn SecretStore>,
+        paths: Option<Paths>,
+        notifier: Arc<dyn Notifier>,
+    ) -> Self {
+        Self {
+            settings: Mutex::new(store),
+            secrets,
+            demo: false,
+            paths,
+            notifier,
+            running: Mutex::new(None),
+            started_wall_ms: Mutex::new(now_ms()),
+            known: Mutex::default(),
+            alerts: Mutex::default(),
+            search_watched: Mutex::default(),
+            sign_in: Mutex::default(),
+            presented_fingerprint: Mutex::default(),
+            _demo_dir: None,
+        }
+    }
+
+    /// For `--demo`: settings start from `policy_file` and defaults, changes go to a temporary
+    /// file that disappears on exit; secrets stay in memory.
+    pub fn demo(
+        policy_file: &std::path::Path,
+        notifier: Arc<dyn Notifier>,
+    ) -> std::io::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let (store, _) = SettingsStore::load(&dir.path().join("config.toml"), policy_file);
+        let mut backend = Self::new(
+            store,
+            Arc::new(keychain::MemoryStore::new()),
+            None,
+            notifier,
+        );
+        backend.demo = true;
+        backend._demo_dir = Some(dir);
+        Ok(backend)
+    }
+
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).settings().clone()
+    }
+
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
+    /// Runs `f` on the settings store (locks, save).
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut SettingsStore) -> T) -> T {
+        f(&mut lock(&self.settings))
+    }
+
+    pub fn running(&self) -> Option<Arc<Running>> {
+        lock(&self.running).clone()
+    }
+
+    pub fn set_running(&self, running: Option<Running>) -> Option<Arc<Running>> {
+        *lock(&self.started_wall_ms) = now_ms();
+        std::mem::replace(&mut *lock(&self.running), running.map(Arc::new))
+    }
+
+    pub fn started_wall_ms(&self) -> u64 {
+        *lock(&self.started_wall_ms)
+    }
+
+    pub fn snapshot(&self) -> BridgeSnapshot {
+        self.running()
+            .map(|r| r.handle().snapshot())
+            .unwrap_or_else(sync_runtime::not_configured)
+    }
+
+    pub fn send(&self, command: BridgeCommand) -> CommandResult<()> {
+        let running = self.running().ok_or(CommandError::NotRunning)?;
+        Ok(running.handle().send(command)?)
+    }
+
+    pub fn remember(&self, users: &[DirectoryUser]) {
+        let mut known = lock(&self.known);
+        for user in users {
+            known.insert(user.id.clone(), user.clone());
+        }
+    }
+
+    pub fn known(&self, id: &str) -> Option<DirectoryUser> {
+        lock(&self.known).get(id).cloned()
+    }
+
+    /// Polls presence for search hits: watches the new hits the bridge does not watch yet and
+    /// stops watching the previous search's hits that are neither favourites nor alerted.
+    pub fn watch_search_hits(&self, users: &[DirectoryUser]) {
+        let snapshot = self.snapshot();
+        let favourites = self.settings().ui.favourites;
+        let mut watched_for_search = lock(&self.search_watched);
+        for id in watched_for_search.drain(..) {
+            let keep = users.iter().any(|u| u.id == id)
+                || self.alert_mode(&id).is_some()
+                || snapshot.colleagues.iter().any(|c| {
+                    c.id == id
+                        && (c.alert || crate::dto::is_favourite(&favourites, c.mail.as_deref()))
+                });
+            if !keep {
+                let _ = self.send(BridgeCommand::Unwatch(id));
+            }
+        }
+        for user in users {
+            let already = snapshot.colleagues.iter().any(|c| c.id == user.id);
+            if !already && self.send(BridgeCommand::Watch(user.clone())).is_ok() {
+                watched_for_search.push(user.id.clone());
+            }
+        }
+    }
+
+    pub fn alert_mode(&self, id: &str) -> Option<AlertMode> {
+        lock(&self.alerts).get(id).copied()
+    }
+
+    pub fn set_alert_mode(&self, id: &str, mode: Option<AlertMode>) {
+        let mut alerts = lock(&self.alerts);
+        match mode {
+            Some(mode) => alerts.insert(id.to_owned(), mode),
+            None => alerts.remove(id),
+        };
+    }
+
+    /// Stops the bridge (clearing the Teams session) and starts it again from the settings:
+    /// after accounts changed, a sign-in or a new password.
+    pub async fn restart_bridge(&self) {
+        self.stop_bridge().await;
+        let started = match &self.paths {
+            Some(paths) if !self.demo => {
+                sync_runtime::start(false, paths, self.notifier.clone()).await
+            }
+            _ => {
+                use bridge::demo::{Demo, DemoPace};
+                match Demo::start(DemoPace::default(), self.notifier.clone()).await {
+                    Ok(demo) => Some(Running::Demo(demo)),
+                    Err(error) => {
+                        tracing::error!(%error, "cannot start the demo");
+                        None
+                    }
+                }
+            }
+        };
+        self.set_running(started);
+    }
+
+    /// Shuts the bridge down cleanly, if it runs and no command still holds it.
+    pub async fn stop_bridge(&self) {
+        let Some(running) = self.set_running(None) else {
+            return;
+        };
+        match Arc::try_unwrap(running) {
+            Ok(running) => running.shutdown().await,
+            // A command still uses it; it stops when that command drops its reference.
+            Err(_) => tracing::warn!("the bridge is busy; it stops after the current command"),
+        }
+    }
+}
