@@ -12,8 +12,7 @@ start=$(date +%s)
 cargo test -p hardening --tests -- --test-threads=2 2>&1 | tee "$log" | grep -E '^test |test result'
 targets=$(grep -cE '^test [a-z_]+ \.\.\. ok$' "$log" || true)
 failed=$(grep -cE '^test .* FAILED$' "$log" || true)
-# The one unit test of the generators is not a fuzz target.
-targets=$((targets - 1))
+# (The generators' own unit test, `tests::edits_stay_in_bounds`, does not match the pattern.)
 echo "fuzz targets passed: $targets, failed: $failed, inputs per target: $cases," \
      "inputs tried: $((targets * cases)) in $(( $(date +%s) - start )) s"
 [ "$failed" -eq 0 ]

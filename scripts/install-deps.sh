@@ -21,6 +21,17 @@ test_packages=(
   webkit2gtk-driver           # WebKitWebDriver for the end-to-end tests
 )
 
+# tauri-driver (WebDriver proxy to WebKitWebDriver) for the end-to-end tests; pinned to 2.x.
+install_tauri_driver() {
+  if command -v tauri-driver >/dev/null 2>&1 || [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+    echo "install-deps: tauri-driver is present"
+  else
+    echo "install-deps: cargo install tauri-driver --version '^2' --locked"
+    cargo install tauri-driver --version '^2' --locked
+  fi
+}
+[ "${1:-build}" != test ] || trap install_tauri_driver EXIT
+
 case "${1:-build}" in
   build) wanted=("${build_packages[@]}") ;;
   test) wanted=("${build_packages[@]}" "${test_packages[@]}") ;;

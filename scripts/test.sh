@@ -14,5 +14,7 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo build --release --features test-hooks (the binary the end-to-end tests drive)"
+cargo build --release --features test-hooks --locked --bin presence-bridge
 echo "== cargo test"
 cargo test --workspace --locked

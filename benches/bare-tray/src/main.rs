@@ -13,7 +13,9 @@ fn main() {
             let show = MenuItem::with_id(app, "show", "Show window", true, None::<&str>)?;
             let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
             let menu = Menu::with_items(app, &[&show, &quit])?;
-            let mut tray = TrayIconBuilder::with_id("bare").menu(&menu).tooltip("Bare Tray");
+            let mut tray = TrayIconBuilder::with_id("bare")
+                .menu(&menu)
+                .tooltip("Bare Tray");
             if let Some(icon) = app.default_window_icon() {
                 tray = tray.icon(icon.clone());
             }

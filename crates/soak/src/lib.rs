@@ -36,7 +36,10 @@ pub struct NoDaemonNotifier;
 
 impl Notifier for NoDaemonNotifier {
     fn notify(&self, notification: &BridgeNotification) {
-        tracing::warn!(?notification, "no notification daemon; notification dropped");
+        tracing::warn!(
+            ?notification,
+            "no notification daemon; notification dropped"
+        );
     }
 }
 
@@ -108,7 +111,10 @@ impl Rig {
         }));
         let store_dyn: Arc<dyn SecretStore> = store.clone();
         store_dyn
-            .set(names::STARFACE_PASSWORD, &keychain::Secret::new(PBX_PASSWORD))
+            .set(
+                names::STARFACE_PASSWORD,
+                &keychain::Secret::new(PBX_PASSWORD),
+            )
             .expect("memory store");
         auth::device_code_sign_in(
             &config,
@@ -160,8 +166,12 @@ impl Rig {
         let connectors = Connectors {
             graph: GraphClient::new(self.credentials.clone()),
             rest: Arc::new(
-                RestClient::new(endpoint.clone(), pbx_credentials.clone(), RestAuth::NonceLogin)
-                    .expect("rest client"),
+                RestClient::new(
+                    endpoint.clone(),
+                    pbx_credentials.clone(),
+                    RestAuth::NonceLogin,
+                )
+                .expect("rest client"),
             ),
             uci: Arc::new(
                 UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials)).expect("uci client"),
@@ -176,6 +186,11 @@ impl Rig {
         )
         .expect("bridge starts");
         self.bridge = Some(bridge);
+    }
+
+    /// A Graph client on the rig's signed-in account (for request-economy measurements).
+    pub fn graph_client(&self) -> GraphClient {
+        GraphClient::new(self.credentials.clone())
     }
 
     /// Shuts the bridge down cleanly.
@@ -250,14 +265,17 @@ impl Rig {
         }
         for entry in self.pbx.request_log().entries() {
             for (name, value) in &entry.headers {
-                if name.eq_ignore_ascii_case("authtoken") || name.eq_ignore_ascii_case("authorization") {
+                if name.eq_ignore_ascii_case("authtoken")
+                    || name.eq_ignore_ascii_case("authorization")
+                {
                     secrets.push(value.trim_start_matches("Bearer ").to_owned());
                 }
             }
             if let Some(query) = &entry.query {
                 for pair in query.split('&') {
                     if let Some((_, token)) = pair.split_once("starface.auth=") {
-                        secrets.push(token.to_owned());
+                        // The UCI token is `login:hash`, URL-encoded in the query.
+                        secrets.push(token.replace("%3A", ":"));
                     }
                 }
             }

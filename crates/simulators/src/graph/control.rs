@@ -86,6 +86,14 @@ impl GraphControl {
         self.shared.world().add_generated_users(count, now)
     }
 
+    /// Renames a user (display name only), e.g. to a hostile string for rendering tests.
+    pub fn set_display_name(&self, user: Uuid, display_name: &str) {
+        let mut world = self.shared.world();
+        if let Some(u) = world.users.iter_mut().find(|u| u.id == user) {
+            u.display_name = display_name.to_owned();
+        }
+    }
+
     /// Sets the state of the user's Teams client session (what the user "is" in Teams).
     pub fn set_presence(&self, user: Uuid, availability: &str, activity: &str) {
         let now = self.now();
