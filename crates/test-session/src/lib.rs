@@ -1,4 +1,5 @@
 //! A private desktop session for tests that need real desktop services.
+//! [`DesktopSession::with_dunst`] adds a real notification daemon.
 //!
 //! [`DesktopSession::start`] starts Xvfb on a free display and a private D-Bus session bus whose
 //! auto-activated services (dunst, xdg-desktop-portal, ...) see that display. Optionally an
@@ -87,6 +88,57 @@ impl DesktopSession {
         self.children.push(keyring);
         self.wait_for_bus_name("org.freedesktop.secrets", Duration::from_secs(20))?;
         Ok(self)
+    }
+
+    /// Starts dunst on the session bus (with this session's DISPLAY) as the notification daemon,
+    /// configured to keep every notification on screen until closed, so `dunstctl count
+    /// displayed` and `dunstctl history` can be asserted. Waits until it owns
+    /// `org.freedesktop.Notifications`.
+    pub fn with_dunst(mut self) -> Result<Self, String> {
+        let config = self.home.path().join("dunstrc");
+        std::fs::write(
+            &config,
+            "[global]\n    monitor = 0\n    follow = none\n\
+             [urgency_low]\n    timeout = 0\n\
+             [urgency_normal]\n    timeout = 0\n\
+             [urgency_critical]\n    timeout = 0\n",
+        )
+        .map_err(|e| format!("writing dunstrc: {e}"))?;
+        let dunst = self
+            .command("dunst")
+            .arg("-config")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| missing("dunst", "dunst", e))?;
+        self.children.push(dunst);
+        self.wait_for_bus_name("org.freedesktop.Notifications", Duration::from_secs(20))?;
+        Ok(self)
+    }
+
+    /// Runs `dunstctl ARGS` in this session and returns its standard output.
+    pub fn dunstctl(&self, args: &[&str]) -> Result<String, String> {
+        let output = self
+            .command("dunstctl")
+            .args(args)
+            .output()
+            .map_err(|e| missing("dunstctl", "dunst", e))?;
+        if !output.status.success() {
+            return Err(format!(
+                "dunstctl {args:?} failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
+    /// How many notifications dunst shows now (`dunstctl count displayed`).
+    pub fn notifications_displayed(&self) -> Result<u32, String> {
+        let out = self.dunstctl(&["count", "displayed"])?;
+        out.trim()
+            .parse()
+            .map_err(|e| format!("dunstctl count displayed printed {out:?}: {e}"))
     }
 
     /// Waits until `name` is owned on the session bus.

@@ -52,6 +52,17 @@ fn run(command: &mut Command, what: &str) {
 impl ProsodyServer {
     /// Starts Prosody for `localhost` with these users and waits until it accepts connections.
     pub fn start(users: &[(&str, &str)]) -> Self {
+        Self::launch(users, None)
+    }
+
+    /// Like [`Self::start`], but serving this certificate and key (PEM) instead of a fresh
+    /// self-signed one, e.g. the one a simulated PBX also serves, so one pin trusts both
+    /// (as on a STARFACE, where REST and XMPP share the PBX's certificate).
+    pub fn start_with_certificate(users: &[(&str, &str)], cert_pem: &str, key_pem: &str) -> Self {
+        Self::launch(users, Some((cert_pem, key_pem)))
+    }
+
+    fn launch(users: &[(&str, &str)], certificate: Option<(&str, &str)>) -> Self {
         for binary in [PROSODY, PROSODYCTL] {
             assert!(
                 Path::new(binary).exists(),
@@ -69,25 +80,30 @@ impl ProsodyServer {
         std::fs::create_dir_all(root.join("data")).expect("data dir");
         let port = free_port();
         let domain = "localhost".to_owned();
-        run(
-            Command::new("openssl")
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=localhost",
-                    "-addext",
-                    "subjectAltName=DNS:localhost",
-                ])
-                .arg("-keyout")
-                .arg(root.join("key.pem"))
-                .arg("-out")
-                .arg(root.join("cert.pem"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped()),
-            "openssl req -x509",
-        );
+        if let Some((cert_pem, key_pem)) = certificate {
+            std::fs::write(root.join("cert.pem"), cert_pem).expect("write cert.pem");
+            std::fs::write(root.join("key.pem"), key_pem).expect("write key.pem");
+        } else {
+            run(
+                Command::new("openssl")
+                    .args([
+                        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    ])
+                    .args([
+                        "-subj",
+                        "/CN=localhost",
+                        "-addext",
+                        "subjectAltName=DNS:localhost",
+                    ])
+                    .arg("-keyout")
+                    .arg(root.join("key.pem"))
+                    .arg("-out")
+                    .arg(root.join("cert.pem"))
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped()),
+                "openssl req -x509",
+            );
+        }
         let cert = CertificateDer::from_pem_file(root.join("cert.pem")).expect("read cert.pem");
         let cert_pin = CertificatePin::of_certificate(cert.as_ref());
         let tmp = root.display();

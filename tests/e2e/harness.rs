@@ -1,0 +1,731 @@
+//! The end-to-end world: a private desktop (Xvfb, session bus, unlocked gnome-keyring, dunst),
+//! a real Prosody, both simulators in-process, a settings file pointing at them, and the release
+//! app (built with `--features test-hooks`) driven through `tauri-driver` + `WebKitWebDriver`.
+//!
+//! Everything binds loopback. Every process is owned by a guard that kills it on drop, so a failing
+//! scenario still tears everything down (`tauri-driver` runs in its own process group, which also
+//! holds `WebKitWebDriver` and the app it launched).
+
+use std::future::Future;
+use std::io::Write;
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use simulators::graph::{GraphSimSetup, GraphSimulator, SimUser as GraphUser, DEFAULT_CLIENT_ID};
+use simulators::starface::{Organisation, SimSettings, SimUser, StarfaceSimulator};
+use starface_client::{CertificatePin, TlsTrust};
+use test_session::DesktopSession;
+use tokio_xmpp::jid::BareJid;
+
+use crate::prosody::ProsodyServer;
+use crate::xmpp_peer::XmppPeer;
+
+/// STARFACE login (also the XMPP user) of the signed-in person.
+pub const LOGIN: &str = "0001";
+pub const PASSWORD: &str = "secret";
+/// Seconds between polls in the settings file (the minimum the app accepts).
+pub const POLL_SECS: u64 = 5;
+/// Generous upper bound for anything that should happen "within one poll" on a busy 2-core CI.
+pub const WAIT: Duration = Duration::from_secs(45);
+
+/// The release binary with test hooks, built by `cargo build --release --features test-hooks`.
+pub fn app_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(target)
+    };
+    target.join("release").join("presence-bridge")
+}
+
+/// Builds (or confirms up to date) the release binary with test hooks (or takes the binary named
+/// by `PRESENCE_BRIDGE_E2E_APP`). `scripts/test.sh` builds it
+/// before `cargo test`, so here this is a no-op of a second or two; run alone, the test builds it.
+pub fn build_app() -> PathBuf {
+    // For working on the tests: an already built binary (e.g. a debug build with test hooks).
+    if let Some(app) = std::env::var_os("PRESENCE_BRIDGE_E2E_APP") {
+        return PathBuf::from(app);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--features",
+            "test-hooks",
+            "--bin",
+            "presence-bridge",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("run cargo build --release --features test-hooks");
+    assert!(
+        status.success(),
+        "cargo build --release --features test-hooks failed"
+    );
+    let bin = app_binary();
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
+pub fn tauri_driver_binary() -> PathBuf {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|p| p.join("tauri-driver")));
+    }
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        candidates.push(PathBuf::from(home).join("bin").join("tauri-driver"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".cargo/bin/tauri-driver"));
+    }
+    candidates.into_iter().find(|p| p.exists()).expect(
+        "tauri-driver not found: `cargo install tauri-driver --version '^2' --locked` \
+         (scripts/install-deps.sh test does)",
+    )
+}
+
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free loopback port");
+    listener.local_addr().expect("local addr").port()
+}
+
+/// Polls `check` until it yields `Some`, or panics after `timeout` with `what` and the last
+/// observation.
+pub async fn wait_for<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = match check().await {
+            Ok(value) => return value,
+            Err(last) => last,
+        };
+        if Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for {what}; last seen: {last}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// `tauri-driver` in its own process group; dropping it kills the whole group (the driver,
+/// WebKitWebDriver and the app).
+pub struct TauriDriver {
+    child: Child,
+    pub port: u16,
+}
+
+impl TauriDriver {
+    pub fn start(env: &[(String, String)]) -> Self {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let native_port = loop {
+            let p = free_port();
+            if p != port {
+                break p;
+            }
+        };
+        let child = Command::new(tauri_driver_binary())
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+                "--native-driver",
+                "/usr/bin/WebKitWebDriver",
+            ])
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn tauri-driver");
+        let driver = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        driver
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let pgid = self.child.id() as i32;
+        // SAFETY: kill(2) on the process group we created for our own child.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// A self-signed certificate for 127.0.0.1/localhost, served by both the PBX simulator and
+/// Prosody, so the app's one pin trusts REST, UCI and XMPP (the real TLS path).
+pub struct PbxCertificate {
+    pub cert_pem: String,
+    pub key_pem: String,
+    pub pin: CertificatePin,
+}
+
+impl PbxCertificate {
+    fn generate() -> Self {
+        let generated = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ])
+        .expect("self-signed certificate");
+        Self {
+            cert_pem: generated.cert.pem(),
+            key_pem: generated.signing_key.serialize_pem(),
+            pin: CertificatePin::of_certificate(generated.cert.der()),
+        }
+    }
+}
+
+/// Everything of one e2e run. Field order is drop order: the app goes first, the desktop last.
+pub struct World {
+    pub client: Option<Client>,
+    pub driver: TauriDriver,
+    pub peer: XmppPeer,
+    pub prosody: ProsodyServer,
+    pub graph: GraphSimulator,
+    pub pbx: StarfaceSimulator,
+    pub session: DesktopSession,
+    pub app: PathBuf,
+    pub config: PathBuf,
+    pub opener_log: PathBuf,
+    pub me: GraphUser,
+    /// Two colleagues renamed to hostile strings (favourites, so they are listed first).
+    pub hostile: Vec<GraphUser>,
+    /// A colleague for "notify me when available".
+    pub watched: GraphUser,
+}
+
+pub const HOSTILE_NAMES: [&str; 2] = [
+    "<img src=x onerror=alert(1)>",
+    "\"><script>alert(1)</script>",
+];
+
+impl World {
+    pub async fn start(app: PathBuf, lang_env: &str) -> Self {
+        let graph = GraphSimulator::start(GraphSimSetup {
+            colleagues: 12,
+            device_code_interval: 1,
+            ..GraphSimSetup::default()
+        })
+        .await
+        .expect("graph simulator");
+        let control = graph.control().clone();
+        let me = control.signed_in_user();
+        control.set_presence(me.id, "Available", "Available");
+        let users: Vec<GraphUser> = control
+            .users()
+            .into_iter()
+            .filter(|u| u.id != me.id)
+            .collect();
+        for (user, name) in users.iter().zip(HOSTILE_NAMES) {
+            control.set_display_name(user.id, name);
+            control.set_presence(user.id, "Available", "Available");
+        }
+        let hostile: Vec<GraphUser> = control
+            .users()
+            .into_iter()
+            .filter(|u| HOSTILE_NAMES.contains(&u.display_name.as_str()))
+            .collect();
+        assert_eq!(hostile.len(), 2, "hostile colleagues renamed");
+        let watched = users[2].clone();
+        control.set_presence(watched.id, "Away", "Away");
+
+        let cert = PbxCertificate::generate();
+        let pbx = StarfaceSimulator::start_tls(
+            Organisation::new(vec![SimUser::new(
+                1,
+                LOGIN,
+                PASSWORD,
+                &me.given_name,
+                &me.surname,
+                &me.mail,
+                "401",
+            )]),
+            SimSettings::default(),
+            &cert.cert_pem,
+            &cert.key_pem,
+        )
+        .await
+        .expect("starface simulator (TLS)");
+
+        let prosody = ProsodyServer::start_with_certificate(
+            &[(LOGIN, PASSWORD), ("bob", "bobsecret")],
+            &cert.cert_pem,
+            &cert.key_pem,
+        );
+        let peer = bob_watching(&prosody).await;
+
+        let session = tokio::task::spawn_blocking(|| {
+            DesktopSession::start()
+                .and_then(|s| s.with_unlocked_keyring("test"))
+                .and_then(|s| s.with_dunst())
+                .unwrap_or_else(|e| panic!("desktop session: {e}"))
+        })
+        .await
+        .unwrap();
+
+        let config = session.home().join("config.toml");
+        let favourites = hostile
+            .iter()
+            .map(|u| format!("{:?}", u.mail))
+            .collect::<Vec<_>>()
+            .join(", ");
+        std::fs::write(
+            &config,
+            format!(
+                "[microsoft]\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nauthority = \"{}\"\ngraph_base = \"{}\"\n\
+                 [starface]\nurl = \"{}\"\nlogin = \"{LOGIN}\"\ncertificate_pin = \"{}\"\n\
+                 xmpp_enabled = true\nxmpp_domain = \"{}\"\nxmpp_port = {}\n\
+                 [sync]\npoll_interval_secs = {POLL_SECS}\ndebounce_secs = 0\n\
+                 [ui]\nlanguage = \"en\"\nfavourites = [{favourites}]\n",
+                graph.base_url(),
+                graph.graph_url(),
+                pbx.base_url(),
+                cert.pin,
+                prosody.domain(),
+                prosody.port(),
+            ),
+        )
+        .expect("write config");
+        let opener_log = session.home().join("opener.log");
+
+        let mut env = session.env();
+        env.push((
+            "PRESENCE_BRIDGE_OPENER_LOG".into(),
+            opener_log.display().to_string(),
+        ));
+        env.push((
+            "PRESENCE_BRIDGE_POLICY".into(),
+            session.home().join("no-policy.toml").display().to_string(),
+        ));
+        env.push(("LANG".into(), lang_env.into()));
+        env.push(("LC_ALL".into(), lang_env.into()));
+        if let Ok(path) = std::env::var("PATH") {
+            env.push(("PATH".into(), path));
+        }
+        let driver = TauriDriver::start(&env);
+
+        let mut world = Self {
+            client: None,
+            driver,
+            peer,
+            prosody,
+            graph,
+            pbx,
+            session,
+            app,
+            config,
+            opener_log,
+            me,
+            hostile,
+            watched,
+        };
+        world.open_app().await;
+        world
+    }
+
+    /// A command running the app binary inside the session with the test's config.
+    pub fn app_command(&self, args: &[&str]) -> Command {
+        let mut command = self.session.command(&self.app);
+        command
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .env(
+                "PRESENCE_BRIDGE_POLICY",
+                self.session.home().join("no-policy.toml"),
+            )
+            .env("PRESENCE_BRIDGE_OPENER_LOG", &self.opener_log)
+            .env_remove("PRESENCE_BRIDGE_LOG");
+        command
+    }
+
+    /// Opens a WebDriver session (tauri-driver launches the app), then shows the window the way
+    /// a person does: starting the app a second time (single instance) opens it.
+    pub async fn open_app(&mut self) {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({
+                "application": self.app.display().to_string(),
+                "args": ["--config", self.config.display().to_string()],
+            }),
+        );
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.driver.url())
+            .await
+            .expect("WebDriver session through tauri-driver");
+        self.client = Some(client);
+        let this = &*self;
+        // The window starts hidden in the tray; a second start shows it.
+        wait_for(
+            "the window to become visible",
+            Duration::from_secs(60),
+            || async move {
+                let visible = this
+                    .js("return document.visibilityState")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if visible == json!("visible") {
+                    return Ok(());
+                }
+                let output = this
+                    .app_command(&[])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .map_err(|e| e.to_string())?;
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                Err(format!("visibility {visible}, second start {output}"))
+            },
+        )
+        .await;
+        wait_for(
+            "the window's script to be ready",
+            Duration::from_secs(60),
+            || async move {
+                let ready = this
+                    .js("return document.documentElement.dataset.ready || document.body.innerText")
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (ready == json!("true"))
+                    .then_some(())
+                    .ok_or(ready.to_string())
+            },
+        )
+        .await;
+    }
+
+    /// Quits the running app through its own command line, then ends the WebDriver session.
+    pub async fn quit_app(&mut self) {
+        let _ = self
+            .app_command(&["quit"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        if let Some(client) = self.client.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(20), client.close()).await;
+        }
+        // Until the single-instance lock is gone, a new start would only forward to the old one.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("app open")
+    }
+
+    pub async fn js(&self, script: &str) -> Result<Value, fantoccini::error::CmdError> {
+        self.client().execute(script, vec![]).await
+    }
+
+    /// The backend's `State` through the window's own IPC (observing, not acting).
+    pub async fn state(&self) -> Value {
+        self.invoke("get_state", json!({})).await
+    }
+
+    pub async fn invoke(&self, cmd: &str, args: Value) -> Value {
+        let result = self
+            .client()
+            .execute_async(
+                "const [cmd, args, done] = arguments;\
+                 window.__TAURI_INTERNALS__.invoke(cmd, args)\
+                   .then(v => done({ok: v === undefined ? null : v}), e => done({err: e}));",
+                vec![json!(cmd), args],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("invoke {cmd}: {e}"));
+        match result.get("ok") {
+            Some(v) => v.clone(),
+            None => panic!("{cmd} rejected: {result}"),
+        }
+    }
+
+    /// The text content of the first element matching `css` (as written, before CSS
+    /// `text-transform`, which WebDriver's element text would apply).
+    pub async fn text(&self, css: &str) -> String {
+        let value = self
+            .js(&format!(
+                "const el = document.querySelector({}); return el ? el.textContent : null",
+                json!(css)
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"));
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    /// What went wrong, for failure messages: the app's log lines about `topic` and Prosody's log.
+    pub fn diagnostics(&self, topic: &str) -> String {
+        let mut out = String::new();
+        if let Ok(dir) = std::fs::read_dir(self.session.log_dir()) {
+            for entry in dir.flatten() {
+                let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let lines: Vec<&str> = text
+                    .lines()
+                    .filter(|l| {
+                        l.to_lowercase().contains(topic)
+                            || l.contains("WARN")
+                            || l.contains("ERROR")
+                    })
+                    .collect();
+                let start = lines.len().saturating_sub(30);
+                out.push_str(&lines[start..].join("\n"));
+            }
+        }
+        let prosody = self.prosody.log();
+        let auth: Vec<&str> = prosody
+            .lines()
+            .filter(|l| l.contains("uthenticat") || l.contains("error"))
+            .collect();
+        format!("app log:\n{out}\nprosody:\n{}", auth.join("\n"))
+    }
+
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let script = format!(
+            "return [...document.querySelectorAll({})].map(e => e.textContent)",
+            json!(css)
+        );
+        let value = self.js(&script).await.expect("querySelectorAll");
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    pub async fn click(&self, css: &str) {
+        wait_for(
+            &format!("{css} to be clickable"),
+            Duration::from_secs(20),
+            || async move {
+                let el = self
+                    .client()
+                    .find(Locator::Css(css))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                el.click().await.map_err(|e| e.to_string())
+            },
+        )
+        .await;
+    }
+
+    /// Clicks the first button under `scope` whose text is `label`.
+    pub async fn click_button(&self, scope: &str, label: &str) {
+        wait_for(
+            &format!("button {label:?} in {scope}"),
+            Duration::from_secs(20),
+            || async move {
+                let buttons = self
+                    .client()
+                    .find_all(Locator::Css(&format!("{scope} button")))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let mut seen = Vec::new();
+                for b in buttons {
+                    let text = b.text().await.unwrap_or_default();
+                    // Action buttons end with their shortcut key (`<kbd>`): "ChatC".
+                    let text = text.trim();
+                    if text == label
+                        || (text.starts_with(label) && text[label.len()..].chars().count() == 1)
+                    {
+                        return b.click().await.map_err(|e| e.to_string());
+                    }
+                    seen.push(text.to_owned());
+                }
+                Err(format!("buttons: {seen:?}"))
+            },
+        )
+        .await;
+    }
+
+    pub async fn navigate(&self, screen: &str) {
+        self.click(&format!("#tab-{screen}")).await;
+        wait_for(
+            &format!("screen {screen}"),
+            Duration::from_secs(10),
+            || async move {
+                let hidden = self
+                    .js(&format!(
+                        "return document.getElementById('screen-{screen}').hidden"
+                    ))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (hidden == json!(false))
+                    .then_some(())
+                    .ok_or(hidden.to_string())
+            },
+        )
+        .await;
+    }
+
+    /// Writes a PNG of the window to `target/e2e-screenshots/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client().screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.opener_log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    pub fn dnd(&self) -> bool {
+        self.pbx.phone_config(LOGIN).do_not_disturb
+    }
+
+    /// Writes to the PBX that change the user's status: DND (`PUT …phoneconfig…`) and UCI calls
+    /// that set something.
+    pub fn pbx_writes(&self) -> Vec<String> {
+        self.pbx
+            .request_log()
+            .entries()
+            .into_iter()
+            .filter(|r| {
+                (r.method == "PUT" && r.path.contains("phoneconfig"))
+                    || (r.method == "POST"
+                        && r.path.contains("xml-rpc")
+                        && (r.body.contains(".set") || r.body.contains("Set")))
+            })
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.method,
+                    r.path,
+                    r.body.chars().take(120).collect::<String>()
+                )
+            })
+            .collect()
+    }
+
+    /// The chat status bob sees for the app's XMPP resource.
+    pub fn chat_seen_by_bob(&self) -> Option<starface_client::xmpp::ChatStatus> {
+        let prefix = format!("{LOGIN}@{}/", self.prosody.domain());
+        self.peer
+            .view()
+            .presences
+            .into_iter()
+            .find(|(jid, _)| jid.starts_with(&prefix) && !jid.ends_with("/test-peer"))
+            .map(|(_, s)| s)
+    }
+
+    /// Fails if the window shows an error: a red warning on "My status" or an error toast.
+    pub async fn visible_errors(&self) -> Vec<String> {
+        let mut errors = self.texts(".warning--bad").await;
+        errors.extend(self.texts(".toast--error").await);
+        errors
+    }
+}
+
+pub fn screenshot_dir() -> PathBuf {
+    app_binary()
+        .parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .join("e2e-screenshots")
+}
+
+/// bob subscribes to the user's XMPP account (approved by a short-lived client of the user), so
+/// bob sees every chat status the app publishes.
+async fn bob_watching(server: &ProsodyServer) -> XmppPeer {
+    let trust = TlsTrust::Pin(server.cert_pin());
+    let helper = XmppPeer::connect(
+        server.port(),
+        server.domain(),
+        LOGIN,
+        PASSWORD,
+        trust.clone(),
+    );
+    let bob = XmppPeer::connect(server.port(), server.domain(), "bob", "bobsecret", trust);
+    helper
+        .wait_for("user helper online", WAIT, |v| v.sessions >= 1)
+        .await;
+    bob.wait_for("bob online", WAIT, |v| v.sessions >= 1).await;
+    let user = BareJid::new(&format!("{LOGIN}@{}", server.domain())).unwrap();
+    bob.subscribe_to(&user).await;
+    bob.wait_for("the user's presence after subscribing", WAIT, |v| {
+        v.presences
+            .keys()
+            .any(|k| k.starts_with(&format!("{LOGIN}@")) && k.ends_with("/test-peer"))
+    })
+    .await;
+    helper.close().await;
+    bob
+}
+
+/// Signs in without the window (device code + `login starface`), for when the UI sign-in
+/// scenario fails, so the later scenarios still run.
+pub fn sign_in_by_command_line(world: &World) {
+    let mut login = world
+        .app_command(&["login", "starface"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("login starface");
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .unwrap();
+    let output = login.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "login starface: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let approver = world.graph.control().clone();
+    let approve = std::thread::spawn(move || {
+        for _ in 0..600 {
+            for code in approver.pending_user_codes() {
+                if approver.approve_device_code(&code) {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let output = world
+        .app_command(&["login", "microsoft", "--device-code"])
+        .output()
+        .unwrap();
+    approve.join().unwrap();
+    assert!(
+        output.status.success(),
+        "login microsoft: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
