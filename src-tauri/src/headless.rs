@@ -16,12 +16,14 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        // Registered before anything else, so a SIGTERM during start-up still shuts down cleanly.
+        let termination = termination_signal();
         let running = sync_runtime::start(cli.demo, paths, Arc::new(bridge::LogNotifier)).await;
         if running.is_none() && cli.demo {
             return ExitCode::FAILURE;
         }
         tracing::info!("running headless; stop with Ctrl+C or SIGTERM");
-        wait_for_termination().await;
+        termination.await;
         tracing::info!("termination signal received; shutting down");
         if let Some(running) = running {
             running.shutdown().await;
@@ -31,25 +33,37 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     })
 }
 
-async fn wait_for_termination() {
+/// A future that completes on SIGTERM or SIGINT (Ctrl+C). The handlers are installed when this
+/// is called, not when the future is first polled. Must be called inside the tokio runtime.
+fn termination_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot watch SIGTERM; only Ctrl+C stops the app");
-                let _ = tokio::signal::ctrl_c().await;
+                (term, int) => {
+                    let error = term.err().or(int.err()).map(|e| e.to_string());
+                    tracing::warn!(
+                        ?error,
+                        "cannot watch SIGTERM/SIGINT; falling back to Ctrl+C"
+                    );
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
