@@ -13,28 +13,11 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use crate::backend::{now_ms, Backend, SignInProgress};
 use crate::dto;
 
+include!("../../command_names.rs");
+
+/// Every command name of the contract (shared with the build script's app manifest).
 #[cfg_attr(not(test), allow(dead_code))]
-/// Every command name of the contract, in one place (the build script's app manifest and the
-/// capability file list the same names).
-pub const NAMES: &[&str] = &[
-    "get_state",
-    "get_translations",
-    "search_directory",
-    "set_favourite",
-    "set_notify_when_available",
-    "open_link",
-    "copy_sip",
-    "pause_sync",
-    "resume_sync",
-    "sync_now",
-    "decide_conflict",
-    "get_settings",
-    "save_settings",
-    "sign_in_microsoft",
-    "sign_out_microsoft",
-    "save_starface_password",
-    "trust_certificate",
-];
+pub const NAMES: &[&str] = COMMAND_NAMES;
 
 /// The invoke handler with all contract commands, for runtime `R` (Wry in the app, the mock
 /// runtime in tests).
