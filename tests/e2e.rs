@@ -1,7 +1,8 @@
 //! End to end in the real app: the release binary (with `--features test-hooks`) under
 //! tauri-driver + WebKitWebDriver, a real gnome-keyring, real dunst, a real Prosody, and both
-//! simulators. One app instance serves all scenarios (restarted once, to prove the sign-in sticks);
-//! each scenario asserts what a person sees in the window and what the servers received.
+//! simulators. One app instance serves the scenarios, restarted twice: to prove the sign-in sticks,
+//! and in a German locale without a language setting. Each scenario asserts what a person sees in
+//! the window and what the servers received.
 //!
 //! A failing scenario does not stop the others: all run, then the test fails listing every failure.
 //! Screenshots go to `target/e2e-screenshots/` (CI artifacts).
@@ -76,17 +77,15 @@ fn e2e_real_app_through_webdriver() {
         }
         // The app must be usable before anything else: the harness' own checks.
         scenario!("0 window opens, DOM readable", window_opens(&world));
+        scenario!(
+            "1a a refused sign-in ends with its reason",
+            refused_sign_in_shows_why(&world)
+        );
         let mut signed_in = false;
-        // Scenario 1 is switched off for now: the browser part works (the authorize URL reaches
-        // the opener hook and the simulator redirects to the app's loopback listener), but the
-        // app never reports "signed in" afterwards. Tracked as open on issue 8; set
-        // PRESENCE_BRIDGE_E2E_UI_SIGN_IN=1 to run it while fixing it.
-        if std::env::var_os("PRESENCE_BRIDGE_E2E_UI_SIGN_IN").is_some() {
-            scenario!("1 sign-in through the UI survives a restart", async {
-                sign_in_through_ui(&mut world).await;
-                signed_in = true;
-            });
-        }
+        scenario!("1 sign-in through the UI survives a restart", async {
+            sign_in_through_ui(&mut world).await;
+            signed_in = true;
+        });
         if !signed_in {
             eprintln!("e2e: signing in by command line so the other scenarios can run");
             world.quit_app().await;
@@ -120,6 +119,10 @@ fn e2e_real_app_through_webdriver() {
         );
         scenario!("7 German on every screen", german_everywhere(&world));
         scenario!("screenshots (de)", screenshots(&world, "de"));
+        scenario!(
+            "9 German from the OS locale (LANG=de_DE.UTF-8, no language setting)",
+            german_from_the_locale(&mut world)
+        );
         world.quit_app().await;
         failures
     });
@@ -145,18 +148,21 @@ async fn window_opens(world: &World) {
 
 // ---- 1 ----------------------------------------------------------------------------------------
 
-async fn sign_in_through_ui(world_mut: &mut World) {
+/// Clicks "Sign in with Microsoft" and plays the browser: takes the authorize URL the app
+/// "opened" (test hook), signs in on the simulator's page and delivers its redirect, after
+/// `tamper` had a go at it, to the app's loopback listener.
+async fn sign_in_as_browser(world: &World, tamper: fn(String) -> String) {
     let en = &translations("en");
-    let world = &*world_mut;
     world.navigate("settings").await;
+    let opened_before = world.opened_urls().len();
     world
         .click_button(".account__actions", &tr(en, "settings.microsoft.sign_in"))
         .await;
-    // The test plays the browser: the app "opened" the authorize URL (test hook) ...
     let authorize = wait_for("the authorize URL in the opener log", WAIT, || async move {
         world
             .opened_urls()
             .into_iter()
+            .skip(opened_before)
             .find(|u| u.contains("/oauth2/v2.0/authorize"))
             .ok_or(format!("{:?}", world.opened_urls()))
     })
@@ -186,9 +192,8 @@ async fn sign_in_through_ui(world_mut: &mut World) {
         "redirect to the app's loopback listener: {callback}"
     );
     assert!(callback.contains("code="), "{callback}");
-    // ... and follows the redirect to the app's loopback listener.
     let page = browser
-        .get(&callback)
+        .get(tamper(callback))
         .send()
         .await
         .expect("GET the app's redirect listener");
@@ -197,12 +202,76 @@ async fn sign_in_through_ui(world_mut: &mut World) {
         "redirect listener answered {}",
         page.status()
     );
+}
+
+/// The redirect carries a code Entra never issued: the token endpoint refuses it, and the window
+/// must say so instead of waiting in "signing in".
+async fn refused_sign_in_shows_why(world: &World) {
+    let en = &translations("en");
+    world.navigate("settings").await;
+    // Toasts leave after a few seconds; record every error toast from now on.
+    world
+        .js("window.__errorToasts = [];             new MutationObserver(ms => ms.forEach(m => m.addedNodes.forEach(n => {               if (n.classList && n.classList.contains('toast--error')) window.__errorToasts.push(n.textContent);             }))).observe(document.querySelector('.toasts'), {childList: true});")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    sign_in_as_browser(world, |callback| callback.replace("code=", "code=forged-")).await;
+    let toast = wait_for("an error toast about the sign-in", WAIT, || async move {
+        let toasts = world.js("return window.__errorToasts").await.unwrap();
+        let toasts: Vec<String> = serde_json::from_value(toasts).unwrap_or_default();
+        toasts
+            .iter()
+            .find(|t| t.contains("Microsoft sign-in did not complete"))
+            .cloned()
+            .ok_or(format!("{toasts:?}"))
+    })
+    .await;
+    assert!(
+        toast.starts_with(tr(en, "toast.error").split('{').next().unwrap()),
+        "{toast}"
+    );
+    let st = world.state().await;
+    assert_eq!(
+        s(&st, "accounts.microsoft.state"),
+        "signed_out",
+        "{}",
+        st["accounts"]
+    );
+    let pills = world.texts(".account__head .pill").await;
+    assert!(
+        pills.contains(&tr(en, "settings.microsoft.state.signed_out")),
+        "{pills:?}"
+    );
+    assert!(
+        world
+            .graph
+            .control()
+            .log()
+            .entries()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/token") && r.status == 400),
+        "the simulator refused the forged code"
+    );
+    eprintln!(
+        "e2e: the refused sign-in was reported after {:.1?}: {toast}",
+        started.elapsed()
+    );
+}
+
+async fn sign_in_through_ui(world_mut: &mut World) {
+    let en = &translations("en");
+    let world = &*world_mut;
+    sign_in_as_browser(world, |callback| callback).await;
 
     wait_for("Microsoft signed in", WAIT, || async move {
         let st = world.state().await;
         (s(&st, "accounts.microsoft.state") == "signed_in")
             .then_some(())
-            .ok_or(st["accounts"].to_string())
+            .ok_or(format!(
+                "{}\n{}",
+                st["accounts"],
+                world.diagnostics("sign-in")
+            ))
     })
     .await;
     assert!(
@@ -214,8 +283,9 @@ async fn sign_in_through_ui(world_mut: &mut World) {
             .iter()
             .any(|r| r.method == "POST"
                 && r.path.ends_with("/token")
+                && r.status == 200
                 && r.body.contains("code_verifier")),
-        "the simulator received a PKCE code redemption"
+        "the simulator redeemed a PKCE code"
     );
 
     // STARFACE password through the window into the real keychain.
@@ -345,6 +415,21 @@ async fn meeting_sets_dnd_and_chat(world: &World) {
         pill.contains(meeting.as_str()),
         "header status pill: {pill}"
     );
+    // The tray (seen through its test hook) says the same.
+    wait_for(
+        "the tray to show the meeting and DND on",
+        WAIT,
+        || async move {
+            let tray = world.tray();
+            (tray.starts_with("icon=DoNotDisturb")
+                && tray.contains(&format!("Teams: {}", tr(en, "status.busy")))
+                && tray.contains(meeting.as_str())
+                && tray.contains(&tr(en, "tray.dnd_on")))
+            .then_some(())
+            .ok_or(tray)
+        },
+    )
+    .await;
 }
 
 // ---- 3 ----------------------------------------------------------------------------------------
@@ -439,6 +524,14 @@ async fn pause_and_resume(world: &World) {
             .contains(&tr(en, "sync.resume"))
             .then_some(())
             .ok_or(warning)
+    })
+    .await;
+
+    wait_for("the tray to offer Resume", WAIT, || async move {
+        let tray = world.tray();
+        (tray.starts_with("icon=Paused") && tray.ends_with("resume=true"))
+            .then_some(())
+            .ok_or(tray)
     })
     .await;
 
@@ -700,24 +793,36 @@ async fn german_everywhere(world: &World) {
         "settings",
     );
     world.navigate("status").await;
-    // Journal entries are excluded: the bridge keeps them as English text so far (known gap,
-    // noted on the issue); every other string of the screen must be German.
-    let text = world
-        .js(
-            "const c = document.getElementById('screen-status').cloneNode(true); \
-             c.querySelectorAll('.journal__text').forEach(e => e.remove()); \
-             return c.textContent",
-        )
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let text = world.text("#screen-status").await;
     expect(
         &text,
         &["journal.title", "mystatus.sync", "mystatus.dnd"],
         "my status",
     );
+    // The journal is translated too: the meeting of scenario 2 reads in German.
+    let journal = world.texts(".journal__text").await;
+    assert!(
+        journal.iter().any(|line| line.contains(&format!(
+            "{} / {}",
+            tr(de, "status.busy"),
+            tr(de, "status.busy_meeting")
+        ))),
+        "no German journal line about the meeting: {journal:?}"
+    );
+    // (The chat message "In a meeting (Teams)" is the mapping's text, not the UI's language.)
+    for line in &journal {
+        for english in [format!("{} / ", tr(en, "graph.busy")), "(row ".to_owned()] {
+            assert!(!line.contains(&english), "English journal line: {line}");
+        }
+    }
+    // The tray menu follows the language switch.
+    wait_for("the tray in German", WAIT, || async move {
+        let tray = world.tray();
+        (tray.contains(&tr(de, "tray.dnd_on")) || tray.contains(&tr(de, "tray.dnd_off")))
+            .then_some(())
+            .ok_or(tray)
+    })
+    .await;
     world.navigate("colleagues").await;
     let placeholder = world
         .js("return document.getElementById('search').placeholder")
@@ -726,6 +831,75 @@ async fn german_everywhere(world: &World) {
     assert_eq!(placeholder, json!(tr(de, "colleagues.search.placeholder")));
     let text = world.text("#screen-colleagues").await;
     expect(&text, &["action.notify", "card.email"], "colleagues");
+}
+
+// ---- 9 ----------------------------------------------------------------------------------------
+
+/// No language in the settings: the app speaks the language of `LANG`, although the test's
+/// system has no German locale generated (so WebKit alone would say English).
+async fn german_from_the_locale(world: &mut World) {
+    let de = &translations("de");
+    let en = &translations("en");
+    world.quit_app().await;
+    let file = std::fs::read_to_string(&world.config).unwrap();
+    let without_language: String = file
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("language"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(
+        file, without_language,
+        "the language setting was there:\n{file}"
+    );
+    std::fs::write(&world.config, without_language).unwrap();
+    world.restart_in_locale("de_DE.UTF-8").await;
+    let world = &*world;
+
+    wait_for("German tabs", WAIT, || async move {
+        let tabs = world.texts(".tabs [role=tab]").await;
+        (tabs
+            == [
+                tr(de, "nav.colleagues"),
+                tr(de, "nav.status"),
+                tr(de, "nav.settings"),
+            ])
+        .then_some(())
+        .ok_or(format!("{tabs:?}"))
+    })
+    .await;
+    world.navigate("settings").await;
+    // "Automatic (German)": the window's own idea of the system language.
+    let chosen = world
+        .js("const s = document.getElementById('f-ui-language');\
+             return [s.value, s.options[s.selectedIndex].textContent]")
+        .await
+        .unwrap();
+    let automatic =
+        tr(de, "settings.language.auto").replace("{lang}", &tr(de, "settings.language.de"));
+    assert_eq!(chosen, json!(["auto", automatic]));
+    let text = world.text("#screen-settings").await;
+    for key in [
+        "settings.section.accounts",
+        "settings.section.mapping",
+        "settings.section.general",
+    ] {
+        assert!(
+            text.contains(&tr(de, key)),
+            "settings: German {key:?} missing:\n{text}"
+        );
+        assert!(
+            !text.contains(&tr(en, key)),
+            "settings: English {key:?} shown:\n{text}"
+        );
+    }
+    world.navigate("status").await;
+    let text = world.text("#screen-status").await;
+    for key in ["journal.title", "mystatus.dnd"] {
+        assert!(
+            text.contains(&tr(de, key)),
+            "my status: German {key:?} missing:\n{text}"
+        );
+    }
 }
 
 // ---- 8 ----------------------------------------------------------------------------------------

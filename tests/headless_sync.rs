@@ -142,6 +142,34 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     app.wait_for_line("applied: Teams presence", Duration::from_secs(60));
     assert!(control.app_session(me.id).is_some());
 
+    // A broken edit of the settings file is reported and the running sync carries on.
+    let logouts = || {
+        pbx.request_log()
+            .entries()
+            .iter()
+            .filter(|r| r.method == "DELETE" && r.path == "/rest/login")
+            .count()
+    };
+    // `login` and `doctor` logged in and out before the app started.
+    let before = logouts();
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{good}\n[sync\n")).unwrap();
+    app.wait_for_line("have errors", Duration::from_secs(30));
+    assert_eq!(
+        logouts(),
+        before,
+        "a broken settings file must not stop the sync"
+    );
+    // A good edit restarts the sync with it (a clean logout, then a fresh start).
+    std::fs::write(
+        &config,
+        good.replace("poll_interval_secs = 5", "poll_interval_secs = 6"),
+    )
+    .unwrap();
+    app.wait_for_line("restarting the sync", Duration::from_secs(30));
+    app.wait_for_lines("sync started", 2, support::START_TIMEOUT);
+    assert_eq!(logouts(), before + 1);
+
     app.signal(libc::SIGTERM);
     let status = app.wait_exit(Duration::from_secs(30));
     assert_eq!(status.code(), Some(0));
@@ -150,11 +178,15 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         "Teams session left behind"
     );
     assert!(!pbx.uci_session_active("0001"));
-    assert!(pbx
-        .request_log()
-        .entries()
-        .iter()
-        .any(|r| r.method == "DELETE" && r.path == "/rest/login"));
+    assert!(
+        pbx.request_log()
+            .entries()
+            .iter()
+            .filter(|r| r.method == "DELETE" && r.path == "/rest/login")
+            .count()
+            == before + 2,
+        "one logout for the restart, one at the end"
+    );
 
     // The PBX goes away: doctor fails, names the check and exits non-zero.
     rt.block_on(pbx.stop());

@@ -279,3 +279,146 @@ fn every_key_used_by_the_tray_and_notifications_is_translated() {
         }
     }
 }
+
+/// A section of docs/UI-CONTRACT.md, from its `### title` to the next heading.
+fn contract_section(title: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs")
+        .join("UI-CONTRACT.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let start = text
+        .find(&format!("### {title}\n"))
+        .unwrap_or_else(|| panic!("no section `{title}` in {}", path.display()));
+    let rest = &text[start + title.len() + 5..];
+    rest[..rest.find("\n#").unwrap_or(rest.len())].to_owned()
+}
+
+/// The backticked names in the first column of a contract table.
+fn table_kinds(section: &str) -> Vec<String> {
+    section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|row| row.split(" |").next())
+        .flat_map(|cell| cell.split(", ").map(|k| k.trim_matches('`').to_owned()))
+        .collect()
+}
+
+/// ui/js/journal.js builds keys from the values of an entry's params (`"hold." + reason`), which
+/// the literal scan above cannot see. Every value the contract allows must have its string.
+#[test]
+fn every_journal_value_the_contract_allows_is_translated() {
+    let en = load("en");
+    let de = load("de");
+    let section = contract_section("Journal entries");
+    // (key prefix, values, key suffixes) as journal.js combines them.
+    let families: &[(&str, &[&str], &[&str])] = &[
+        (
+            "decision.dnd.",
+            &["set", "restore", "already_set", "unchanged", "kept_manual"],
+            &[""],
+        ),
+        ("decision.chat.", &["set", "already_set"], &["", "_message"]),
+        ("decision.chat.", &["unchanged", "kept_manual"], &[""]),
+        (
+            "hold.",
+            &[
+                "paused",
+                "outside_working_hours",
+                "another_sync_active",
+                "stopped",
+                "starface_not_read",
+            ],
+            &[""],
+        ),
+        (
+            "cause.",
+            &[
+                "sync_now",
+                "mapping_changed",
+                "working_hours_started",
+                "keep_syncing",
+                "resumed",
+            ],
+            &[""],
+        ),
+        (
+            "session.",
+            &["busy_in_a_call", "do_not_disturb_presenting"],
+            &[""],
+        ),
+        ("target.", &["dnd", "chat_status", "teams_session"], &[""]),
+        (
+            "journal.conflict_decided.",
+            &["keep_syncing", "stop_syncing"],
+            &[""],
+        ),
+        (
+            "chat.",
+            &[
+                "available",
+                "free_for_chat",
+                "away",
+                "extended_away",
+                "do_not_disturb",
+                "unavailable",
+            ],
+            &[""],
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (prefix, values, suffixes) in families {
+        for value in *values {
+            // ChatPresence is defined under "Shared shapes"; everything else in the section.
+            if *prefix != "chat." && !section.contains(&format!("\"{value}\"")) {
+                problems.push(format!(
+                    "`{value}` ({prefix}…) is not in the contract's Journal entries"
+                ));
+            }
+            for suffix in *suffixes {
+                let key = format!("{prefix}{value}{suffix}");
+                for (lang, strings) in [("en", &en), ("de", &de)] {
+                    if !strings.contains_key(&key) {
+                        problems.push(format!("`{key}` is not in {lang}.json"));
+                    }
+                }
+            }
+        }
+    }
+    // Every kind has a template (unknown kinds fall back to the English text).
+    let script = std::fs::read_to_string(ui_dir().join("js").join("journal.js")).unwrap();
+    let kinds = table_kinds(&section);
+    assert!(
+        kinds.len() >= 19,
+        "only {} kinds found: {kinds:?}",
+        kinds.len()
+    );
+    for kind in &kinds {
+        if !script.contains(&format!("case \"{kind}\":")) {
+            problems.push(format!("ui/js/journal.js does not render `{kind}`"));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// "My status" titles each warning `warning.<kind>.title`.
+#[test]
+fn every_warning_kind_of_the_contract_is_translated() {
+    let en = load("en");
+    let de = load("de");
+    let kinds = table_kinds(&contract_section("Warnings"));
+    assert!(
+        kinds.len() >= 9,
+        "only {} kinds found: {kinds:?}",
+        kinds.len()
+    );
+    let mut problems = Vec::new();
+    for kind in &kinds {
+        let key = format!("warning.{kind}.title");
+        for (lang, strings) in [("en", &en), ("de", &de)] {
+            if !strings.contains_key(&key) {
+                problems.push(format!("`{key}` is not in {lang}.json"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}

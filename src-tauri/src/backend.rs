@@ -14,12 +14,17 @@ use crate::cli::Paths;
 use crate::error::{CommandError, CommandResult};
 use crate::sync_runtime::{self, Running};
 
-/// Microsoft account state the bridge does not track (the interactive sign-in).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SignInProgress {
-    #[default]
-    Idle,
-    SigningIn,
+/// Microsoft account state the bridge does not track: the interactive sign-in under way, and
+/// whether a sign-in is saved. The latter matters while the sync cannot run (a first-time user
+/// signs in to Microsoft before the STARFACE password is stored): the bridge then reports
+/// nothing, yet the account is signed in.
+#[derive(Debug, Default)]
+struct SignInProgress {
+    /// The browser sign-in waiting to finish: its number and how to cancel it.
+    current: Option<(u64, tokio::task::AbortHandle)>,
+    attempts: u64,
+    /// A refresh token is in the keychain, as last checked.
+    saved: bool,
 }
 
 /// Managed state of the app (one per process).
@@ -40,9 +45,11 @@ pub struct Backend {
     alerts: Mutex<HashMap<String, AlertMode>>,
     /// Colleagues watched only because they were search hits (unwatched at the next search).
     search_watched: Mutex<Vec<String>>,
-    pub sign_in: Mutex<SignInProgress>,
+    sign_in: Mutex<SignInProgress>,
     /// SHA-256 of the certificate the PBX presented last time we looked (for the pin dialog).
     pub presented_fingerprint: Mutex<Option<String>>,
+    /// Why the settings on disk are not in use (errors in the file or the policy), if they are not.
+    settings_problem: Mutex<Option<String>>,
     _demo_dir: Option<tempfile::TempDir>,
 }
 
@@ -78,6 +85,7 @@ impl Backend {
             search_watched: Mutex::default(),
             sign_in: Mutex::default(),
             presented_fingerprint: Mutex::default(),
+            settings_problem: Mutex::default(),
             _demo_dir: None,
         }
     }
@@ -103,6 +111,15 @@ impl Backend {
 
     pub fn settings(&self) -> Settings {
         lock(&self.settings).settings().clone()
+    }
+
+    /// Records why the settings on disk are not in use (`None`: they are); returns the previous.
+    pub fn set_settings_problem(&self, problem: Option<String>) -> Option<String> {
+        std::mem::replace(&mut *lock(&self.settings_problem), problem)
+    }
+
+    pub fn settings_problem(&self) -> Option<String> {
+        lock(&self.settings_problem).clone()
     }
 
     pub fn secrets(&self) -> Arc<dyn SecretStore> {
@@ -186,10 +203,73 @@ impl Backend {
         };
     }
 
+    /// Whether a browser sign-in is waiting to finish.
+    pub fn signing_in(&self) -> bool {
+        lock(&self.sign_in).current.is_some()
+    }
+
+    /// Whether a Microsoft sign-in is saved in the keychain (as last checked).
+    pub fn microsoft_saved(&self) -> bool {
+        lock(&self.sign_in).saved
+    }
+
+    pub fn set_microsoft_saved(&self, saved: bool) {
+        lock(&self.sign_in).saved = saved;
+    }
+
+    /// Records a new browser sign-in (`task` waits for its redirect) and cancels the one still
+    /// waiting, if any: the user asked again, e.g. after closing the browser tab. Returns the
+    /// attempt's number for [`Self::end_sign_in`].
+    pub fn begin_sign_in(&self, task: tokio::task::AbortHandle) -> u64 {
+        let mut progress = lock(&self.sign_in);
+        progress.attempts += 1;
+        let attempt = progress.attempts;
+        if let Some((replaced, previous)) = progress.current.replace((attempt, task)) {
+            tracing::info!(
+                attempt = replaced,
+                "a new Microsoft sign-in replaces the one still waiting"
+            );
+            previous.abort();
+        }
+        attempt
+    }
+
+    /// Ends `attempt` unless a newer one replaced it; false if it was replaced.
+    pub fn end_sign_in(&self, attempt: u64) -> bool {
+        let mut progress = lock(&self.sign_in);
+        match progress.current {
+            Some((current, _)) if current == attempt => {
+                progress.current = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Reads from the keychain whether a Microsoft sign-in is saved. A keychain that cannot be
+    /// read counts as "not saved"; the sync start reports the keychain problem itself.
+    pub async fn check_microsoft_saved(&self) {
+        let store = self.secrets();
+        let read = tauri::async_runtime::spawn_blocking(move || {
+            store.get(keychain::names::MICROSOFT_REFRESH_TOKEN)
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|read| read.map_err(|e| e.to_string()));
+        let saved = read.unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot check the keychain for a Microsoft sign-in");
+            None
+        });
+        self.set_microsoft_saved(saved.is_some());
+    }
+
     /// Stops the bridge (clearing the Teams session) and starts it again from the settings:
     /// after accounts changed, a sign-in or a new password.
     pub async fn restart_bridge(&self) {
         self.stop_bridge().await;
+        if !self.demo {
+            self.check_microsoft_saved().await;
+        }
         let started = match &self.paths {
             Some(paths) if !self.demo => {
                 sync_runtime::start(false, paths, self.notifier.clone()).await

@@ -40,6 +40,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 std::process::exit(1);
             }
             let handle = app.handle().clone();
+            if let Some(window) = app.get_webview_window("main") {
+                crate::i18n::share_languages_with_window(&window);
+            }
             if let Err(error) = tray::build(&handle, lang, on_tray_item) {
                 tracing::error!(%error, "cannot create the tray icon; the app keeps running");
             }
@@ -62,8 +65,13 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 }
                 None => return Err("setup ran twice".into()),
             };
+            if !report.problems.is_empty() && !demo {
+                backend
+                    .set_settings_problem(Some(crate::settings_watch::describe(&report.problems)));
+            }
             let autostart = backend.settings().ui.autostart;
             app.manage(backend);
+            crate::settings_watch::start(handle.clone(), paths_for_sync.policy_file.clone());
             if !demo {
                 apply_autostart(&handle, autostart);
             }

@@ -26,6 +26,8 @@ pub enum CommandError {
     Open(#[from] crate::opener::OpenError),
     #[error(transparent)]
     Tauri(#[from] tauri::Error),
+    #[error("Microsoft sign-in did not complete: {}", crate::commands::accounts::why_not_signed_in(.0))]
+    SignIn(#[from] graph_client::AuthError),
     /// A value the user entered is wrong; `key` names the setting when there is one.
     #[error("{message}")]
     Invalid {

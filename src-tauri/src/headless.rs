@@ -1,11 +1,18 @@
 //! `--headless`: no window, no tray; runs the bridge (or the demo with `--demo`) until SIGTERM or
-//! Ctrl+C, then shuts it down cleanly.
+//! Ctrl+C, then shuts it down cleanly. Edits of the settings or policy file restart the sync with
+//! them; a file with errors is reported and the sync keeps its last good settings.
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+use settings::{Reload, SettingsStore, SettingsWatch};
 
 use crate::cli::{Cli, Paths};
 use crate::sync_runtime;
+
+/// How often the settings files are looked at (as in the tray app).
+const SETTINGS_POLL: Duration = Duration::from_secs(2);
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
@@ -18,12 +25,38 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     runtime.block_on(async {
         // Registered before anything else, so a SIGTERM during start-up still shuts down cleanly.
         let termination = termination_signal();
-        let running = sync_runtime::start(cli.demo, paths, Arc::new(bridge::LogNotifier)).await;
+        tokio::pin!(termination);
+        let notifier: Arc<dyn bridge::Notifier> = Arc::new(bridge::LogNotifier);
+        // Loaded before the sync reads the files, so an edit during start-up is not missed.
+        let mut watched = (!cli.demo).then(|| {
+            let (store, _) = SettingsStore::load(&paths.config_file, &paths.policy_file);
+            (
+                store,
+                SettingsWatch::new(&paths.config_file, &paths.policy_file),
+            )
+        });
+        let mut running = sync_runtime::start(cli.demo, paths, notifier.clone()).await;
         if running.is_none() && cli.demo {
             return ExitCode::FAILURE;
         }
         tracing::info!("running headless; stop with Ctrl+C or SIGTERM");
-        termination.await;
+        let mut look = tokio::time::interval(SETTINGS_POLL);
+        look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut termination => break,
+                _ = look.tick(), if watched.is_some() => {
+                    let Some((store, watch)) = watched.as_mut() else { continue };
+                    if settings_changed(watch, store) {
+                        tracing::info!("the settings changed on disk; restarting the sync");
+                        if let Some(old) = running.take() {
+                            old.shutdown().await;
+                        }
+                        running = sync_runtime::start(false, paths, notifier.clone()).await;
+                    }
+                }
+            }
+        }
         tracing::info!("termination signal received; shutting down");
         if let Some(running) = running {
             running.shutdown().await;
@@ -31,6 +64,24 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })
+}
+
+/// Whether the files changed in a way that needs a restart; errors are logged, and the running
+/// sync keeps the settings it started with.
+fn settings_changed(watch: &mut SettingsWatch, store: &mut SettingsStore) -> bool {
+    match watch.poll(store) {
+        Reload::Unchanged => false,
+        Reload::Loaded { changed, .. } => changed,
+        Reload::Rejected(problems) => {
+            for problem in &problems {
+                tracing::error!(
+                    %problem,
+                    "the settings changed on disk but have errors; the sync keeps its last good settings"
+                );
+            }
+            false
+        }
+    }
 }
 
 /// A future that completes on SIGTERM or SIGINT (Ctrl+C). The handlers are installed when this

@@ -11,18 +11,105 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The language from the settings, or the OS locale when the settings say `auto`.
+    /// The language from the settings, or the user's first language when the settings say
+    /// `auto`.
     pub fn choose(setting: settings::Language) -> Self {
         match setting {
             settings::Language::En => Self::En,
             settings::Language::De => Self::De,
-            settings::Language::Auto => match sys_locale::get_locale() {
-                Some(locale) if locale.to_ascii_lowercase().starts_with("de") => Self::De,
-                _ => Self::En,
-            },
+            settings::Language::Auto => Self::of_languages(&os_languages()),
+        }
+    }
+
+    /// German if the first of `languages` is German, else English: the rule the window applies
+    /// to `navigator.languages` (ui/js/i18n.js), so tray and window agree.
+    fn of_languages(languages: &[String]) -> Self {
+        match languages.first() {
+            Some(first) if first.to_ascii_lowercase().starts_with("de") => Self::De,
+            _ => Self::En,
         }
     }
 }
+
+/// The user's languages, most wanted first, as BCP 47 tags ("de-DE").
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn os_languages() -> Vec<String> {
+    languages_from_env(|name| std::env::var(name).ok())
+}
+
+/// The user's languages, most wanted first, as BCP 47 tags ("de-DE").
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn os_languages() -> Vec<String> {
+    sys_locale::get_locales().collect()
+}
+
+/// The languages for messages as gettext reads the environment: the locale is the first set of
+/// `LC_ALL`, `LC_MESSAGES`, `LANG`; `LANGUAGE` (a `:` list) goes before it, unless the locale
+/// is `C`/`POSIX` (then there is no language, which means English). Nothing here needs the locale
+/// to be generated on the system.
+#[cfg_attr(not(all(unix, not(target_os = "macos"))), allow(dead_code))]
+fn languages_from_env(var: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let set = |name: &str| var(name).filter(|value| !value.is_empty());
+    let Some(locale) = set("LC_ALL")
+        .or_else(|| set("LC_MESSAGES"))
+        .or_else(|| set("LANG"))
+    else {
+        return Vec::new();
+    };
+    let locale = bcp47(&locale);
+    if locale.eq_ignore_ascii_case("C") || locale.eq_ignore_ascii_case("POSIX") {
+        return Vec::new();
+    }
+    let mut languages: Vec<String> = set("LANGUAGE")
+        .map(|list| {
+            list.split(':')
+                .filter(|part| !part.is_empty())
+                .map(bcp47)
+                .collect()
+        })
+        .unwrap_or_default();
+    if !languages.contains(&locale) {
+        languages.push(locale);
+    }
+    languages
+}
+
+/// `de_DE.UTF-8@euro` -> `de-DE`.
+fn bcp47(posix: &str) -> String {
+    posix
+        .split(['.', '@'])
+        .next()
+        .unwrap_or_default()
+        .replace('_', "-")
+}
+
+/// Hands the user's languages to the window's WebKit, so `navigator.languages` (which the window
+/// reads for "automatic") says what the environment says. On its own WebKitGTK takes them from
+/// `setlocale`, which ignores `LANGUAGE` and yields English whenever the locale named in `LANG`
+/// is not generated on the system, while the tray would speak German.
+#[cfg(target_os = "linux")]
+pub fn share_languages_with_window<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
+    let languages = os_languages();
+    tracing::info!(?languages, "the user's languages");
+    if languages.is_empty() {
+        return;
+    }
+    let shared = window.with_webview(move |webview| {
+        use webkit2gtk::{WebContextExt, WebViewExt};
+        let tags: Vec<&str> = languages.iter().map(String::as_str).collect();
+        match webview.inner().context() {
+            Some(context) => context.set_preferred_languages(&tags),
+            None => tracing::warn!("the window has no web context; it may not use your language"),
+        }
+    });
+    if let Err(error) = shared {
+        tracing::warn!(%error, "cannot tell the window your languages");
+    }
+}
+
+/// Elsewhere the webview takes the languages from the OS itself.
+#[cfg(not(target_os = "linux"))]
+pub fn share_languages_with_window<R: tauri::Runtime>(_window: &tauri::WebviewWindow<R>) {}
 
 /// The window's translation file for `lang` (`en` or `de`), embedded at build time.
 pub fn ui_json(lang: &str) -> Option<&'static str> {
@@ -79,5 +166,56 @@ mod tests {
             "Anna is available"
         );
         assert_eq!(tr(Lang::En, "no.such.key"), "no.such.key");
+    }
+
+    fn languages(vars: &[(&str, &str)]) -> Vec<String> {
+        languages_from_env(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn languages_follow_gettext_order() {
+        assert_eq!(languages(&[("LANG", "de_DE.UTF-8")]), ["de-DE"]);
+        assert_eq!(
+            Lang::of_languages(&languages(&[("LANG", "de_DE.UTF-8")])),
+            Lang::De
+        );
+        // LC_ALL beats LANG; an empty variable counts as unset.
+        assert_eq!(
+            languages(&[("LC_ALL", "en_GB.UTF-8"), ("LANG", "de_DE.UTF-8")]),
+            ["en-GB"]
+        );
+        assert_eq!(
+            languages(&[("LC_ALL", ""), ("LANG", "de_AT.UTF-8@euro")]),
+            ["de-AT"]
+        );
+        assert_eq!(
+            languages(&[("LC_MESSAGES", "de_CH"), ("LANG", "en_US.UTF-8")]),
+            ["de-CH"]
+        );
+        // LANGUAGE lists the wanted languages before the locale's ...
+        assert_eq!(
+            languages(&[("LANGUAGE", "de_DE:en"), ("LANG", "en_US.UTF-8")]),
+            ["de-DE", "en", "en-US"]
+        );
+        assert_eq!(
+            Lang::of_languages(&languages(&[
+                ("LANGUAGE", "de:en"),
+                ("LANG", "en_US.UTF-8")
+            ])),
+            Lang::De
+        );
+        // ... except with the C locale, which has no language at all.
+        assert!(languages(&[("LANGUAGE", "de"), ("LC_ALL", "C.UTF-8")]).is_empty());
+        assert!(languages(&[("LANG", "POSIX")]).is_empty());
+        assert!(languages(&[]).is_empty());
+        assert_eq!(Lang::of_languages(&[]), Lang::En);
+        assert_eq!(
+            Lang::of_languages(&languages(&[("LANG", "fr_FR.UTF-8")])),
+            Lang::En
+        );
     }
 }

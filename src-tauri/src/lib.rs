@@ -15,7 +15,9 @@ mod links;
 mod logging;
 mod notifications;
 mod opener;
+mod settings_watch;
 mod sync_runtime;
+mod test_hooks;
 mod tray;
 
 use std::process::ExitCode;

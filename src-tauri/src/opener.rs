@@ -9,8 +9,12 @@ use tauri::{AppHandle, Runtime};
 use crate::links::{self, LinkError};
 
 /// Environment variable of the opener test hook.
-#[cfg_attr(not(any(test, feature = "test-hooks")), allow(dead_code))]
 pub const OPENER_LOG_ENV: &str = "PRESENCE_BRIDGE_OPENER_LOG";
+
+/// Serialises the tests that set [`OPENER_LOG_ENV`]: the environment is shared by the whole test
+/// process, and a test that removes the variable would send another test's URL to the real opener.
+#[cfg(test)]
+pub static TEST_ENV_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Why a URL was not opened.
 #[derive(Debug, thiserror::Error)]
@@ -39,28 +43,12 @@ pub fn open_url<R: Runtime>(app: &AppHandle<R>, url: &str) -> Result<(), OpenErr
 }
 
 /// The file named by [`OPENER_LOG_ENV`], only in builds with the `test-hooks` feature.
-#[cfg(feature = "test-hooks")]
 pub fn opener_log_file() -> Option<std::path::PathBuf> {
-    std::env::var_os(OPENER_LOG_ENV)
-        .filter(|v| !v.is_empty())
-        .map(Into::into)
-}
-
-/// Without the `test-hooks` feature the variable is ignored: a user's environment can never
-/// redirect links.
-#[cfg(not(feature = "test-hooks"))]
-pub fn opener_log_file() -> Option<std::path::PathBuf> {
-    None
+    crate::test_hooks::hook_file(OPENER_LOG_ENV)
 }
 
 fn append_to_log(log: &std::path::Path, url: &str) -> Result<(), OpenError> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .map_err(|e| OpenError::Opener(e.to_string()))?;
-    writeln!(file, "{url}").map_err(|e| OpenError::Opener(e.to_string()))
+    crate::test_hooks::append_line(log, url).map_err(|e| OpenError::Opener(e.to_string()))
 }
 
 /// Opens the Microsoft sign-in page. Not a colleague link, so not the link allowlist: it must be
@@ -98,6 +86,7 @@ mod tests {
     #[cfg(not(feature = "test-hooks"))]
     #[test]
     fn test_hook_is_inert_without_the_feature() {
+        let _env = TEST_ENV_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         // SAFETY-free: tests in this module do not read other variables concurrently.
         std::env::set_var(OPENER_LOG_ENV, "/tmp/presence-bridge-opener-test.log");
         assert_eq!(opener_log_file(), None);
@@ -107,6 +96,7 @@ mod tests {
     #[cfg(feature = "test-hooks")]
     #[test]
     fn test_hook_logs_with_the_feature() {
+        let _env = TEST_ENV_LOCK.lock().unwrap_or_else(|p| p.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("opened.log");
         std::env::set_var(OPENER_LOG_ENV, &log);

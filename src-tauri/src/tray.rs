@@ -1,10 +1,16 @@
 //! The tray icon and its menu. On Linux the tray reports no clicks, so every action is a menu item.
+//!
+//! What the menu shows is decided by [`MenuModel::of`], a plain value built from the bridge
+//! snapshot, the favourites and the language. [`TrayMenu`] renders it onto Tauri's menu items and
+//! only touches the entries [`MenuModel::changes_from`] reports: each change makes the desktop's
+//! tray host re-read the menu, which can close a menu the user has open.
 
 use std::sync::Mutex;
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 
+use bridge::{BridgeSnapshot, ColleagueView, SyncStateView};
 use presence_core::StatusRow;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -42,9 +48,9 @@ impl TrayState {
 
 impl TrayState {
     /// The icon for a bridge snapshot: problems and pauses first, then the own merged status.
-    pub fn of(snapshot: &bridge::BridgeSnapshot) -> Self {
-        use bridge::SyncStateView as S;
+    pub fn of(snapshot: &BridgeSnapshot) -> Self {
         use presence_core::StatusRow as Row;
+        use SyncStateView as S;
         match &snapshot.sync.state {
             S::SignInNeeded { .. } | S::AnotherSyncSuspected => return Self::Error,
             S::Paused { .. } | S::Stopped => return Self::Paused,
@@ -70,36 +76,6 @@ impl TrayState {
     }
 }
 
-/// The menu items that change while the app runs, kept to update them in place.
-pub struct TrayMenu<R: Runtime> {
-    status: MenuItem<R>,
-    favourites: Submenu<R>,
-    pause: Submenu<R>,
-    pause_items: [MenuItem<R>; 3],
-    resume: MenuItem<R>,
-    sync_now: MenuItem<R>,
-    open: MenuItem<R>,
-    settings: MenuItem<R>,
-    quit: MenuItem<R>,
-    inner: Mutex<TrayShown>,
-}
-
-/// What the menu shows now: the language, the favourites' ids (rebuilt only when they change)
-/// and the last snapshot (re-shown after a language switch).
-#[derive(Default)]
-struct TrayShown {
-    lang: Option<Lang>,
-    favourite_ids: Vec<String>,
-    last: Option<bridge::BridgeSnapshot>,
-}
-
-/// The favourites' menu items (managed separately: `TrayShown` needs `Default`).
-struct FavouriteItems<R: Runtime>(Mutex<Vec<MenuItem<R>>>);
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// A status glyph per row: menus have no colours, so the shape carries the status.
 pub fn glyph(row: Option<StatusRow>) -> &'static str {
     match row {
@@ -121,12 +97,19 @@ fn row_text(lang: Lang, row: Option<StatusRow>) -> String {
     tr(lang, &format!("status.{key}"))
 }
 
-/// "Teams: Busy - In a meeting · STARFACE: DND on".
-pub fn status_line(lang: Lang, snapshot: &bridge::BridgeSnapshot) -> String {
-    if snapshot.sync.state == bridge::SyncStateView::NotConfigured {
+/// "Teams: Busy - In a meeting · STARFACE: DND on". While the sync holds (paused, stopped,
+/// waiting for a decision, after hours) the reason comes first; an expired sign-in replaces that
+/// side's reading, which would be stale.
+pub fn status_line(lang: Lang, snapshot: &BridgeSnapshot) -> String {
+    use SyncStateView as S;
+    let state = &snapshot.sync.state;
+    if *state == S::NotConfigured {
         return tr(lang, "tray.not_configured");
     }
+    let sign_in_needed =
+        |service: &str| matches!(state, S::SignInNeeded { service: s, .. } if s == service);
     let teams = match &snapshot.own.teams {
+        _ if sign_in_needed("microsoft") => tr(lang, "settings.microsoft.state.expired"),
         Some(teams) => {
             let graph = |value: &str| {
                 let key = format!("graph.{}", value.to_ascii_lowercase());
@@ -149,151 +132,30 @@ pub fn status_line(lang: Lang, snapshot: &bridge::BridgeSnapshot) -> String {
         None => tr(lang, "tray.not_read"),
     };
     let starface = match snapshot.own.starface_dnd {
+        _ if sign_in_needed("starface") => tr(lang, "settings.starface.state.error"),
         Some(true) => tr(lang, "tray.dnd_on"),
         Some(false) => tr(lang, "tray.dnd_off"),
         None => tr(lang, "tray.not_read"),
     };
-    tr_with(
+    let line = tr_with(
         lang,
         "tray.status_line",
         &[("teams", &teams), ("starface", &starface)],
-    )
-}
-
-/// Shows the own status from `snapshot` on the tray icon, its tooltip and the menu.
-pub fn show<R: Runtime>(app: &AppHandle<R>, snapshot: &bridge::BridgeSnapshot) {
-    let Some(tray) = app.tray_by_id(TRAY_ID) else {
-        return;
+    );
+    let hold = match state {
+        S::Paused { .. } => Some("ownstatus.mode.paused"),
+        S::Stopped => Some("ownstatus.mode.stopped"),
+        S::AnotherSyncSuspected => Some("ownstatus.mode.conflict"),
+        S::OutsideWorkingHours => Some("ownstatus.mode.outside_hours"),
+        _ => None,
     };
-    let state = TrayState::of(snapshot);
-    if let Err(error) = tray.set_icon(Some(state.icon())) {
-        tracing::debug!(%error, "cannot update the tray icon");
-    }
-    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
-        return;
-    };
-    let lang = lock(&menu.inner).lang.unwrap_or(Lang::En);
-    let line = status_line(lang, snapshot);
-    let _ = tray.set_tooltip(Some(format!("Presence Bridge: {line}")));
-    let _ = menu.status.set_text(&line);
-    use bridge::SyncStateView as S;
-    let running = !matches!(snapshot.sync.state, S::NotConfigured);
-    let paused = matches!(snapshot.sync.state, S::Paused { .. } | S::Stopped);
-    let _ = menu.pause.set_enabled(running && !paused);
-    let _ = menu.resume.set_enabled(running && paused);
-    let _ = menu.sync_now.set_enabled(running && !paused);
-    show_favourites(app, &menu, lang, snapshot);
-    lock(&menu.inner).last = Some(snapshot.clone());
-}
-
-fn show_favourites<R: Runtime>(
-    app: &AppHandle<R>,
-    menu: &TrayMenu<R>,
-    lang: Lang,
-    snapshot: &bridge::BridgeSnapshot,
-) {
-    let favourites = app
-        .try_state::<crate::backend::Backend>()
-        .map(|b| b.settings().ui.favourites)
-        .unwrap_or_default();
-    let shown: Vec<&bridge::ColleagueView> = snapshot
-        .colleagues
-        .iter()
-        .filter(|c| crate::dto::is_favourite(&favourites, c.mail.as_deref()))
-        .collect();
-    let ids: Vec<String> = shown.iter().map(|c| c.id.clone()).collect();
-    let label = |c: &bridge::ColleagueView| {
-        format!(
-            "{} {} – {}",
-            glyph(c.row),
-            c.display_name,
-            row_text(lang, c.row)
-        )
-    };
-    let Some(items) = app.try_state::<FavouriteItems<R>>() else {
-        return;
-    };
-    let mut items = lock(&items.0);
-    let mut inner = lock(&menu.inner);
-    if inner.favourite_ids == ids && !items.is_empty() {
-        for (item, colleague) in items.iter().zip(&shown) {
-            let _ = item.set_text(label(colleague));
-        }
-        return;
-    }
-    // The set changed: rebuild only the favourites' submenu.
-    for item in items.drain(..) {
-        let _ = menu.favourites.remove(&item);
-    }
-    for colleague in &shown {
-        let id = format!("{}{}", item::FAVOURITE_PREFIX, colleague.id);
-        match MenuItem::with_id(app, id, label(colleague), true, None::<&str>) {
-            Ok(entry) => {
-                let _ = menu.favourites.append(&entry);
-                items.push(entry);
-            }
-            Err(error) => tracing::debug!(%error, "cannot add a favourite to the tray menu"),
-        }
-    }
-    if shown.is_empty() {
-        if let Ok(entry) = MenuItem::with_id(
-            app,
-            item::NO_FAVOURITES,
-            tr(lang, "tray.no_favourites"),
-            false,
-            None::<&str>,
-        ) {
-            let _ = menu.favourites.append(&entry);
-            items.push(entry);
-        }
-    }
-    inner.favourite_ids = ids;
-}
-
-/// Re-shows the favourites after they changed in the settings.
-pub fn refresh_favourites<R: Runtime>(app: &AppHandle<R>) {
-    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
-        return;
-    };
-    let last = lock(&menu.inner).last.clone();
-    if let Some(snapshot) = last.or_else(|| {
-        app.try_state::<crate::backend::Backend>()
-            .map(|b| b.snapshot())
-    }) {
-        // Force a rebuild: the set may be equal by id while favourites changed.
-        lock(&menu.inner).favourite_ids.clear();
-        show(app, &snapshot);
+    match hold {
+        Some(key) => format!("{} · {line}", tr(lang, key)),
+        None => line,
     }
 }
 
-/// Switches the menu's language in place.
-pub fn set_language<R: Runtime>(app: &AppHandle<R>, lang: Lang) {
-    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
-        return;
-    };
-    lock(&menu.inner).lang = Some(lang);
-    label_static_items(&menu, lang);
-    refresh_favourites(app);
-}
-
-fn label_static_items<R: Runtime>(menu: &TrayMenu<R>, lang: Lang) {
-    let _ = menu.favourites.set_text(tr(lang, "tray.favourites"));
-    let _ = menu.pause.set_text(tr(lang, "sync.pause"));
-    for (entry, key) in
-        menu.pause_items
-            .iter()
-            .zip(["sync.pause_15m", "sync.pause_1h", "sync.pause_tomorrow"])
-    {
-        let _ = entry.set_text(tr(lang, key));
-    }
-    let _ = menu.resume.set_text(tr(lang, "sync.resume"));
-    let _ = menu.sync_now.set_text(tr(lang, "sync.sync_now"));
-    let _ = menu.open.set_text(tr(lang, "tray.open"));
-    let _ = menu.settings.set_text(tr(lang, "nav.settings"));
-    let _ = menu.quit.set_text(tr(lang, "tray.quit"));
-}
-
-/// Menu item ids, shared by the builder and the event handler.
+/// Menu item ids, shared by the model, the renderer and the event handler.
 pub mod item {
     pub const STATUS: &str = "status";
     pub const FAVOURITES: &str = "favourites";
@@ -310,69 +172,453 @@ pub mod item {
     pub const QUIT: &str = "quit";
 }
 
+/// One menu entry as shown: id (what a click reports), label, and whether it can be clicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuEntry {
+    pub id: String,
+    pub text: String,
+    pub enabled: bool,
+}
+
+fn entry(id: &str, text: String, enabled: bool) -> MenuEntry {
+    MenuEntry {
+        id: id.to_owned(),
+        text,
+        enabled,
+    }
+}
+
+/// Everything the tray shows for one snapshot, without Tauri.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuModel {
+    pub icon: TrayState,
+    pub tooltip: String,
+    pub status: MenuEntry,
+    /// The favourites' submenu.
+    pub favourites_menu: MenuEntry,
+    /// Its items: one per favourite the bridge watches (glyph, name, status), in the snapshot's
+    /// order, or a disabled "no favourites" line.
+    pub favourites: Vec<MenuEntry>,
+    /// The pause submenu.
+    pub pause: MenuEntry,
+    /// Its items: 15 min, 1 hour, until tomorrow.
+    pub pause_lengths: [MenuEntry; 3],
+    pub resume: MenuEntry,
+    pub sync_now: MenuEntry,
+    pub open: MenuEntry,
+    pub settings: MenuEntry,
+    pub quit: MenuEntry,
+}
+
+/// One step that brings a rendered menu from one model to the next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuChange {
+    Text {
+        id: String,
+        text: String,
+    },
+    Enabled {
+        id: String,
+        enabled: bool,
+    },
+    /// The favourites (by id, in order) differ: their submenu is refilled with these.
+    Favourites(Vec<MenuEntry>),
+}
+
+impl MenuModel {
+    /// The menu as one line of text, for the tray test hook:
+    /// `icon=DoNotDisturb | status=<status line> | favourites=<item>; <item> | resume=<enabled>`.
+    pub fn as_line(&self) -> String {
+        let favourites: Vec<&str> = self.favourites.iter().map(|f| f.text.as_str()).collect();
+        format!(
+            "icon={:?} | status={} | favourites={} | resume={}",
+            self.icon,
+            self.status.text,
+            favourites.join("; "),
+            self.resume.enabled
+        )
+    }
+
+    /// The menu for `snapshot`; `favourites` are the e-mail addresses from the settings.
+    pub fn of(snapshot: &BridgeSnapshot, favourites: &[String], lang: Lang) -> Self {
+        use SyncStateView as S;
+        let configured = snapshot.sync.state != S::NotConfigured;
+        let held = matches!(snapshot.sync.state, S::Paused { .. } | S::Stopped);
+        let line = status_line(lang, snapshot);
+        let shown: Vec<&ColleagueView> = snapshot
+            .colleagues
+            .iter()
+            .filter(|c| crate::dto::is_favourite(favourites, c.mail.as_deref()))
+            .collect();
+        let favourite_entries = if shown.is_empty() {
+            vec![entry(
+                item::NO_FAVOURITES,
+                tr(lang, "tray.no_favourites"),
+                false,
+            )]
+        } else {
+            shown
+                .iter()
+                .map(|c| {
+                    entry(
+                        &format!("{}{}", item::FAVOURITE_PREFIX, c.id),
+                        format!(
+                            "{} {} – {}",
+                            glyph(c.row),
+                            c.display_name,
+                            row_text(lang, c.row)
+                        ),
+                        true,
+                    )
+                })
+                .collect()
+        };
+        let plain = |id: &str, key: &str, enabled: bool| entry(id, tr(lang, key), enabled);
+        Self {
+            icon: TrayState::of(snapshot),
+            tooltip: format!("Presence Bridge: {line}"),
+            status: entry(item::STATUS, line, false),
+            favourites_menu: plain(item::FAVOURITES, "tray.favourites", true),
+            favourites: favourite_entries,
+            pause: plain(item::PAUSE, "sync.pause", configured && !held),
+            // The submenu is what gets disabled; its items stay clickable inside it.
+            pause_lengths: [
+                plain(item::PAUSE_15M, "sync.pause_15m", true),
+                plain(item::PAUSE_1H, "sync.pause_1h", true),
+                plain(item::PAUSE_TOMORROW, "sync.pause_tomorrow", true),
+            ],
+            resume: plain(item::RESUME, "sync.resume", configured && held),
+            sync_now: plain(item::SYNC_NOW, "sync.sync_now", configured && !held),
+            open: plain(item::OPEN, "tray.open", true),
+            settings: plain(item::SETTINGS, "nav.settings", true),
+            quit: plain(item::QUIT, "tray.quit", true),
+        }
+    }
+
+    /// The entries that exist for the whole run, in menu order (submenu items after their menu).
+    pub fn fixed(&self) -> [&MenuEntry; 11] {
+        [
+            &self.status,
+            &self.favourites_menu,
+            &self.pause,
+            &self.pause_lengths[0],
+            &self.pause_lengths[1],
+            &self.pause_lengths[2],
+            &self.resume,
+            &self.sync_now,
+            &self.open,
+            &self.settings,
+            &self.quit,
+        ]
+    }
+
+    /// What a menu showing `before` (nothing yet: `None`) must change to show `self`. Entries
+    /// keep their ids, so a presence change relabels a favourite in place; only a different set
+    /// or order of favourites refills their submenu.
+    pub fn changes_from(&self, before: Option<&MenuModel>) -> Vec<MenuChange> {
+        let mut changes = Vec::new();
+        let mut compare = |old: Option<&MenuEntry>, new: &MenuEntry| {
+            if old.is_none_or(|old| old.text != new.text) {
+                changes.push(MenuChange::Text {
+                    id: new.id.clone(),
+                    text: new.text.clone(),
+                });
+            }
+            if old.is_none_or(|old| old.enabled != new.enabled) {
+                changes.push(MenuChange::Enabled {
+                    id: new.id.clone(),
+                    enabled: new.enabled,
+                });
+            }
+        };
+        let old_fixed = before.map(MenuModel::fixed);
+        for (index, new) in self.fixed().into_iter().enumerate() {
+            compare(old_fixed.map(|old| old[index]), new);
+        }
+        let same_favourites = before.is_some_and(|before| {
+            before.favourites.len() == self.favourites.len()
+                && before
+                    .favourites
+                    .iter()
+                    .zip(&self.favourites)
+                    .all(|(old, new)| old.id == new.id)
+        });
+        match before {
+            Some(before) if same_favourites => {
+                for (old, new) in before.favourites.iter().zip(&self.favourites) {
+                    compare(Some(old), new);
+                }
+            }
+            _ => changes.push(MenuChange::Favourites(self.favourites.clone())),
+        }
+        changes
+    }
+}
+
+/// Tauri's menu items for the model's entries, and what they show now.
+pub struct TrayMenu<R: Runtime> {
+    status: MenuItem<R>,
+    favourites: Submenu<R>,
+    pause: Submenu<R>,
+    pause_lengths: [MenuItem<R>; 3],
+    resume: MenuItem<R>,
+    sync_now: MenuItem<R>,
+    open: MenuItem<R>,
+    settings: MenuItem<R>,
+    quit: MenuItem<R>,
+    shown: Mutex<Shown<R>>,
+}
+
+/// The rendered state: the favourites' items (they come and go), the model they show, the
+/// language and the last snapshot (re-shown after a language or favourites change).
+struct Shown<R: Runtime> {
+    lang: Lang,
+    model: Option<MenuModel>,
+    favourite_items: Vec<MenuItem<R>>,
+    last: Option<BridgeSnapshot>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A fixed entry's item: plain items and submenus take the same two updates.
+enum Rendered<'a, R: Runtime> {
+    Item(&'a MenuItem<R>),
+    Submenu(&'a Submenu<R>),
+}
+
+impl<R: Runtime> Rendered<'_, R> {
+    fn set_text(&self, text: &str) -> tauri::Result<()> {
+        match self {
+            Self::Item(item) => item.set_text(text),
+            Self::Submenu(menu) => menu.set_text(text),
+        }
+    }
+
+    fn set_enabled(&self, enabled: bool) -> tauri::Result<()> {
+        match self {
+            Self::Item(item) => item.set_enabled(enabled),
+            Self::Submenu(menu) => menu.set_enabled(enabled),
+        }
+    }
+}
+
+impl<R: Runtime> TrayMenu<R> {
+    /// Builds the items (labelled for `lang`, nothing shown yet) and the menu that holds them.
+    fn build(app: &AppHandle<R>, lang: Lang) -> tauri::Result<(Menu<R>, Self)> {
+        let plain = |id: &str, key: &str, enabled: bool| {
+            MenuItem::with_id(app, id, tr(lang, key), enabled, None::<&str>)
+        };
+        let status = plain(item::STATUS, "app.loading", false)?;
+        let favourites =
+            Submenu::with_id(app, item::FAVOURITES, tr(lang, "tray.favourites"), true)?;
+        let pause_lengths = [
+            plain(item::PAUSE_15M, "sync.pause_15m", true)?,
+            plain(item::PAUSE_1H, "sync.pause_1h", true)?,
+            plain(item::PAUSE_TOMORROW, "sync.pause_tomorrow", true)?,
+        ];
+        // Disabled until the sync engine runs.
+        let pause = Submenu::with_id_and_items(
+            app,
+            item::PAUSE,
+            tr(lang, "sync.pause"),
+            false,
+            &[&pause_lengths[0], &pause_lengths[1], &pause_lengths[2]],
+        )?;
+        let resume = plain(item::RESUME, "sync.resume", false)?;
+        let sync_now = plain(item::SYNC_NOW, "sync.sync_now", false)?;
+        let open = plain(item::OPEN, "tray.open", true)?;
+        let settings = plain(item::SETTINGS, "nav.settings", true)?;
+        let quit = plain(item::QUIT, "tray.quit", true)?;
+        let menu = Menu::with_items(
+            app,
+            &[
+                &status,
+                &PredefinedMenuItem::separator(app)?,
+                &favourites,
+                &PredefinedMenuItem::separator(app)?,
+                &pause,
+                &resume,
+                &sync_now,
+                &PredefinedMenuItem::separator(app)?,
+                &open,
+                &settings,
+                &PredefinedMenuItem::separator(app)?,
+                &quit,
+            ],
+        )?;
+        let tray_menu = Self {
+            status,
+            favourites,
+            pause,
+            pause_lengths,
+            resume,
+            sync_now,
+            open,
+            settings,
+            quit,
+            shown: Mutex::new(Shown {
+                lang,
+                model: None,
+                favourite_items: Vec::new(),
+                last: None,
+            }),
+        };
+        Ok((menu, tray_menu))
+    }
+
+    fn fixed_item(&self, id: &str) -> Option<Rendered<'_, R>> {
+        let items = [
+            &self.status,
+            &self.pause_lengths[0],
+            &self.pause_lengths[1],
+            &self.pause_lengths[2],
+            &self.resume,
+            &self.sync_now,
+            &self.open,
+            &self.settings,
+            &self.quit,
+        ];
+        if let Some(item) = items.into_iter().find(|item| item.id() == id) {
+            return Some(Rendered::Item(item));
+        }
+        [&self.favourites, &self.pause]
+            .into_iter()
+            .find(|menu| menu.id() == id)
+            .map(Rendered::Submenu)
+    }
+
+    /// Shows `snapshot` with `favourites`, in the current language. Returns the model shown
+    /// before (`None` the first time), so the caller can update the icon only when it changed.
+    fn present(
+        &self,
+        app: &AppHandle<R>,
+        snapshot: &BridgeSnapshot,
+        favourites: &[String],
+    ) -> (MenuModel, Option<MenuModel>) {
+        let mut shown = lock(&self.shown);
+        let next = MenuModel::of(snapshot, favourites, shown.lang);
+        for change in next.changes_from(shown.model.as_ref()) {
+            let applied = match &change {
+                MenuChange::Text { id, text } => match self.fixed_item(id) {
+                    Some(item) => item.set_text(text),
+                    None => favourite_item(&shown.favourite_items, id)
+                        .map_or(Ok(()), |item| item.set_text(text)),
+                },
+                MenuChange::Enabled { id, enabled } => match self.fixed_item(id) {
+                    Some(item) => item.set_enabled(*enabled),
+                    None => favourite_item(&shown.favourite_items, id)
+                        .map_or(Ok(()), |item| item.set_enabled(*enabled)),
+                },
+                MenuChange::Favourites(entries) => {
+                    self.refill_favourites(app, &mut shown.favourite_items, entries)
+                }
+            };
+            if let Err(error) = applied {
+                tracing::debug!(%error, "cannot update the tray menu");
+            }
+        }
+        shown.last = Some(snapshot.clone());
+        let before = shown.model.replace(next.clone());
+        (next, before)
+    }
+
+    fn refill_favourites(
+        &self,
+        app: &AppHandle<R>,
+        items: &mut Vec<MenuItem<R>>,
+        entries: &[MenuEntry],
+    ) -> tauri::Result<()> {
+        for item in items.drain(..) {
+            self.favourites.remove(&item)?;
+        }
+        for entry in entries {
+            let item = MenuItem::with_id(
+                app,
+                entry.id.as_str(),
+                &entry.text,
+                entry.enabled,
+                None::<&str>,
+            )?;
+            self.favourites.append(&item)?;
+            items.push(item);
+        }
+        Ok(())
+    }
+}
+
+fn favourite_item<'a, R: Runtime>(items: &'a [MenuItem<R>], id: &str) -> Option<&'a MenuItem<R>> {
+    items.iter().find(|item| item.id() == id)
+}
+
+fn favourites_setting<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
+    app.try_state::<crate::backend::Backend>()
+        .map(|b| b.settings().ui.favourites)
+        .unwrap_or_default()
+}
+
+/// Environment variable of the tray test hook (feature `test-hooks` only): each menu that differs
+/// from the one before is appended to that file as one line ([`MenuModel::as_line`]).
+pub const TRAY_LOG_ENV: &str = "PRESENCE_BRIDGE_TRAY_LOG";
+
+/// Shows the own status from `snapshot` on the tray icon, its tooltip and the menu.
+pub fn show<R: Runtime>(app: &AppHandle<R>, snapshot: &BridgeSnapshot) {
+    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
+        return;
+    };
+    let (next, before) = menu.present(app, snapshot, &favourites_setting(app));
+    if before.as_ref() != Some(&next) {
+        if let Some(file) = crate::test_hooks::hook_file(TRAY_LOG_ENV) {
+            if let Err(error) = crate::test_hooks::append_line(&file, &next.as_line()) {
+                tracing::warn!(%error, "cannot write the tray test log");
+            }
+        }
+    }
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    if before.as_ref().is_none_or(|b| b.icon != next.icon) {
+        if let Err(error) = tray.set_icon(Some(next.icon.icon())) {
+            tracing::debug!(%error, "cannot update the tray icon");
+        }
+    }
+    if before.as_ref().is_none_or(|b| b.tooltip != next.tooltip) {
+        let _ = tray.set_tooltip(Some(&next.tooltip));
+    }
+}
+
+/// Re-shows the last snapshot: after the favourites changed in the settings.
+pub fn refresh_favourites<R: Runtime>(app: &AppHandle<R>) {
+    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
+        return;
+    };
+    let last = lock(&menu.shown).last.clone();
+    if let Some(snapshot) = last.or_else(|| {
+        app.try_state::<crate::backend::Backend>()
+            .map(|b| b.snapshot())
+    }) {
+        show(app, &snapshot);
+    }
+}
+
+/// Switches the menu's language in place.
+pub fn set_language<R: Runtime>(app: &AppHandle<R>, lang: Lang) {
+    let Some(menu) = app.try_state::<TrayMenu<R>>() else {
+        return;
+    };
+    lock(&menu.shown).lang = lang;
+    refresh_favourites(app);
+}
+
 /// Builds the tray. Errors are returned, never panics, so a desktop without a tray still runs.
 pub fn build<R: Runtime>(
     app: &AppHandle<R>,
     lang: Lang,
     on_item: impl Fn(&AppHandle<R>, &str) + Send + Sync + 'static,
 ) -> tauri::Result<TrayIcon<R>> {
-    let plain = |id: &str, enabled: bool| MenuItem::with_id(app, id, "", enabled, None::<&str>);
-    let status = plain(item::STATUS, false)?;
-    let favourites = Submenu::with_id(app, item::FAVOURITES, "", true)?;
-    let pause_items = [
-        plain(item::PAUSE_15M, true)?,
-        plain(item::PAUSE_1H, true)?,
-        plain(item::PAUSE_TOMORROW, true)?,
-    ];
-    // Disabled until the sync engine runs.
-    let pause = Submenu::with_id_and_items(
-        app,
-        item::PAUSE,
-        "",
-        false,
-        &[&pause_items[0], &pause_items[1], &pause_items[2]],
-    )?;
-    let resume = plain(item::RESUME, false)?;
-    let sync_now = plain(item::SYNC_NOW, false)?;
-    let open = plain(item::OPEN, true)?;
-    let settings = plain(item::SETTINGS, true)?;
-    let quit = plain(item::QUIT, true)?;
-    let menu = Menu::with_items(
-        app,
-        &[
-            &status,
-            &PredefinedMenuItem::separator(app)?,
-            &favourites,
-            &PredefinedMenuItem::separator(app)?,
-            &pause,
-            &resume,
-            &sync_now,
-            &PredefinedMenuItem::separator(app)?,
-            &open,
-            &settings,
-            &PredefinedMenuItem::separator(app)?,
-            &quit,
-        ],
-    )?;
-    let tray_menu = TrayMenu {
-        status,
-        favourites,
-        pause,
-        pause_items,
-        resume,
-        sync_now,
-        open,
-        settings,
-        quit,
-        inner: Mutex::new(TrayShown {
-            lang: Some(lang),
-            ..TrayShown::default()
-        }),
-    };
-    label_static_items(&tray_menu, lang);
-    let _ = tray_menu.status.set_text(tr(lang, "app.loading"));
+    let (menu, tray_menu) = TrayMenu::build(app, lang)?;
     app.manage(tray_menu);
-    app.manage(FavouriteItems::<R>(Mutex::new(Vec::new())));
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(TrayState::Unknown.icon())
         .tooltip("Presence Bridge")
@@ -399,3 +645,6 @@ pub fn host_present() -> bool {
 pub fn host_present() -> bool {
     true
 }
+
+#[cfg(test)]
+mod tests;

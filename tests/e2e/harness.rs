@@ -60,6 +60,7 @@ pub fn build_app() -> PathBuf {
             "--release",
             "--features",
             "test-hooks",
+            "--locked",
             "--bin",
             "presence-bridge",
         ])
@@ -143,6 +144,10 @@ impl TauriDriver {
                 "--native-driver",
                 "/usr/bin/WebKitWebDriver",
             ])
+            // The locale is only what `env` says (these would override its `LANG`).
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANGUAGE")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .process_group(0)
@@ -213,6 +218,10 @@ pub struct World {
     pub app: PathBuf,
     pub config: PathBuf,
     pub opener_log: PathBuf,
+    /// The tray test hook's file: one line per menu the tray showed.
+    pub tray_log: PathBuf,
+    /// The session's environment for the app, without the locale.
+    env: Vec<(String, String)>,
     pub me: GraphUser,
     /// Two colleagues renamed to hostile strings (favourites, so they are listed first).
     pub hostile: Vec<GraphUser>,
@@ -313,6 +322,7 @@ impl World {
         )
         .expect("write config");
         let opener_log = session.home().join("opener.log");
+        let tray_log = session.home().join("tray.log");
 
         let mut env = session.env();
         env.push((
@@ -320,15 +330,17 @@ impl World {
             opener_log.display().to_string(),
         ));
         env.push((
+            "PRESENCE_BRIDGE_TRAY_LOG".into(),
+            tray_log.display().to_string(),
+        ));
+        env.push((
             "PRESENCE_BRIDGE_POLICY".into(),
             session.home().join("no-policy.toml").display().to_string(),
         ));
-        env.push(("LANG".into(), lang_env.into()));
-        env.push(("LC_ALL".into(), lang_env.into()));
         if let Ok(path) = std::env::var("PATH") {
             env.push(("PATH".into(), path));
         }
-        let driver = TauriDriver::start(&env);
+        let driver = TauriDriver::start(&with_locale(&env, lang_env));
 
         let mut world = Self {
             client: None,
@@ -341,6 +353,8 @@ impl World {
             app,
             config,
             opener_log,
+            tray_log,
+            env,
             me,
             hostile,
             watched,
@@ -420,6 +434,15 @@ impl World {
             },
         )
         .await;
+    }
+
+    /// Quits the app and starts it again in the locale `lang_env` (`LANG`; no `LC_ALL`,
+    /// `LC_MESSAGES` or `LANGUAGE`). The locale reaches the app through tauri-driver, so that
+    /// starts again too.
+    pub async fn restart_in_locale(&mut self, lang_env: &str) {
+        self.quit_app().await;
+        self.driver = TauriDriver::start(&with_locale(&self.env, lang_env));
+        self.open_app().await;
     }
 
     /// Quits the running app through its own command line, then ends the WebDriver session.
@@ -601,6 +624,17 @@ impl World {
             .collect()
     }
 
+    /// The menu the tray shows now (the tray test hook's last line; WebDriver cannot see the
+    /// tray): `icon=… | status=… | favourites=… | resume=…`.
+    pub fn tray(&self) -> String {
+        std::fs::read_to_string(&self.tray_log)
+            .unwrap_or_default()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     pub fn dnd(&self) -> bool {
         self.pbx.phone_config(LOGIN).do_not_disturb
     }
@@ -646,6 +680,12 @@ impl World {
         errors.extend(self.texts(".toast--error").await);
         errors
     }
+}
+
+fn with_locale(env: &[(String, String)], lang_env: &str) -> Vec<(String, String)> {
+    let mut env = env.to_vec();
+    env.push(("LANG".into(), lang_env.into()));
+    env
 }
 
 pub fn screenshot_dir() -> PathBuf {

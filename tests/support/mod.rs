@@ -50,24 +50,28 @@ impl RunningApp {
 
     /// Waits for a stderr line containing `needle`; panics with everything seen on timeout.
     pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) {
+        self.wait_for_lines(needle, 1, timeout);
+    }
+
+    /// Waits until `count` lines so far (the whole run) contain `needle`.
+    pub fn wait_for_lines(&mut self, needle: &str, count: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
-        if self.seen.iter().any(|l| l.contains(needle)) {
-            return;
-        }
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let mut found = self.seen.iter().filter(|l| l.contains(needle)).count();
+        while found < count {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
             match self.lines.recv_timeout(left) {
                 Ok(line) => {
-                    let found = line.contains(needle);
+                    found += usize::from(line.contains(needle));
                     self.seen.push(line);
-                    if found {
-                        return;
-                    }
                 }
                 Err(_) => break,
             }
         }
-        panic!(
-            "no line containing {needle:?} within {timeout:?}; stderr so far:\n{}",
+        assert!(
+            found >= count,
+            "{found} of {count} lines containing {needle:?} within {timeout:?}; stderr so far:\n{}",
             self.seen.join("\n")
         );
     }

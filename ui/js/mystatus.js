@@ -31,7 +31,8 @@ export function createMyStatus(store, nav) {
     const actions = [];
     switch (w.kind) {
       case "another_sync":
-        body = t("warning.another_sync.body", p);
+        // Without the counts (older backend) a text without numbers, never "undone 0 times".
+        body = p.reverts ? t("warning.another_sync.body", p) : t("warning.another_sync.body_without_counts");
         actions.push(h("button", { type: "button", class: "btn btn--primary", onclick: run(() => api.decideConflict("keep_syncing")) }, t("warning.another_sync.keep")));
         actions.push(h("button", { type: "button", class: "btn", onclick: run(() => api.decideConflict("stop_syncing")) }, t("warning.another_sync.stop")));
         break;
@@ -53,6 +54,9 @@ export function createMyStatus(store, nav) {
       case "starface_unreachable":
         body = t("warning.starface_unreachable.body", { message: p.message || "" });
         break;
+      case "settings_file_invalid":
+        body = t("warning.settings_file_invalid.body", { message: p.message || "" });
+        break;
       case "certificate_untrusted":
         body = t("warning.certificate_untrusted.body");
         actions.push(h("button", { type: "button", class: "btn", onclick: () => nav("settings", "certificate") }, t("warning.certificate_untrusted.action")));
@@ -60,7 +64,7 @@ export function createMyStatus(store, nav) {
       default:
         body = t(`warning.${w.kind}.body`, p);
     }
-    const tone = ["another_sync", "writes_failing", "starface_unreachable", "certificate_untrusted", "sign_in_required"].includes(w.kind) ? "bad" : "info";
+    const tone = ["another_sync", "writes_failing", "starface_unreachable", "certificate_untrusted", "sign_in_required", "settings_file_invalid"].includes(w.kind) ? "bad" : "info";
     return h("div", { class: `warning warning--${tone}`, role: tone === "bad" ? "alert" : "status" },
       icon(tone === "bad" ? "warning" : "info", 20),
       h("div", { class: "warning__text" },
@@ -98,7 +102,8 @@ export function createMyStatus(store, nav) {
         kv("mystatus.dnd", sf && sf.dnd !== null && sf.dnd !== undefined
           ? h("span", { class: `pill ${sf.dnd ? "pill--bad" : "pill--good"}` }, t(sf.dnd ? "mystatus.dnd_on" : "mystatus.dnd_off"))
           : t("mystatus.not_read")),
-        kv("mystatus.chat", sf?.chat ? (sf.chat.message ? t("mystatus.chat_value", { presence: chatLabel(sf.chat.presence), message: sf.chat.message }) : chatLabel(sf.chat.presence)) : t("mystatus.not_read")),
+        // STARFACE's chat status is not read back: this is what the app last set, labelled as such.
+        kv("mystatus.chat_set_by_app", sf?.chat ? (sf.chat.message ? t("mystatus.chat_value", { presence: chatLabel(sf.chat.presence), message: sf.chat.message }) : chatLabel(sf.chat.presence)) : t("mystatus.chat_not_set")),
         kv("mystatus.telephony", sf?.telephony ? t("phone_state." + (["available", "ringing", "active", "unavailable"].includes(sf.telephony) ? sf.telephony : "unknown")) : t("mystatus.not_read"))),
       tile("mystatus.sync",
         kv("mystatus.sync_state", h("span", { class: `pill pill--${s.sync.mode === "running" ? "good" : s.sync.mode === "conflict" ? "bad" : "muted"}` },

@@ -153,7 +153,7 @@ export function createSettings(store, onLanguage) {
         h("div", { class: "account__head" },
           h("h3", { class: "subhead" }, t("settings.microsoft.title")),
           h("span", { class: `pill pill--${ms.state === "signed_in" ? "good" : ms.state === "expired" ? "bad" : "muted"}` },
-            t("settings.microsoft.state." + ms.state, { user: ms.user || "" }))),
+            t("settings.microsoft.state." + (ms.state === "signed_in" && !ms.user ? "signed_in_unnamed" : ms.state), { user: ms.user || "" }))),
         h("div", { class: "account__actions" }, msActions)),
       h("div", { class: "account" },
         h("div", { class: "account__head" },

@@ -34,8 +34,12 @@ fn main() {
                     window.show()?;
                 }
             }
-            // Same readiness line as the app prints, so the figures script can time both.
-            println!("tray ready");
+            // The figures script times the launch against this wall-clock stamp (the app's log
+            // lines carry one too).
+            let since_epoch = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            println!("tray ready at {:.6}", since_epoch.as_secs_f64());
             Ok(())
         })
         .run(tauri::generate_context!())

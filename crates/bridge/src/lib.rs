@@ -35,5 +35,5 @@ pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use runtime::{start, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
-    BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
 };

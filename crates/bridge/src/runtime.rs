@@ -12,9 +12,11 @@ use presence_core::engine::{
     Command, ConflictDecision, EngineStatus, Input, IssuedCommand, Outputs, SyncOptions, SyncState,
     UserAction,
 };
-use presence_core::journal::Journal;
+use presence_core::journal::{Journal, JournalEvent};
 use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
-use presence_core::{Engine, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp};
+use presence_core::{
+    ChatStatus, Engine, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp,
+};
 use starface_client::rest::DirectoryEntry;
 use starface_client::{RestClient, UciClient, XmppSettings};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
@@ -25,7 +27,7 @@ use crate::error::BridgeError;
 use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
 use crate::snapshot::{
-    BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
 };
 use crate::workers::{self, StarfaceLinks, WorkerControl, WorkerEvent};
 
@@ -217,6 +219,8 @@ pub fn start(
         telephony: None,
         sign_in: None,
         warnings: HashMap::new(),
+        chat_set: None,
+        another_sync: None,
         graph_commands,
         starface_commands,
         watched_tx,
@@ -255,6 +259,11 @@ struct BridgeState {
     telephony: Option<presence_core::TelephonyState>,
     sign_in: Option<(String, String)>,
     warnings: HashMap<&'static str, String>,
+    /// The chat status last set successfully. Kept here rather than taken from the engine's belief:
+    /// the belief would also follow chat readings, and front ends label this "set by the app".
+    chat_set: Option<ChatStatus>,
+    /// The evidence of the latest "another sync" warning (the engine's status has only the state).
+    another_sync: Option<AnotherSyncView>,
     graph_commands: mpsc::UnboundedSender<IssuedCommand>,
     starface_commands: mpsc::UnboundedSender<IssuedCommand>,
     watched_tx: watch::Sender<Vec<String>>,
@@ -309,6 +318,21 @@ impl BridgeState {
             let wall = self.clock.wall();
             for entry in &outputs.journal {
                 tracing::info!(journal = %entry, "sync decision");
+                match &entry.event {
+                    JournalEvent::CommandSucceeded(Command::SetChatStatus(chat)) => {
+                        self.chat_set = Some(chat.clone());
+                    }
+                    JournalEvent::AnotherSyncSuspected {
+                        reverts,
+                        period_minutes,
+                    } => {
+                        self.another_sync = Some(AnotherSyncView {
+                            reverts: *reverts,
+                            period_minutes: *period_minutes,
+                        });
+                    }
+                    _ => {}
+                }
                 if let Some(file) = &mut self.journal_file {
                     file.push(wall, &entry.to_string());
                 }
@@ -528,7 +552,7 @@ impl BridgeState {
                 row: self.own_teams.as_ref().map(StatusRow::from_presence),
                 teams: self.own_teams.clone(),
                 starface_dnd: status.starface_dnd,
-                starface_chat: status.starface_chat.as_ref().map(ToString::to_string),
+                starface_chat: self.chat_set.clone(),
                 telephony: self.telephony.clone(),
                 in_call: status.in_call,
                 teams_session_active: status.teams_session_active,
@@ -538,6 +562,9 @@ impl BridgeState {
                 state: self.sync_state(&status, now),
                 failing: status.failing.clone(),
                 warnings: self.warnings.values().cloned().collect(),
+                another_sync: self
+                    .another_sync
+                    .filter(|_| status.state == SyncState::AnotherSyncSuspected),
             },
             colleagues: self
                 .colleagues
@@ -576,6 +603,7 @@ impl BridgeState {
                 .entries()
                 .map(|entry| JournalLine {
                     at_ms: entry.at.as_millis(),
+                    event: entry.event.clone(),
                     text: entry.to_string(),
                 })
                 .collect(),

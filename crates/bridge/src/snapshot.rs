@@ -1,7 +1,8 @@
 //! What front ends see: one serialisable snapshot, published on a `tokio::sync::watch` channel.
 
 use presence_core::engine::WriteTarget;
-use presence_core::{StatusRow, TeamsPresence, TelephonyState};
+use presence_core::journal::JournalEvent;
+use presence_core::{ChatStatus, StatusRow, TeamsPresence, TelephonyState};
 use serde::Serialize;
 
 /// Everything a front end shows, rebuilt after every change.
@@ -28,8 +29,10 @@ pub struct OwnStatus {
     pub row: Option<StatusRow>,
     /// STARFACE DND as last read or written.
     pub starface_dnd: Option<bool>,
-    /// STARFACE chat status the sync set, if any.
-    pub starface_chat: Option<String>,
+    /// The STARFACE chat status this bridge last set successfully (`None` until a write succeeded).
+    /// STARFACE's chat status is not read back, so this is what the app set, not what the PBX shows
+    /// now (the user may have changed it in the UCC client since).
+    pub starface_chat: Option<ChatStatus>,
     /// STARFACE telephony state as last read.
     pub telephony: Option<TelephonyState>,
     /// On a STARFACE call.
@@ -81,6 +84,17 @@ pub struct SyncView {
     pub failing: Vec<WriteTarget>,
     /// Non-fatal problems (e.g. colleagues' presence needs admin consent, a connector is down).
     pub warnings: Vec<String>,
+    /// What raised the "another sync" warning, while it stands.
+    pub another_sync: Option<AnotherSyncView>,
+}
+
+/// The evidence behind the "another sync seems active" warning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AnotherSyncView {
+    /// DND reverts counted.
+    pub reverts: u32,
+    /// Within this many minutes.
+    pub period_minutes: u32,
 }
 
 /// One watched colleague: Teams presence merged with the STARFACE directory by e-mail.
@@ -121,6 +135,11 @@ pub struct ColleagueView {
 pub struct JournalLine {
     /// Engine time in milliseconds.
     pub at_ms: u64,
-    /// English explanation.
+    /// What happened, structured, so a front end can translate it. Times inside it (e.g. the end of
+    /// a pause) are engine time like `at_ms`. Not serialised: each front end maps it to its own
+    /// wire format (the tray app in its `dto` module).
+    #[serde(skip)]
+    pub event: JournalEvent,
+    /// English explanation (logs, and the fallback for kinds a front end does not know).
     pub text: String,
 }

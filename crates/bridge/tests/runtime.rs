@@ -4,7 +4,10 @@ mod support;
 
 use std::time::Duration;
 
-use bridge::{BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView};
+use bridge::{AnotherSyncView, BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView};
+use presence_core::engine::{Command, ConflictDecision};
+use presence_core::journal::JournalEvent;
+use presence_core::StatusRow;
 use support::{Harness, LOGIN};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -36,10 +39,42 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
     })
     .await;
     assert!(h.uci_calls("setChatPresenceMessage") >= 1);
+    h.wait("the chat write reported", |h| {
+        h.snapshot()
+            .own
+            .starface_chat
+            .is_some_and(|chat| chat.message.contains("In a meeting"))
+    })
+    .await;
     let snapshot = h.snapshot();
     assert_eq!(snapshot.own.starface_dnd, Some(true));
     assert!(
         snapshot.journal.iter().any(|l| l.text.contains("DND on")),
+        "{:#?}",
+        snapshot.journal
+    );
+    // The journal keeps the structured decision next to its English text.
+    let decision = snapshot
+        .journal
+        .iter()
+        .find(|l| {
+            matches!(
+                l.event,
+                JournalEvent::TeamsChanged {
+                    row: StatusRow::BusyMeeting,
+                    ..
+                }
+            )
+        })
+        .unwrap_or_else(|| panic!("no Busy-Meeting decision: {:#?}", snapshot.journal));
+    assert_eq!(decision.text, decision.event.to_string());
+    // What "My status" shows is what was written, message included.
+    let chat = snapshot.own.starface_chat.clone().unwrap();
+    assert_eq!(chat.message, h.pbx.chat_presence_message(LOGIN));
+    assert!(
+        snapshot.journal.iter().any(
+            |l| l.event == JournalEvent::CommandSucceeded(Command::SetChatStatus(chat.clone()))
+        ),
         "{:#?}",
         snapshot.journal
     );
@@ -50,6 +85,47 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
         h.pbx.chat_presence_message(LOGIN).is_empty()
     })
     .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_sync_warning_carries_the_reverts_it_counted() {
+    let mut options = BridgeOptions::default();
+    options.engine.sync.conflict.reverts = 2;
+    let mut h = Harness::start_with(options).await;
+    h.wait_running().await;
+    // Two Teams transitions that switch DND on, each undone on the phone right after the write.
+    for (availability, activity) in [("Busy", "InAMeeting"), ("DoNotDisturb", "Presenting")] {
+        h.set_teams(availability, activity);
+        h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
+        h.pbx.press_dnd_on_phone(LOGIN, false);
+        h.wait("the revert to be noticed", |h| {
+            h.snapshot().own.starface_dnd == Some(false)
+        })
+        .await;
+    }
+    h.wait("the warning", |h| {
+        h.snapshot().sync.state == SyncStateView::AnotherSyncSuspected
+    })
+    .await;
+    assert_eq!(
+        h.snapshot().sync.another_sync,
+        Some(AnotherSyncView {
+            reverts: 2,
+            period_minutes: 30
+        })
+    );
+
+    h.bridge()
+        .send(BridgeCommand::ConflictDecided(
+            ConflictDecision::KeepSyncing,
+        ))
+        .unwrap();
+    h.wait("the warning to clear", |h| {
+        h.snapshot().sync.state != SyncStateView::AnotherSyncSuspected
+    })
+    .await;
+    assert_eq!(h.snapshot().sync.another_sync, None);
     h.shutdown().await;
 }
 

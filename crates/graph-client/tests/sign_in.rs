@@ -350,3 +350,45 @@ async fn browser_sign_in_times_out_when_nobody_comes_back() {
     assert!(matches!(error, AuthError::TimedOut(_)), "{error:?}");
     assert!(error.needs_sign_in());
 }
+
+#[tokio::test]
+async fn a_refused_code_redemption_ends_the_sign_in_at_once_and_saves_nothing() {
+    let h = Harness::start(GraphSimSetup::default()).await;
+    let pending = auth::begin_pkce_sign_in(
+        &h.config,
+        ScopeRequest::default(),
+        PkceOptions {
+            // The refusal, not this, must end the sign-in.
+            timeout: Duration::from_secs(600),
+            ..PkceOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let url = pending.authorize_url().clone();
+    let completion = tokio::spawn(pending.complete(h.store_dyn(), h.timing()));
+    let browser = browser();
+    let location = follow_authorize(&browser, url.as_str()).await;
+    // The right state with a code Entra never issued: the listener accepts the redirect, the
+    // token endpoint refuses the code.
+    let forged = location.replace("code=", "code=forged-");
+    assert_ne!(forged, location);
+    assert_eq!(browser.get(&forged).send().await.unwrap().status(), 200);
+    let error = tokio::time::timeout(Duration::from_secs(30), completion)
+        .await
+        .expect("the sign-in ends with the refusal")
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(error, AuthError::SignInRequired { .. }),
+        "{error:?}"
+    );
+    let redemptions = h
+        .sim
+        .control()
+        .log()
+        .matching("POST", "/organizations/oauth2/v2.0/token");
+    assert_eq!(redemptions.len(), 1);
+    assert_eq!(redemptions[0].status, 400);
+    assert!(h.store.get(MICROSOFT_REFRESH_TOKEN).unwrap().is_none());
+}

@@ -13,6 +13,7 @@ mod policy;
 mod schema;
 mod store;
 mod validate;
+mod watch;
 
 pub use error::SettingsError;
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
@@ -21,3 +22,4 @@ pub use schema::{
     Language, MicrosoftSettings, Settings, StarfaceAuth, StarfaceSettings, SyncSettings, UiSettings,
 };
 pub use store::{LoadReport, SettingsStore};
+pub use watch::{Reload, SettingsWatch};

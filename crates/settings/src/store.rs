@@ -119,6 +119,12 @@ impl SettingsStore {
         self.writable
     }
 
+    /// Keeps the current settings but refuses saving from now on: the file on disk changed and
+    /// has errors, and a save would overwrite what the user is fixing.
+    pub(crate) fn refuse_saving(&mut self) {
+        self.writable = false;
+    }
+
     /// Validates `new`, records what differs from the current settings in the user's file and
     /// writes that file atomically (temporary file + rename). Nothing changes on error.
     pub fn save(&mut self, new: Settings) -> Result<(), SettingsError> {

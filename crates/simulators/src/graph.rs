@@ -137,7 +137,8 @@ impl GraphSimulator {
             .layer(axum::middleware::from_fn_with_state(log, record))
             .merge(control::routes())
             .with_state(shared.clone());
-        let server = LoopbackServer::start(router, port).await?;
+        // Hang-up capable, for the injected connection resets.
+        let server = LoopbackServer::start_with_hang_up(router, port).await?;
         Ok(Self {
             server,
             control: GraphControl::new(shared),

@@ -4,6 +4,7 @@
 //! the real servers reject, so a connector that passes here follows the documented protocol.
 
 pub mod graph;
+pub mod hang_up;
 pub mod loopback;
 pub mod loopback_tls;
 pub mod request_log;

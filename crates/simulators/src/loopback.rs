@@ -1,13 +1,17 @@
 //! Serving a router on 127.0.0.1 only, on a free port, with a clean shutdown, over plain HTTP or
 //! (see [`crate::loopback_tls`]) HTTPS.
 
+use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 
 use axum::serve::Listener;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+use crate::hang_up::{HangUp, HangUpListener};
 
 /// A server running on loopback. Dropping it stops the server.
 pub struct LoopbackServer {
@@ -25,6 +29,20 @@ impl LoopbackServer {
         Ok(Self::serve(listener, addr, "http", router))
     }
 
+    /// Like [`Self::start`], but a handler can close its connection without answering (the
+    /// request carries `ConnectInfo<HangUp>`; see [`crate::hang_up`]).
+    pub async fn start_with_hang_up(router: Router, port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+        let addr = listener.local_addr()?;
+        let listener = HangUpListener::new(listener);
+        let service = router.into_make_service_with_connect_info::<HangUp>();
+        Ok(Self::spawn(addr, "http", |stopped| async move {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(stopped)
+                .await
+        }))
+    }
+
     /// Serves `router` on an already bound loopback `listener`.
     pub(crate) fn serve<L>(
         listener: L,
@@ -35,14 +53,26 @@ impl LoopbackServer {
     where
         L: Listener<Addr = SocketAddr>,
     {
+        Self::spawn(addr, scheme, |stopped| async move {
+            axum::serve(listener, router.into_make_service())
+                .with_graceful_shutdown(stopped)
+                .await
+        })
+    }
+
+    /// Runs the server future `serve(stopped)` until `stopped` resolves (on stop or drop).
+    fn spawn<F, Fut>(addr: SocketAddr, scheme: &'static str, serve: F) -> Self
+    where
+        F: FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>) -> Fut,
+        Fut: Future<Output = std::io::Result<()>> + Send + 'static,
+    {
         let (shutdown, stopped) = oneshot::channel::<()>();
+        let stopped: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async {
+            let _ = stopped.await;
+        });
+        let served = serve(stopped);
         let task = tokio::spawn(async move {
-            let served = axum::serve(listener, router.into_make_service())
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-            if let Err(error) = served {
+            if let Err(error) = served.await {
                 tracing::warn!(%error, "simulator server stopped with an error");
             }
         });

@@ -7,6 +7,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::hang_up::NotAnswered;
+
 /// Bodies above this size are not kept in the log (they are still served).
 const MAX_LOGGED_BODY: usize = 4 * 1024 * 1024;
 
@@ -18,7 +20,8 @@ pub struct LoggedRequest {
     /// Header names in lower case with their values.
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// Status code the simulator answered with.
+    /// Status code the simulator answered with; 0 when it closed the connection instead
+    /// (an injected connection reset).
     pub status: u16,
 }
 
@@ -100,7 +103,10 @@ pub async fn record(State(log): State<RequestLog>, request: Request, next: Next)
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    entry.status = response.status().as_u16();
+    entry.status = match response.extensions().get::<NotAnswered>() {
+        Some(NotAnswered) => 0,
+        None => response.status().as_u16(),
+    };
     log.push(entry);
     response
 }

@@ -20,6 +20,7 @@ use graph_client::{
 use keychain::{names, MemoryStore, SecretStore};
 use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
 use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use starface_client::xmpp::XmppSettings;
 use starface_client::{
     Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
 };
@@ -51,6 +52,9 @@ pub struct RigOptions {
     pub bridge: BridgeOptions,
     /// A manual clock for decisions (soak), or the system clock (latency figures).
     pub manual_clock: bool,
+    /// The chat status link to an XMPP server (the soak's Prosody); `None`: chat status over
+    /// UCI only.
+    pub xmpp: Option<XmppSettings>,
 }
 
 /// Simulators, keychain, bridge and a temp folder holding the journal.
@@ -66,6 +70,7 @@ pub struct Rig {
     pub setup_time: Duration,
     credentials: Arc<Credentials>,
     options: BridgeOptions,
+    xmpp: Option<XmppSettings>,
 }
 
 impl Rig {
@@ -148,6 +153,7 @@ impl Rig {
             setup_time: Duration::ZERO,
             credentials,
             options: bridge_options,
+            xmpp: options.xmpp,
         };
         rig.setup_time = begun.elapsed();
         rig.start_bridge();
@@ -176,7 +182,7 @@ impl Rig {
             uci: Arc::new(
                 UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials)).expect("uci client"),
             ),
-            xmpp: None,
+            xmpp: self.xmpp.clone(),
         };
         let bridge = bridge::start(
             self.options.clone(),
@@ -227,6 +233,29 @@ impl Rig {
             .filter(|r| {
                 r.method == "PUT" && r.path.ends_with("/phoneconfig") && r.status / 100 == 2
             })
+            .count()
+    }
+
+    /// Graph requests the simulator hung up on instead of answering (injected resets).
+    pub fn graph_hang_ups(&self) -> usize {
+        self.graph
+            .control()
+            .log()
+            .entries()
+            .iter()
+            .filter(|r| r.status == 0)
+            .count()
+    }
+
+    /// Graph requests whose path ends with `leaf` that were answered with success: the polls
+    /// that could have seen a Teams state (a 401 answered before a token refresh did not).
+    pub fn graph_successes(&self, leaf: &str) -> usize {
+        self.graph
+            .control()
+            .log()
+            .entries()
+            .iter()
+            .filter(|r| r.path.ends_with(leaf) && r.status / 100 == 2)
             .count()
     }
 

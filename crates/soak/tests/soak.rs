@@ -4,15 +4,31 @@
 //! at most once per Teams transition, never while paused; and no secret reaches the log or the
 //! journal.
 //!
+//! The chat status also goes over XMPP to a real Prosody (started by the test; needs the Debian
+//! package `prosody` and root, as the other Prosody tests do), watched by a second XMPP client.
+//!
 //! Short form (CI): `cargo test -p soak --test soak`. Long form: `SOAK_ROUNDS=20 cargo test -p
 //! soak --test soak -- --nocapture` (or `benches/soak-long.sh`) repeats the faulty day.
+
+#[path = "../../starface-client/tests/support/prosody.rs"]
+#[allow(dead_code)]
+mod prosody;
+#[path = "../../starface-client/tests/support/xmpp_peer.rs"]
+#[allow(dead_code)]
+mod xmpp_peer;
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bridge::{BridgeCommand, BridgeOptions, SyncStateView};
+use presence_core::{Mapping, StatusRow, TeamsPresence};
+use prosody::ProsodyServer;
 use simulators::graph::{Fault, FaultKind};
-use soak::{Rig, RigOptions};
+use soak::{Rig, RigOptions, LOGIN, PBX_PASSWORD};
+use starface_client::xmpp::{ChatStatus, XmppSettings};
+use starface_client::{ChatPresence, TlsTrust};
+use tokio_xmpp::jid::BareJid;
+use xmpp_peer::{PeerView, XmppPeer};
 
 /// Generous real-time bound for convergence on a loaded 2-core machine; the behaviour asserted
 /// is *how many polls* it took, not how long.
@@ -21,6 +37,24 @@ const TIMEOUT: Duration = Duration::from_secs(30);
 /// at the next tick.
 const STEP: Duration = Duration::from_secs(4);
 const PRESENCE: &str = "getPresencesByUserId";
+/// Real-time bound for the XMPP link to reconnect after Prosody restarts: tokio-xmpp's backoff
+/// starts at 1 s and doubles, and Prosody takes a second or two to start on a loaded machine.
+const XMPP_TIMEOUT: Duration = Duration::from_secs(60);
+/// The second XMPP client that watches the user's chat status.
+const PEER: (&str, &str) = ("watcher", "watcher-pw-5bE2");
+/// The link's resource (`XmppSettings::new` default).
+const LINK_RESOURCE: &str = "presence-bridge";
+
+/// Extra seconds Prosody stays down after the DND converged (`SOAK_XMPP_OUTAGE_S`, default 0:
+/// down for about one second). Above 5 s the bridge stops waiting for the link's chat status
+/// command ("XMPP link busy"); that case fails today (see docs/RELIABILITY.md).
+fn xmpp_outage() -> Duration {
+    let seconds = std::env::var("SOAK_XMPP_OUTAGE_S")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Duration::from_secs(seconds)
+}
 
 /// Teams states alternating between the two DND targets of the default mapping.
 const DAY: [(&str, &str, bool); 4] = [
@@ -36,33 +70,44 @@ enum Injected {
     Graph429,
     Graph5xx,
     GraphSlow,
+    /// The Graph front end closes connections without answering.
+    GraphReset,
     GraphTokenExpired,
     KeychainLocked,
     StarfaceRest5xx,
     StarfaceTokensExpired,
     StarfaceRestart,
+    /// The XMPP server goes down during the transition and comes back with no presence.
+    XmppRestart,
     NetworkLoss,
     ClockJump,
 }
 
-const FAULTS: [Injected; 11] = [
+const FAULTS: [Injected; 13] = [
     Injected::None,
     Injected::Graph429,
     Injected::Graph5xx,
     Injected::GraphSlow,
+    Injected::GraphReset,
     Injected::GraphTokenExpired,
     Injected::KeychainLocked,
     Injected::StarfaceRest5xx,
     Injected::StarfaceTokensExpired,
     Injected::StarfaceRestart,
+    Injected::XmppRestart,
     Injected::NetworkLoss,
     Injected::ClockJump,
 ];
 
 struct Soak {
     rig: Rig,
+    prosody: ProsodyServer,
+    /// A second XMPP client subscribed to the user: what a colleague's chat client shows.
+    watcher: XmppPeer,
+    /// Real time from each Prosody restart until the watcher saw the chat status again.
+    xmpp_recoveries: Vec<Duration>,
     transitions: usize,
-    /// Graph polls after each fault cleared until STARFACE matched (the figure in
+    /// Successful Graph presence polls after each fault cleared until STARFACE matched (the figure in
     /// docs/RELIABILITY.md).
     polls_to_converge: Vec<(String, usize)>,
 }
@@ -73,6 +118,7 @@ impl Soak {
     async fn transition(&mut self, fault: Injected, state: (&str, &str, bool)) {
         let (availability, activity, dnd) = state;
         let writes_before = self.rig.dnd_writes();
+        let hang_ups_before = self.rig.graph_hang_ups();
         let mut stopped = false;
         match fault {
             Injected::None => {}
@@ -84,6 +130,7 @@ impl Soak {
                 self.graph_fault(FaultKind::ServiceUnavailable { retry_after: None });
             }
             Injected::GraphSlow => self.graph_fault(FaultKind::Delay(Duration::from_millis(1_500))),
+            Injected::GraphReset => self.graph_fault(FaultKind::ConnectionReset),
             Injected::GraphTokenExpired => self.rig.graph.control().expire_access_tokens(),
             Injected::KeychainLocked => {
                 self.rig.store.set_locked(true);
@@ -98,6 +145,13 @@ impl Soak {
                 self.rig.pbx.expire_uci_sessions();
             }
             Injected::StarfaceRestart => self.rig.pbx.restart().await.expect("PBX restarts"),
+            Injected::XmppRestart => {
+                // The status before the fault was on the server, so what the watcher sees
+                // afterwards can only come from the link publishing again.
+                self.expect_chat_status(state_before(state), "before the restart")
+                    .await;
+                self.prosody.stop();
+            }
             Injected::NetworkLoss => {
                 self.rig.pbx.stop().await;
                 stopped = true;
@@ -133,8 +187,14 @@ impl Soak {
                 "{fault:?} was injected but Graph never answered with an error"
             );
         }
+        if matches!(fault, Injected::GraphReset) {
+            assert!(
+                self.rig.graph_hang_ups() > hang_ups_before,
+                "resets were injected but Graph never hung up"
+            );
+        }
 
-        let polls_at_clear = self.rig.graph_requests(PRESENCE);
+        let polls_at_clear = self.rig.graph_successes(PRESENCE);
         let converged = self
             .rig
             .wait_for(TIMEOUT, STEP, |rig| rig.dnd() == dnd)
@@ -144,7 +204,7 @@ impl Soak {
             "after {fault:?}: STARFACE DND never became {dnd}; snapshot {:#?}",
             self.rig.snapshot()
         );
-        let polls = self.rig.graph_requests(PRESENCE) - polls_at_clear;
+        let polls = self.rig.graph_successes(PRESENCE) - polls_at_clear;
         self.polls_to_converge.push((format!("{fault:?}"), polls));
         // One poll sees the state; one more may have been in flight when the fault cleared.
         assert!(
@@ -156,6 +216,16 @@ impl Soak {
             writes <= 1,
             "after {fault:?}: {writes} DND writes for one Teams transition"
         );
+        if matches!(fault, Injected::XmppRestart) {
+            // DND went through while the XMPP server was down, and so did the chat status
+            // command (the link keeps it); the server comes back without any presence.
+            tokio::time::sleep(xmpp_outage()).await;
+            tokio::task::block_in_place(|| self.prosody.restart());
+            let restarted = tokio::time::Instant::now();
+            self.expect_chat_status((availability, activity), "after the restart")
+                .await;
+            self.xmpp_recoveries.push(restarted.elapsed());
+        }
         // Settle: several more polls must not write again.
         self.rig
             .let_time_pass(Duration::from_secs(10), Duration::from_millis(500))
@@ -165,7 +235,40 @@ impl Soak {
             writes,
             "after {fault:?}: DND written again without a Teams transition"
         );
+        if matches!(fault, Injected::XmppRestart) {
+            // Restarted again without a Teams change: the same status is published again.
+            let sessions = self.watcher.view().sessions;
+            tokio::task::block_in_place(|| self.prosody.restart());
+            let restarted = tokio::time::Instant::now();
+            self.watcher
+                .wait_for("the watcher back online", XMPP_TIMEOUT, |v| {
+                    v.sessions > sessions
+                })
+                .await;
+            self.expect_chat_status((availability, activity), "after a second restart")
+                .await;
+            self.xmpp_recoveries.push(restarted.elapsed());
+            assert_eq!(
+                self.rig.dnd_writes() - writes_before,
+                writes,
+                "an XMPP restart made the bridge write DND again"
+            );
+        }
         self.transitions += 1;
+    }
+
+    /// Waits until the watcher sees the link's chat status as the mapping says for this Teams
+    /// state.
+    async fn expect_chat_status(&self, teams: (&str, &str), when: &str) {
+        let wanted = mapped_chat_status(teams);
+        let jid = format!("{LOGIN}@{}/{LINK_RESOURCE}", self.prosody.domain());
+        self.watcher
+            .wait_for(
+                &format!("the chat status {wanted:?} for Teams {teams:?} {when}"),
+                XMPP_TIMEOUT,
+                |view: &PeerView| view.presences.get(&jid) == Some(&wanted),
+            )
+            .await;
     }
 
     /// Graph answers that were errors (throttling, server errors).
@@ -226,6 +329,78 @@ impl Soak {
     }
 }
 
+/// The Teams state of the day before `state` (the transitions alternate through `DAY`).
+fn state_before(state: (&str, &str, bool)) -> (&'static str, &'static str) {
+    let index = DAY
+        .iter()
+        .position(|d| (d.0, d.1) == (state.0, state.1))
+        .expect("a state of the day");
+    let (availability, activity, _) = DAY[(index + DAY.len() - 1) % DAY.len()];
+    (availability, activity)
+}
+
+/// What the default mapping publishes over XMPP for a Teams state.
+fn mapped_chat_status((availability, activity): (&str, &str)) -> ChatStatus {
+    let teams = TeamsPresence::new(availability, activity);
+    let target = Mapping::default()
+        .row(StatusRow::from_presence(&teams))
+        .chat
+        .target(&teams)
+        .expect("every state of the day sets a chat status");
+    let presence = ChatPresence::from_uci_name(target.presence.as_starface_str())
+        .expect("a STARFACE chat presence");
+    ChatStatus::new(presence, Some(target.message.as_str()))
+}
+
+/// Prosody with the user (XMPP login = STARFACE login and password, as on a STARFACE) and a
+/// watcher subscribed to the user's presence.
+async fn prosody_with_watcher() -> (ProsodyServer, XmppPeer) {
+    let prosody = tokio::task::block_in_place(|| {
+        ProsodyServer::start(&[(LOGIN, PBX_PASSWORD), (PEER.0, PEER.1)])
+    });
+    let trust = TlsTrust::Pin(prosody.cert_pin());
+    // A short-lived client as the user approves the watcher's subscription.
+    let user = XmppPeer::connect(
+        prosody.port(),
+        prosody.domain(),
+        LOGIN,
+        PBX_PASSWORD,
+        trust.clone(),
+    );
+    let watcher = XmppPeer::connect(prosody.port(), prosody.domain(), PEER.0, PEER.1, trust);
+    user.wait_for("the user online", XMPP_TIMEOUT, |v| v.sessions >= 1)
+        .await;
+    watcher
+        .wait_for("the watcher online", XMPP_TIMEOUT, |v| v.sessions >= 1)
+        .await;
+    let user_jid = BareJid::new(&format!("{LOGIN}@{}", prosody.domain())).expect("jid");
+    watcher.subscribe_to(&user_jid).await;
+    watcher
+        .wait_for("the user's presence after subscribing", XMPP_TIMEOUT, |v| {
+            v.presences
+                .keys()
+                .any(|k| k.starts_with(&format!("{LOGIN}@")) && k.ends_with("/test-peer"))
+        })
+        .await;
+    user.close().await;
+    (prosody, watcher)
+}
+
+fn xmpp_settings(prosody: &ProsodyServer) -> XmppSettings {
+    let mut settings = XmppSettings::new(
+        "127.0.0.1",
+        prosody.domain(),
+        LOGIN,
+        keychain::Secret::new(PBX_PASSWORD),
+    );
+    settings.port = prosody.port();
+    settings.trust = TlsTrust::Pin(prosody.cert_pin());
+    // Short, so a dead link is noticed within the soak's time (the defaults are 60 s / 20 s).
+    settings.keepalive_interval = Duration::from_secs(5);
+    settings.response_timeout = Duration::from_secs(5);
+    settings
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compressed_working_day_with_faults() {
     let rounds: usize = std::env::var("SOAK_ROUNDS")
@@ -243,6 +418,7 @@ async fn compressed_working_day_with_faults() {
         .with_writer(Mutex::new(log))
         .init();
 
+    let (prosody, watcher) = prosody_with_watcher().await;
     let rig = Rig::start(RigOptions {
         colleagues: 20,
         bridge: BridgeOptions {
@@ -252,6 +428,7 @@ async fn compressed_working_day_with_faults() {
             ..BridgeOptions::default()
         },
         manual_clock: true,
+        xmpp: Some(xmpp_settings(&prosody)),
     })
     .await;
     rig.wait_for(TIMEOUT, Duration::ZERO, |rig| {
@@ -261,6 +438,9 @@ async fn compressed_working_day_with_faults() {
     .expect("the sync runs");
     let mut soak = Soak {
         rig,
+        prosody,
+        watcher,
+        xmpp_recoveries: Vec::new(),
         transitions: 0,
         polls_to_converge: Vec::new(),
     };
@@ -313,4 +493,9 @@ async fn compressed_working_day_with_faults() {
         secrets.len(),
         soak.polls_to_converge
     );
+    println!(
+        "soak: chat status seen again on Prosody after each restart (real time): {:?}",
+        soak.xmpp_recoveries
+    );
+    soak.watcher.close().await;
 }

@@ -60,6 +60,7 @@ pub async fn search_directory<R: Runtime>(
         microsoft_configured: true,
         starface_configured: true,
         signing_in: false,
+        microsoft_saved: false,
         presented_fingerprint: None,
     };
     let watched = |id: &str| snapshot.colleagues.iter().find(|c| c.id == id);
@@ -193,11 +194,9 @@ pub async fn copy_sip<R: Runtime>(
     colleague_id: String,
 ) -> CommandResult<Copied> {
     let user = directory_user(&backend, &colleague_id)?;
-    let address = user
-        .mail
-        .or(user.user_principal_name)
-        .ok_or(crate::links::LinkError::Missing("SIP address"))?;
-    let text = format!("sip:{}", address.trim_start_matches("sip:"));
+    let address = user.mail.or(user.user_principal_name).unwrap_or_default();
+    // The same checked link `open_link` builds: trimmed, encoded, refused when blank.
+    let text = crate::links::sip(&address)?;
     use tauri_plugin_clipboard_manager::ClipboardExt;
     app.clipboard()
         .write_text(text.clone())

@@ -10,7 +10,7 @@ pub mod sync;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::backend::{now_ms, Backend, SignInProgress};
+use crate::backend::{now_ms, Backend};
 use crate::dto;
 
 include!("../../command_names.rs");
@@ -57,15 +57,19 @@ pub fn current_state(backend: &Backend) -> dto::State {
         microsoft_configured: settings.microsoft.client_id.is_some() || backend.demo,
         starface_configured: (settings.starface.url.is_some() && settings.starface.login.is_some())
             || backend.demo,
-        signing_in: *backend.sign_in.lock().unwrap_or_else(|p| p.into_inner())
-            == SignInProgress::SigningIn,
+        signing_in: backend.signing_in(),
+        microsoft_saved: backend.microsoft_saved(),
         presented_fingerprint: backend
             .presented_fingerprint
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
     };
-    dto::state(&snapshot, &ctx)
+    let mut state = dto::state(&snapshot, &ctx);
+    if let Some(problem) = backend.settings_problem() {
+        state.warnings.push(dto::settings_file_warning(&problem));
+    }
+    state
 }
 
 /// Sends a `state` event now (after changes the bridge does not publish itself).

@@ -167,8 +167,9 @@ pub async fn save_settings<R: Runtime>(
     Ok(view_off_runtime(&backend).await)
 }
 
-/// Tells the bridge, the tray and the autostart entry what changed.
-async fn apply_to_running_app<R: Runtime>(
+/// Tells the bridge, the tray and the autostart entry what changed (after a save here or an edit
+/// of the file, see `settings_watch`), then publishes the state.
+pub async fn apply_to_running_app<R: Runtime>(
     app: &AppHandle<R>,
     backend: &Backend,
     before: &Settings,

@@ -1,42 +1,75 @@
 //! The window's commands through Tauri's IPC on the mock runtime, over the bridge running on the
-//! in-process simulators (`bridge::demo`) and a settings file in a temporary folder.
+//! in-process simulators (`bridge::demo`) and a settings file in a temporary folder. Commands that
+//! talk to a server of their own (sign-in, certificate) get a simulator on loopback; secrets go to
+//! an in-memory keychain the test can read.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use graph_client::graph::DirectoryUser;
+use keychain::{names, SecretStore};
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 use crate::backend::Backend;
 
+/// How a test's app starts.
+#[derive(Default)]
+struct Setup {
+    /// The admin policy file's text, if any.
+    policy: Option<String>,
+    /// The user's settings file, if any.
+    config: Option<String>,
+    /// The `--demo` backend (its own temporary settings and in-memory keychain).
+    demo: bool,
+    /// Registers the clipboard plugin; it needs an X display ([`private_display`]).
+    clipboard: bool,
+}
+
 struct Harness {
-    _app: App<MockRuntime>,
+    app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     dir: tempfile::TempDir,
+    /// The backend's keychain (not the `--demo` backend's: that one keeps its own).
+    keychain: Arc<keychain::MemoryStore>,
 }
 
 impl Harness {
     /// `policy`: the admin policy file's text, if any.
     fn start(policy: Option<&str>) -> Self {
+        Self::with(Setup {
+            policy: policy.map(str::to_owned),
+            ..Setup::default()
+        })
+    }
+
+    fn with(setup: Setup) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let policy_file = dir.path().join("policy.toml");
-        if let Some(policy) = policy {
+        if let Some(policy) = &setup.policy {
             std::fs::write(&policy_file, policy).unwrap();
         }
-        let (store, report) =
-            settings::SettingsStore::load(&dir.path().join("config.toml"), &policy_file);
-        assert!(report.problems.is_empty(), "{:?}", report.problems);
-        // No paths: the backend runs the bridge on the in-process simulators.
-        let backend = Backend::new(
-            store,
-            Arc::new(keychain::MemoryStore::new()),
-            None,
-            Arc::new(bridge::LogNotifier),
-        );
-        let app = mock_builder()
+        let config_file = dir.path().join("config.toml");
+        if let Some(config) = &setup.config {
+            std::fs::write(&config_file, config).unwrap();
+        }
+        let keychain = Arc::new(keychain::MemoryStore::new());
+        let backend = if setup.demo {
+            Backend::demo(&policy_file, Arc::new(bridge::LogNotifier)).unwrap()
+        } else {
+            let (store, report) = settings::SettingsStore::load(&config_file, &policy_file);
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+            // No paths: the backend runs the bridge on the in-process simulators.
+            Backend::new(store, keychain.clone(), None, Arc::new(bridge::LogNotifier))
+        };
+        let mut builder = mock_builder();
+        if setup.clipboard {
+            builder = builder.plugin(tauri_plugin_clipboard_manager::init());
+        }
+        let app = builder
             .invoke_handler(super::handler::<MockRuntime>())
             .manage(backend)
             .build(mock_context(noop_assets()))
@@ -50,26 +83,19 @@ impl Harness {
             .build()
             .unwrap();
         Self {
-            _app: app,
+            app,
             window,
             dir,
+            keychain,
         }
     }
 
+    fn backend(&self) -> tauri::State<'_, Backend> {
+        self.app.state::<Backend>()
+    }
+
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        tauri::test::get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: CallbackFn(0),
-                error: CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
+        invoke_on(&self.window, cmd, args)
     }
 
     fn config_text(&self) -> String {
@@ -91,10 +117,46 @@ impl Harness {
         }
     }
 
-    fn shutdown(self) {
-        let backend = self._app.state::<Backend>();
-        tauri::async_runtime::block_on(backend.stop_bridge());
+    fn state(&self) -> Value {
+        self.invoke("get_state", json!({})).unwrap()
     }
+
+    fn settings(&self) -> Value {
+        self.invoke("get_settings", json!({})).unwrap()
+    }
+
+    /// Payloads of the events named `names` the app emits from now on.
+    fn record_events(&self, names: &[&str]) -> Arc<Mutex<Vec<String>>> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        for name in names {
+            let seen = seen.clone();
+            self.app.listen_any(*name, move |event| {
+                seen.lock().unwrap().push(event.payload().to_owned());
+            });
+        }
+        seen
+    }
+
+    fn shutdown(self) {
+        tauri::async_runtime::block_on(self.backend().stop_bridge());
+    }
+}
+
+/// Calls `cmd` as the window would and waits for its answer.
+fn invoke_on(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    tauri::test::get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
 }
 
 #[test]
@@ -355,4 +417,447 @@ fn command_names_match_the_build_manifest_and_the_capability() {
         !capability["permissions"].to_string().contains("opener"),
         "no opener permission for the window"
     );
+}
+
+/// A private Xvfb for the clipboard, never the developer's display: the clipboard plugin reads
+/// `DISPLAY` when it starts. Only one test uses a clipboard, so no other test sees the change.
+/// Drop the session after the app, so the display outlives the clipboard's connection.
+fn private_display() -> test_session::DesktopSession {
+    let session = test_session::DesktopSession::start()
+        .unwrap_or_else(|e| panic!("a private X display for the clipboard: {e}"));
+    std::env::set_var("DISPLAY", session.display());
+    session
+}
+
+fn directory_user(id: &str, mail: Option<&str>, upn: Option<&str>) -> DirectoryUser {
+    DirectoryUser {
+        id: id.into(),
+        display_name: format!("User {id}"),
+        given_name: None,
+        surname: None,
+        mail: mail.map(str::to_owned),
+        user_principal_name: upn.map(str::to_owned),
+    }
+}
+
+#[test]
+fn copy_sip_copies_a_checked_sip_address() {
+    let display = private_display();
+    let h = Harness::with(Setup {
+        clipboard: true,
+        ..Setup::default()
+    });
+    let clipboard = || {
+        use tauri_plugin_clipboard_manager::ClipboardExt;
+        h.app.clipboard().read_text().unwrap()
+    };
+    let colleague = h.some_colleague();
+    let mail = colleague["mail"].as_str().unwrap().to_owned();
+    let copied = h
+        .invoke("copy_sip", json!({"colleagueId": colleague["id"]}))
+        .unwrap();
+    assert_eq!(copied, json!({ "copied": format!("sip:{mail}") }));
+    assert_eq!(clipboard(), format!("sip:{mail}"));
+
+    h.backend().remember(&[
+        directory_user("upn-only", None, Some(" sip:uma@example.de ")),
+        directory_user("injected", Some("zoe@example.de\r\nrm -rf ~"), None),
+        directory_user("blank", Some("  "), None),
+        directory_user("no-address", None, None),
+    ]);
+    // No mail: the UPN, trimmed, with its `sip:` not doubled.
+    let upn = h
+        .invoke("copy_sip", json!({"colleagueId": "upn-only"}))
+        .unwrap();
+    assert_eq!(upn["copied"], json!("sip:uma@example.de"));
+    assert_eq!(clipboard(), "sip:uma@example.de");
+    // Directory text never reaches the clipboard as lines of its own.
+    let injected = h
+        .invoke("copy_sip", json!({"colleagueId": "injected"}))
+        .unwrap();
+    assert_eq!(
+        injected["copied"],
+        json!("sip:zoe@example.de%0D%0Arm%20-rf%20~")
+    );
+
+    for id in ["blank", "no-address"] {
+        let refused = h
+            .invoke("copy_sip", json!({ "colleagueId": id }))
+            .unwrap_err();
+        assert_eq!(
+            refused["message"],
+            json!("this colleague has no SIP address"),
+            "{id}"
+        );
+    }
+    let unknown = h
+        .invoke("copy_sip", json!({"colleagueId": "nobody"}))
+        .unwrap_err();
+    assert!(unknown["message"].as_str().unwrap().contains("nobody"));
+    // Refusals leave the clipboard alone.
+    assert_eq!(clipboard(), "sip:zoe@example.de%0D%0Arm%20-rf%20~");
+    h.shutdown();
+    drop(display);
+}
+
+#[test]
+fn sign_in_is_refused_in_the_demo() {
+    let h = Harness::with(Setup {
+        demo: true,
+        ..Setup::default()
+    });
+    let refused = h.invoke("sign_in_microsoft", json!({})).unwrap_err();
+    assert!(
+        refused["message"].as_str().unwrap().contains("demo"),
+        "{refused}"
+    );
+    assert_ne!(
+        h.state()["accounts"]["microsoft"]["state"],
+        json!("signing_in")
+    );
+    h.shutdown();
+}
+
+#[test]
+fn sign_in_without_an_app_registration_names_the_missing_setting() {
+    let h = Harness::start(None);
+    let refused = h.invoke("sign_in_microsoft", json!({})).unwrap_err();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("microsoft.client_id"),
+        "{refused}"
+    );
+    assert_ne!(
+        h.state()["accounts"]["microsoft"]["state"],
+        json!("signing_in")
+    );
+    h.shutdown();
+}
+
+/// The command resolves when the sign-in is over, so it runs on a thread of its own while the
+/// test reads the authorize URL from the opener test hook and plays the browser against the Entra
+/// simulator, which checks client id, redirect URI and PKCE as Entra does.
+#[cfg(feature = "test-hooks")]
+#[test]
+fn sign_in_opens_a_pkce_authorize_url_and_reports_signing_in() {
+    use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID, DEFAULT_TENANT_ID};
+    let graph = tauri::async_runtime::block_on(GraphSimulator::start(GraphSimSetup {
+        colleagues: 3,
+        ..GraphSimSetup::default()
+    }))
+    .unwrap();
+    let h = Harness::with(Setup {
+        config: Some(format!(
+            "[microsoft]\nclient_id = \"{DEFAULT_CLIENT_ID}\"\ntenant = \"{DEFAULT_TENANT_ID}\"\n\
+             authority = \"{}\"\ngraph_base = \"{}\"\n",
+            graph.base_url(),
+            graph.graph_url()
+        )),
+        ..Setup::default()
+    });
+    let opened_log = h.dir.path().join("opened.log");
+    let (sign_in, opened) = {
+        let _env = crate::opener::TEST_ENV_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        std::env::set_var(crate::opener::OPENER_LOG_ENV, &opened_log);
+        let window = h.window.clone();
+        let sign_in =
+            std::thread::spawn(move || invoke_on(&window, "sign_in_microsoft", json!({})));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let opened = loop {
+            let text = std::fs::read_to_string(&opened_log).unwrap_or_default();
+            if text.ends_with('\n') {
+                break text;
+            }
+            if sign_in.is_finished() {
+                panic!("signing in ended without a page: {:?}", sign_in.join());
+            }
+            assert!(Instant::now() < deadline, "no page opened");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        std::env::remove_var(crate::opener::OPENER_LOG_ENV);
+        (sign_in, opened)
+    };
+    assert_eq!(
+        h.state()["accounts"]["microsoft"]["state"],
+        json!("signing_in")
+    );
+
+    let lines: Vec<&str> = opened.lines().collect();
+    assert_eq!(lines.len(), 1, "one page opened: {opened}");
+    let url = url::Url::parse(lines[0]).unwrap();
+    assert_eq!(
+        url.as_str().split('?').next().unwrap(),
+        format!(
+            "{}/{DEFAULT_TENANT_ID}/oauth2/v2.0/authorize",
+            graph.base_url()
+        )
+    );
+    let query: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], DEFAULT_CLIENT_ID);
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["code_challenge_method"], "S256");
+    // base64url of a SHA-256 digest, without padding.
+    let challenge = &query["code_challenge"];
+    assert_eq!(challenge.len(), 43, "{challenge}");
+    assert!(challenge
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    assert!(query["state"].len() >= 16, "{query:?}");
+    assert!(
+        query["scope"].split(' ').any(|s| s == "offline_access"),
+        "{query:?}"
+    );
+    let redirect = url::Url::parse(&query["redirect_uri"]).unwrap();
+    assert_eq!(redirect.scheme(), "http");
+    assert_eq!(redirect.host_str(), Some("localhost"));
+    let port = redirect
+        .port()
+        .expect("the redirect names the listening port");
+
+    // The browser's part: Entra accepts the request and sends the code back to the app.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let location = tauri::async_runtime::block_on(async {
+        let answer = browser.get(url.as_str()).send().await.unwrap();
+        assert!(answer.status().is_redirection(), "{}", answer.status());
+        answer.headers()["location"].to_str().unwrap().to_owned()
+    });
+    let back = url::Url::parse(&location).unwrap();
+    assert_eq!(back.port(), Some(port), "{location}");
+    let returned: std::collections::HashMap<String, String> =
+        back.query_pairs().into_owned().collect();
+    assert!(returned.contains_key("code"), "Entra refused: {location}");
+    assert_eq!(returned["state"], query["state"]);
+    // The listener binds 127.0.0.1 only; a browser resolves `localhost` there.
+    let loopback = location.replacen("localhost", "127.0.0.1", 1);
+    tauri::async_runtime::block_on(async { browser.get(loopback).send().await.unwrap() });
+
+    assert_eq!(sign_in.join().unwrap(), Ok(Value::Null));
+    assert!(h
+        .keychain
+        .get(names::MICROSOFT_REFRESH_TOKEN)
+        .unwrap()
+        .is_some());
+    assert_ne!(
+        h.state()["accounts"]["microsoft"]["state"],
+        json!("signing_in")
+    );
+    h.shutdown();
+}
+
+/// Log text of every test in this process from the first call on (DEBUG and above).
+fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        struct Sink(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other test installs a global log subscriber");
+        logs
+    })
+}
+
+#[test]
+fn starface_password_goes_to_the_keychain_only() {
+    const PASSWORD: &str = "Tr0ub4dor&3-9f41c";
+    let logs = captured_logs();
+    let h = Harness::start(None);
+    let events = h.record_events(&["state", "settings"]);
+
+    let empty = h
+        .invoke("save_starface_password", json!({"password": ""}))
+        .unwrap_err();
+    assert_eq!(empty["key"], json!("starface.password"), "{empty}");
+    assert!(empty["message"].as_str().unwrap().contains("empty"));
+    assert!(h.keychain.get(names::STARFACE_PASSWORD).unwrap().is_none());
+    assert_eq!(h.settings()["secrets"]["starface_password"], json!(false));
+
+    assert_eq!(
+        h.invoke("save_starface_password", json!({ "password": PASSWORD }))
+            .unwrap(),
+        Value::Null
+    );
+    let stored = h.keychain.get(names::STARFACE_PASSWORD).unwrap().unwrap();
+    assert_eq!(stored.expose(), PASSWORD);
+    let settings = h.settings();
+    assert_eq!(settings["secrets"]["starface_password"], json!(true));
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("STARFACE password stored in the keychain"),
+        "the capture sees the command's log"
+    );
+    let sent = events.lock().unwrap().join("\n");
+    assert!(!sent.is_empty(), "the command publishes the new state");
+    for (place, text) in [
+        ("settings", settings.to_string()),
+        ("state", h.state().to_string()),
+        ("settings file", h.config_text()),
+        ("events", sent),
+        ("logs", logged),
+    ] {
+        assert!(!text.contains(PASSWORD), "the password is in the {place}");
+    }
+
+    // A locked keychain: refused, and the stored password stays.
+    h.keychain.set_locked(true);
+    let locked = h
+        .invoke("save_starface_password", json!({"password": "another-one"}))
+        .unwrap_err();
+    assert!(
+        locked["message"].as_str().unwrap().contains("locked"),
+        "{locked}"
+    );
+    h.keychain.set_locked(false);
+    assert_eq!(
+        h.keychain
+            .get(names::STARFACE_PASSWORD)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        PASSWORD
+    );
+    h.shutdown();
+}
+
+struct SelfSigned {
+    cert_pem: String,
+    key_pem: String,
+    pin: starface_client::CertificatePin,
+}
+
+fn self_signed() -> SelfSigned {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    SelfSigned {
+        cert_pem: generated.cert.pem(),
+        key_pem: generated.signing_key.serialize_pem(),
+        pin: starface_client::CertificatePin::of_certificate(generated.cert.der()),
+    }
+}
+
+/// A STARFACE simulator over HTTPS with `cert`, and settings that point at it.
+fn tls_pbx(cert: &SelfSigned) -> (simulators::starface::StarfaceSimulator, String) {
+    use simulators::starface::{Organisation, SimSettings, StarfaceSimulator};
+    let pbx = tauri::async_runtime::block_on(StarfaceSimulator::start_tls(
+        Organisation::demo(),
+        SimSettings::default(),
+        &cert.cert_pem,
+        &cert.key_pem,
+    ))
+    .unwrap();
+    let config = format!(
+        "[starface]\nurl = \"{}\"\nlogin = \"0001\"\n",
+        pbx.base_url()
+    );
+    (pbx, config)
+}
+
+#[test]
+fn trust_certificate_pins_only_the_certificate_the_pbx_presents() {
+    let cert = self_signed();
+    let (pbx, config) = tls_pbx(&cert);
+    let h = Harness::with(Setup {
+        config: Some(config),
+        ..Setup::default()
+    });
+    let trust =
+        |fingerprint: &str| h.invoke("trust_certificate", json!({ "fingerprint": fingerprint }));
+
+    let garbage = trust("not a fingerprint").unwrap_err();
+    assert_eq!(
+        garbage["key"],
+        json!("starface.certificate_pin"),
+        "{garbage}"
+    );
+
+    let other = self_signed();
+    let wrong = trust(&other.pin.to_string()).unwrap_err();
+    assert_eq!(wrong["key"], json!("starface.certificate_pin"), "{wrong}");
+    assert!(
+        wrong["message"]
+            .as_str()
+            .unwrap()
+            .contains(&cert.pin.to_string()),
+        "names what the PBX presents: {wrong}"
+    );
+    assert!(
+        !h.config_text().contains("certificate_pin"),
+        "{}",
+        h.config_text()
+    );
+    assert_eq!(
+        h.settings()["values"]["starface"]["certificate_pin"],
+        Value::Null
+    );
+    // The dialog can show what the PBX presented.
+    assert_eq!(
+        h.state()["accounts"]["starface"]["presented_fingerprint"],
+        json!(cert.pin.to_string())
+    );
+
+    // The presented certificate, spelled as `openssl` without colons would: pinned and saved.
+    let plain_hex = cert.pin.to_string().replace(':', "").to_lowercase();
+    assert_eq!(trust(&plain_hex).unwrap(), Value::Null);
+    assert_eq!(
+        h.settings()["values"]["starface"]["certificate_pin"],
+        json!(cert.pin.to_string())
+    );
+    assert!(h.config_text().contains(&cert.pin.to_string()));
+    // Fetching the certificate is a TLS handshake only: no request reached the PBX.
+    assert!(pbx.request_log().is_empty());
+    h.shutdown();
+}
+
+#[test]
+fn a_policy_locked_certificate_pin_is_refused() {
+    let cert = self_signed();
+    let (_pbx, config) = tls_pbx(&cert);
+    let h = Harness::with(Setup {
+        config: Some(config),
+        policy: Some("locked = [\"starface.certificate_pin\"]\n".into()),
+        ..Setup::default()
+    });
+    let refused = h
+        .invoke(
+            "trust_certificate",
+            json!({ "fingerprint": cert.pin.to_string() }),
+        )
+        .unwrap_err();
+    assert_eq!(
+        refused["key"],
+        json!("starface.certificate_pin"),
+        "{refused}"
+    );
+    assert!(
+        refused["message"].as_str().unwrap().contains("locked"),
+        "{refused}"
+    );
+    assert!(!h.config_text().contains("certificate_pin"));
+    assert_eq!(
+        h.settings()["values"]["starface"]["certificate_pin"],
+        Value::Null
+    );
+    h.shutdown();
 }

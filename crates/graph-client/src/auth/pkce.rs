@@ -117,7 +117,9 @@ impl PendingBrowserSignIn {
         let code = self
             .listener
             .wait(self.state.secret(), self.timeout)
-            .await?;
+            .await
+            .inspect_err(|error| tracing::info!(%error, "no sign-in code from the browser"))?;
+        tracing::debug!("sign-in redirect received; redeeming the code");
         let client = entra_client(&self.config)?.set_redirect_uri(
             RedirectUrl::new(self.redirect_uri.clone())
                 .map_err(|e| AuthError::Protocol(format!("redirect URI: {e}")))?,
@@ -128,7 +130,10 @@ impl PendingBrowserSignIn {
             .set_pkce_verifier(self.verifier)
             .request_async(&http)
             .await
-            .map_err(map_request_error)?;
+            .map_err(map_request_error)
+            .inspect_err(|error| {
+                tracing::info!(%error, aadsts = ?error.aadsts(), "the sign-in code was not redeemed")
+            })?;
         tracing::info!("Microsoft browser sign-in completed");
         Credentials::from_grant(self.config, self.scopes, store, timing, response.into()).await
     }

@@ -351,7 +351,7 @@ async fn put_presence(
 struct FaultBody {
     #[serde(default)]
     path_contains: String,
-    /// `429`, `503`, `500` or `delay`.
+    /// `429`, `503`, `500`, `delay` or `reset`.
     kind: String,
     #[serde(default)]
     retry_after: Option<String>,
@@ -375,6 +375,7 @@ async fn add_fault(State(shared): State<Arc<Shared>>, Json(body): Json<FaultBody
         },
         "500" => FaultKind::InternalServerError,
         "delay" | "timeout" => FaultKind::Delay(Duration::from_millis(body.delay_ms)),
+        "reset" => FaultKind::ConnectionReset,
         other => {
             return (
                 StatusCode::BAD_REQUEST,

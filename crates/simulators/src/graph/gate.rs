@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +13,7 @@ use serde_json::json;
 use super::clock::iso_utc;
 use super::errors::graph_error;
 use super::Shared;
+use crate::hang_up::{not_answered, HangUp};
 
 /// What an injected fault answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,9 @@ pub enum FaultKind {
     InternalServerError,
     /// Waits this long before handling the request normally (client timeouts).
     Delay(Duration),
+    /// Closes the TCP connection without an answer (RST): a dropped connection, a crashed
+    /// front end. The request is not handled.
+    ConnectionReset,
 }
 
 /// A fault for the next `times` requests whose path contains `path_contains`.
@@ -110,6 +114,10 @@ pub(crate) async fn faults_and_throttling(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
+    let hang_up = request
+        .extensions()
+        .get::<ConnectInfo<HangUp>>()
+        .map(|ConnectInfo(hang_up)| hang_up.clone());
     let now = shared.clock.now();
     let verdict = {
         let mut world = shared.world();
@@ -162,6 +170,20 @@ pub(crate) async fn faults_and_throttling(
             tokio::time::sleep(delay).await;
             next.run(request).await
         }
+        Some(FaultKind::ConnectionReset) => match hang_up {
+            Some(hang_up) => {
+                hang_up.arm();
+                not_answered()
+            }
+            None => {
+                tracing::error!("connection reset injected, but the server cannot hang up");
+                graph_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    "The simulator cannot reset this connection.",
+                )
+            }
+        },
     }
 }
 

@@ -1,14 +1,14 @@
 //! Bridge-level figures against the in-process simulators with the real clock (see
 //! docs/PERFORMANCE.md): sync latency (Teams change -> STARFACE DND write, STARFACE call ->
 //! Graph setPresence), request economy (Graph presence requests per hour by watched colleagues)
-//! and cold start (bridge start -> first sync done).
+//! cold start (bridge start -> first sync done) and how often the state changes while idle.
 //!
 //! `cargo run -p soak --bin bridge-figures -- [--changes 100] [--calls 20] [--poll-ms 1000]
 //! [--debounce-s 1]`
 
 use std::time::{Duration, Instant};
 
-use bridge::{BridgeOptions, SyncStateView};
+use bridge::{BridgeOptions, BridgeSnapshot, SyncStateView};
 use graph_client::graph::PollPacing;
 use presence_core::EngineConfig;
 use soak::{percentile, Rig, RigOptions, LOGIN};
@@ -64,9 +64,57 @@ fn report(what: &str, mut samples: Vec<Duration>, budget: Option<Duration>) {
     }
 }
 
+/// How often the state stream changes while nothing happens, at the app's default intervals
+/// (10 s poll, 1 s tick). The app forwards every change to its window (hidden or not) and tray.
+async fn idle_state_changes() {
+    let rig = Rig::start(RigOptions {
+        colleagues: 25,
+        bridge: BridgeOptions::default(),
+        manual_clock: false,
+        xmpp: None,
+    })
+    .await;
+    rig.wait_for(TIMEOUT, Duration::ZERO, |rig| {
+        let s = rig.snapshot();
+        matches!(s.sync.state, SyncStateView::Running)
+            && !s.colleagues.is_empty()
+            && s.colleagues.iter().all(|c| c.teams.is_some())
+    })
+    .await
+    .expect("the sync runs and the colleagues are polled");
+    let without_ages = |snapshot: &BridgeSnapshot| {
+        let mut snapshot = snapshot.clone();
+        for colleague in &mut snapshot.colleagues {
+            colleague.age_ms = None;
+        }
+        snapshot
+    };
+    let window = Duration::from_secs(20);
+    let mut states = rig.bridge().subscribe();
+    let mut last = states.borrow_and_update().clone();
+    let (mut changes, mut only_ages) = (0, 0);
+    let end = tokio::time::Instant::now() + window;
+    while let Ok(Ok(())) = tokio::time::timeout_at(end, states.changed()).await {
+        let current = states.borrow_and_update().clone();
+        changes += 1;
+        if without_ages(&current) == without_ages(&last) {
+            only_ages += 1;
+        }
+        last = current;
+    }
+    println!(
+        "idle (poll 10 s, tick 1 s, {} colleagues, nothing changes): the state changed {changes} times in {} s, {only_ages} of them only in the colleagues' age_ms",
+        last.colleagues.len(),
+        window.as_secs()
+    );
+    let mut rig = rig;
+    rig.stop_bridge().await;
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args = args();
+    idle_state_changes().await;
     let mut engine = EngineConfig::default();
     engine.sync.debounce_seconds = args.debounce_s;
     let options = BridgeOptions {
@@ -83,6 +131,7 @@ async fn main() {
         colleagues: 50,
         bridge: options,
         manual_clock: false,
+        xmpp: None,
     })
     .await;
     let bridge_started = started + rig.setup_time;
