@@ -23,8 +23,11 @@
 //! let mut engine = Engine::new(EngineConfig::default()).unwrap();
 //! let at = |ms| Now::new(Timestamp::from_millis(ms), LocalTime::new(Weekday::Tue, 10, 0));
 //! engine.handle(Input::StarfaceObserved(StarfaceState::with_dnd(false)), at(0));
+//! // The first Teams reading is decided at once (STARFACE has been read): DND stays off.
+//! let out = engine.handle(Input::TeamsObserved(TeamsPresence::new("Available", "Available")), at(0));
+//! assert!(!out.commands.iter().any(|c| matches!(c.command, Command::SetDnd(_))));
 //! engine.handle(Input::TeamsObserved(TeamsPresence::new("Busy", "InAMeeting")), at(1_000));
-//! let out = engine.handle(Input::Tick, at(4_000)); // held for the 3 s debounce
+//! let out = engine.handle(Input::Tick, at(4_000)); // a change is held for the 3 s debounce
 //! assert_eq!(out.commands[0].command, Command::SetDnd(true));
 //! println!("{}", out.journal[0]); // Teams: Busy / In a meeting -> DND on, chat ... (row Busy-Meeting)
 //! ```

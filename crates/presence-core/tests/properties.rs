@@ -461,6 +461,81 @@ proptest! {
         prop_assert_eq!(world.history.len(), before, "{:?}", &world.history[before..]);
     }
 
+    /// The first Teams reading is decided as soon as both sides have been read, in either order and
+    /// well within the debounce time, against the DND found; a different reading after it waits for
+    /// the debounce, and one that flips back within it writes nothing.
+    #[test]
+    fn the_first_reading_is_decided_once_starface_is_read_and_later_ones_are_debounced(
+        initial in any::<bool>(),
+        first in pair(),
+        second in pair(),
+        teams_first in any::<bool>(),
+        gap in 0u64..2_900,
+        flicker in any::<bool>(),
+    ) {
+        let config = EngineConfig::default();
+        let mut engine = Engine::new(config.clone()).unwrap();
+        let at = |ms: u64| Now::new(Timestamp::from_millis(ms), LocalTime::new(Weekday::Wed, 10, 0));
+        let teams = |index: usize| {
+            let (availability, activity) = PAIRS[index];
+            Input::TeamsObserved(TeamsPresence::new(availability, activity))
+        };
+        let pbx = Input::StarfaceObserved(StarfaceState::with_dnd(initial));
+        let (early, late) = if teams_first { (teams(first), pbx) } else { (pbx, teams(first)) };
+        let out = engine.handle(early, at(0));
+        prop_assert!(out.commands.is_empty(), "{:?}", out.commands);
+        let out = engine.handle(late, at(gap));
+        let presence = TeamsPresence::new(PAIRS[first].0, PAIRS[first].1);
+        let row = StatusRow::from_presence(&presence);
+        let target = config.mapping.row(row).dnd.target();
+        let expected: Vec<Command> = target
+            .filter(|value| *value != initial)
+            .map(Command::SetDnd)
+            .into_iter()
+            .collect();
+        let dnd: Vec<Command> = out
+            .commands
+            .iter()
+            .map(|issued| issued.command.clone())
+            .filter(|command| matches!(command, Command::SetDnd(_)))
+            .collect();
+        prop_assert_eq!(dnd, expected);
+        let decided = out.journal.iter().any(|entry| matches!(
+            &entry.event,
+            JournalEvent::TeamsChanged { row: decided, previous_row: None, held: None, .. }
+                if *decided == row
+        ));
+        prop_assert!(decided, "{:?}", out.journal);
+        for issued in &out.commands {
+            engine.handle(Input::CommandFinished { id: issued.id, result: Ok(()) }, at(gap));
+        }
+
+        let second_row = StatusRow::from_presence(&TeamsPresence::new(PAIRS[second].0, PAIRS[second].1));
+        prop_assume!(second_row != row);
+        let start = gap + 1_000;
+        let out = engine.handle(teams(second), at(start));
+        prop_assert!(out.commands.is_empty() && out.journal.is_empty(), "{:?}", out);
+        let out = engine.handle(Input::Tick, at(start + 2_999));
+        prop_assert!(out.commands.is_empty() && out.journal.is_empty(), "{:?}", out);
+        if flicker {
+            let out = engine.handle(teams(first), at(start + 2_999));
+            let ignored = out.journal.iter().any(|entry| matches!(
+                entry.event, JournalEvent::FlickerIgnored { row: flickered, .. } if flickered == second_row
+            ));
+            prop_assert!(ignored, "{:?}", out.journal);
+            let out = engine.handle(Input::Tick, at(start + 60_000));
+            prop_assert!(out.commands.is_empty() && out.journal.is_empty(), "{:?}", out);
+        } else {
+            let out = engine.handle(Input::Tick, at(start + 3_000));
+            let decided = out.journal.iter().any(|entry| matches!(
+                entry.event,
+                JournalEvent::TeamsChanged { row: decided, previous_row: Some(previous), .. }
+                    if decided == second_row && previous == row
+            ));
+            prop_assert!(decided, "{:?}", out.journal);
+        }
+    }
+
     /// Whatever failed before, once commands work again STARFACE ends at the mapping's target.
     #[test]
     fn after_failures_then_success_the_pbx_reaches_the_target(

@@ -45,14 +45,15 @@ const PEER: (&str, &str) = ("watcher", "watcher-pw-5bE2");
 /// The link's resource (`XmppSettings::new` default).
 const LINK_RESOURCE: &str = "presence-bridge";
 
-/// Extra seconds Prosody stays down after the DND converged (`SOAK_XMPP_OUTAGE_S`, default 0:
-/// down for about one second). Above 5 s the bridge stops waiting for the link's chat status
-/// command ("XMPP link busy"); that case fails today (see docs/RELIABILITY.md).
+/// Extra seconds Prosody stays down after the DND converged (`SOAK_XMPP_OUTAGE_S`, default 8:
+/// down for about 9 s, longer than the bridge's 5 s chat status command timeout and past
+/// tokio-xmpp's third reconnect attempt; outages over 5 s used to stop the link publishing, see
+/// docs/RELIABILITY.md).
 fn xmpp_outage() -> Duration {
     let seconds = std::env::var("SOAK_XMPP_OUTAGE_S")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+        .unwrap_or(8);
     Duration::from_secs(seconds)
 }
 

@@ -1,22 +1,43 @@
 //! Own chat status over XMPP (STARFACE's chat server is Openfire).
 //!
 //! One [`XmppChatLink`] is one logged-in XMPP resource of the user. It keeps the wanted status
-//! and sends it again after every (re)connect; tokio-xmpp reconnects on its own with backoff
-//! (1 s doubling to 30 s). Keep-alive: after `keepalive_interval` of silence an XMPP ping is
-//! sent, and a link silent for `response_timeout` after that is dropped and reconnected.
+//! and sends it again after every (re)connect.
+//!
+//! The link drives tokio-xmpp's `StanzaStream` itself rather than its `Client`: the `Client`
+//! shares the stream between its sender and a background worker behind a mutex the worker only
+//! `try_lock`s, without being woken again when that fails, so a send racing an incoming event
+//! could stall all reception for good; and it hides disconnects (`Suspended` is dropped). Here
+//! a disconnect shows up as `Suspended` (the link goes `Connecting` and only keeps the wanted
+//! status), tokio-xmpp reconnects (1 s doubling to 30 s) and each new stream's `Reset` publishes
+//! the wanted status again. Sends only queue the stanza; a presence not written within
+//! `response_timeout` while online, or a stream that ends, makes the link drop the stream and
+//! open a new one itself (1 s doubling to 30 s). Keep-alive: after `keepalive_interval` of
+//! silence an XMPP ping is sent, and a stream silent for `response_timeout` after that is
+//! dropped and reconnected.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use keychain::Secret;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_xmpp::connect::ServerConnector;
 use tokio_xmpp::jid::{BareJid, Jid};
+use tokio_xmpp::parsers::iq::Iq;
 use tokio_xmpp::parsers::message::Lang;
+use tokio_xmpp::parsers::ns;
 use tokio_xmpp::parsers::presence::{Presence, Show, Type as PresenceType};
-use tokio_xmpp::xmlstream::Timeouts;
-use tokio_xmpp::{Client, Event, Stanza};
+use tokio_xmpp::parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
+use tokio_xmpp::stanzastream::{
+    Event as StreamItem, StanzaStage, StanzaState, StanzaStream, StanzaToken, StreamEvent,
+};
+use tokio_xmpp::xmlstream::{PendingFeaturesRecv, Timeouts};
+use tokio_xmpp::Stanza;
 
 use crate::presence_values::ChatPresence;
 use crate::tls::{self, TlsError, TlsTrust};
@@ -170,6 +191,15 @@ pub struct ObservedPresence {
     pub from: String,
 }
 
+/// Depth of tokio-xmpp's send and receive queues.
+const QUEUE_DEPTH: usize = 16;
+/// First and longest wait before the link opens a new stream after giving one up.
+const RECONNECT_MIN: Duration = Duration::from_secs(1);
+const RECONNECT_MAX: Duration = Duration::from_secs(30);
+/// How long a closing stream may take to say goodbye; twice this fits in
+/// [`XmppChatLink::close`]'s 5 s.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
 enum Command {
     Set(ChatStatus, oneshot::Sender<Result<(), XmppError>>),
     Close(oneshot::Sender<()>),
@@ -198,19 +228,20 @@ impl XmppChatLink {
             read_timeout: settings.keepalive_interval,
             response_timeout: settings.response_timeout,
         };
-        let client = Client::new_with_connector(
+        let factory = SessionFactory {
             jid,
-            settings.password.expose().to_owned(),
+            password: settings.password.expose().to_owned(),
             connector,
             timeouts,
-        );
+        };
         let (commands, receiver) = mpsc::channel(16);
         let (state_tx, state) = watch::channel(XmppLinkState::Connecting);
         let (others_tx, others) = watch::channel(BTreeMap::new());
         let task = tokio::spawn(run(
-            client,
+            factory,
             bare,
             settings.priority,
+            settings.response_timeout,
             receiver,
             state_tx,
             others_tx,
@@ -223,8 +254,9 @@ impl XmppChatLink {
         })
     }
 
-    /// Sets the wanted chat status. Sent now if online and different from what this link last
-    /// sent; otherwise sent on the next (re)connect.
+    /// Sets the wanted chat status. Queued for sending now if online and different from what
+    /// this link last sent or queued; otherwise sent on the next (re)connect. Returns once
+    /// queued, never waiting for the stream to write it.
     pub async fn set_chat_status(&self, status: ChatStatus) -> Result<(), XmppError> {
         let (ack, done) = oneshot::channel();
         self.commands
@@ -280,77 +312,306 @@ impl Drop for XmppChatLink {
     }
 }
 
-async fn send_presence(
-    client: &mut Client,
-    status: &ChatStatus,
-    priority: i8,
-) -> Result<(), XmppError> {
-    client
-        .send_stanza(Stanza::Presence(presence_stanza(status, priority)))
-        .await
-        .map(|_| ())
-        .map_err(|e| XmppError::Send(e.to_string()))
+/// Builds one tokio-xmpp stanza stream per (re)connect that the link itself decides on.
+struct SessionFactory {
+    jid: Jid,
+    password: String,
+    connector: StartTlsConnector,
+    timeouts: Timeouts,
+}
+
+/// One stanza stream and the switch that keeps it from ever logging in again once retired.
+struct Session {
+    stream: StanzaStream,
+    retired: RetireOnDrop,
+}
+
+/// Retires the stream's connector when the session goes, however it goes (also when the
+/// link's task is aborted).
+struct RetireOnDrop(Arc<AtomicBool>);
+
+impl Drop for RetireOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+impl SessionFactory {
+    fn open(&self) -> Session {
+        let retired = Arc::new(AtomicBool::new(false));
+        let connector = RetirableConnector {
+            inner: self.connector.clone(),
+            retired: retired.clone(),
+        };
+        let stream = StanzaStream::new_c2s(
+            connector,
+            self.jid.clone(),
+            self.password.clone(),
+            self.timeouts,
+            QUEUE_DEPTH,
+        );
+        Session {
+            stream,
+            retired: RetireOnDrop(retired),
+        }
+    }
+}
+
+impl Session {
+    /// Gives up this stream without waiting for it: a wedged stream may never finish closing.
+    fn retire(self) {
+        let Session { stream, retired } = self;
+        drop(retired);
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, stream.close()).await;
+        });
+    }
+
+    /// Queues a stanza. Never waits for the stanza to be written (that is tracked with the
+    /// token), only for room in the queue, and that at most `limit`.
+    async fn enqueue(&self, stanza: Stanza, limit: Duration) -> Result<StanzaToken, XmppError> {
+        // tokio-xmpp panics when its worker is gone; a dead stream must only cost a reconnect.
+        let send = AssertUnwindSafe(self.stream.send(Box::new(stanza))).catch_unwind();
+        match tokio::time::timeout(limit, send).await {
+            Ok(Ok(token)) => Ok(token),
+            Ok(Err(_)) => Err(XmppError::Send("the XMPP stream has ended".to_owned())),
+            Err(_) => Err(XmppError::Send(format!(
+                "the send queue stayed full for {limit:?}"
+            ))),
+        }
+    }
+}
+
+/// [`StartTlsConnector`] that, once its stream is retired, never connects again.
+#[derive(Clone, Debug)]
+struct RetirableConnector {
+    inner: StartTlsConnector,
+    retired: Arc<AtomicBool>,
+}
+
+impl ServerConnector for RetirableConnector {
+    type Stream = <StartTlsConnector as ServerConnector>::Stream;
+
+    async fn connect(
+        &self,
+        jid: &Jid,
+        ns: &'static str,
+        timeouts: Timeouts,
+    ) -> Result<
+        (
+            PendingFeaturesRecv<Self::Stream>,
+            sasl::common::ChannelBinding,
+        ),
+        tokio_xmpp::Error,
+    > {
+        if self.retired.load(Ordering::Acquire) {
+            // tokio-xmpp's reconnect loop only ends with a connection. A retired stream that
+            // logged in again would bind our resource and kick the current session off it
+            // (`<conflict/>`), so its loop is parked instead: no timer, no I/O.
+            std::future::pending::<()>().await;
+        }
+        self.inner.connect(jid, ns, timeouts).await
+    }
+}
+
+/// A presence queued on the stream that has not been written yet.
+struct PendingSend {
+    token: StanzaToken,
+    status: ChatStatus,
+    deadline: Instant,
+}
+
+async fn next_event(session: &mut Option<Session>) -> Option<StreamItem> {
+    match session {
+        Some(session) => session.stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Resolves when the pending presence was written (`true`) or failed (`false`); never for
+/// `None`. Errors with `Elapsed` at the deadline.
+async fn pending_written(
+    pending: &mut Option<PendingSend>,
+) -> Result<bool, tokio::time::error::Elapsed> {
+    let Some(pending) = pending else {
+        return std::future::pending().await;
+    };
+    let written = pending.token.wait_for(StanzaStage::Sent);
+    match tokio::time::timeout_at(pending.deadline, written).await? {
+        Some(StanzaState::Sent { .. } | StanzaState::Acked { .. }) => Ok(true),
+        _ => Ok(false),
+    }
+}
+
+/// The answer RFC 6120 §8.2.3 requires to a received `get`/`set` IQ: a result for an XMPP ping
+/// (XEP-0199; Openfire pings idle clients and drops those that do not answer), otherwise
+/// `service-unavailable` (§8.4). `None` for results and errors, which must not be answered.
+pub fn iq_reply(iq: &Iq) -> Option<Iq> {
+    let (from, id, payload) = match iq {
+        Iq::Get {
+            from, id, payload, ..
+        }
+        | Iq::Set {
+            from, id, payload, ..
+        } => (from, id, payload),
+        Iq::Result { .. } | Iq::Error { .. } => return None,
+    };
+    let is_ping = matches!(iq, Iq::Get { .. }) && payload.is("ping", ns::PING);
+    let reply = if is_ping {
+        Iq::Result {
+            from: None,
+            to: None,
+            id: id.clone(),
+            payload: None,
+        }
+    } else {
+        Iq::from_error(
+            id.clone(),
+            StanzaError {
+                type_: ErrorType::Cancel,
+                by: None,
+                defined_condition: DefinedCondition::ServiceUnavailable,
+                texts: BTreeMap::new(),
+                other: None,
+            },
+        )
+    };
+    Some(match from {
+        Some(from) => reply.with_to(from.clone()),
+        None => reply,
+    })
+}
+
+#[derive(Default)]
+struct Backoff {
+    next: Option<Duration>,
+}
+
+impl Backoff {
+    fn step(&mut self) -> Duration {
+        let delay = self.next.unwrap_or(RECONNECT_MIN);
+        self.next = Some((delay * 2).min(RECONNECT_MAX));
+        delay
+    }
 }
 
 async fn run(
-    mut client: Client,
+    factory: SessionFactory,
     own: BareJid,
     priority: i8,
+    send_timeout: Duration,
     mut commands: mpsc::Receiver<Command>,
     state: watch::Sender<XmppLinkState>,
     others: watch::Sender<BTreeMap<String, ObservedPresence>>,
 ) {
+    let mut session = Some(factory.open());
+    let mut reopen_at = Instant::now();
+    let mut backoff = Backoff::default();
     let mut wanted: Option<ChatStatus> = None;
     let mut sent: Option<ChatStatus> = None;
+    let mut pending: Option<PendingSend> = None;
+    // Online only between a stream reset (bound, or resumed) and the next suspension: stanzas
+    // are only sent then, and kept as `wanted` otherwise.
     let mut online = false;
-    let mut session = 0;
+    let mut session_count = 0;
     loop {
+        // Set by an arm when the stream is wedged or gone: the link drops it and opens a new one.
+        let mut broken: Option<String> = None;
         tokio::select! {
-            event = client.next() => match event {
-                Some(Event::Online { bound_jid, .. }) => {
-                    session += 1;
+            event = next_event(&mut session) => match event {
+                Some(StreamItem::Stream(StreamEvent::Reset { bound_jid, .. })) => {
+                    session_count += 1;
                     online = true;
-                    tracing::info!(jid = %bound_jid, session, "XMPP online");
+                    backoff = Backoff::default();
+                    tracing::info!(jid = %bound_jid, session = session_count, "XMPP online");
                     // The server forgets presence with the stream: publish again.
                     let status = wanted.clone().unwrap_or(ChatStatus::new(ChatPresence::Available, None));
-                    match send_presence(&mut client, &status, priority).await {
-                        Ok(()) => sent = Some(status),
-                        Err(error) => tracing::warn!(%error, "cannot publish chat status"),
+                    sent = None;
+                    if let Some(session) = &session {
+                        match queue_presence(session, &status, priority, send_timeout, pending.take()).await {
+                            Ok(queued) => pending = Some(queued),
+                            Err(error) => broken = Some(error.to_string()),
+                        }
                     }
-                    state.send_replace(XmppLinkState::Online { session });
+                    state.send_replace(XmppLinkState::Online { session: session_count });
                 }
-                Some(Event::Disconnected(error)) => {
+                Some(StreamItem::Stream(StreamEvent::Resumed)) => {
+                    // XEP-0198 resumption: the server kept the session and its presence.
+                    online = true;
+                    tracing::info!(session = session_count, "XMPP online (stream resumed)");
+                    state.send_replace(XmppLinkState::Online { session: session_count });
+                }
+                Some(StreamItem::Stream(StreamEvent::Suspended)) => {
                     online = false;
-                    tracing::warn!(%error, "XMPP disconnected; reconnecting");
+                    // Still queued stanzas go out after the reconnect, before the republish.
+                    pending = None;
+                    tracing::warn!("XMPP disconnected; reconnecting");
                     state.send_replace(XmppLinkState::Connecting);
                 }
-                Some(Event::Stanza(Stanza::Presence(presence))) => {
+                Some(StreamItem::Stanza(Stanza::Presence(presence))) => {
                     observe(&presence, &own, &others);
                 }
-                Some(Event::Stanza(_)) => {}
-                None => break,
+                Some(StreamItem::Stanza(Stanza::Iq(iq))) => {
+                    if let (Some(reply), Some(session)) = (iq_reply(&iq), &session) {
+                        if let Err(error) = session.enqueue(reply.into(), send_timeout).await {
+                            broken = Some(error.to_string());
+                        }
+                    }
+                }
+                Some(StreamItem::Stanza(Stanza::Message(_))) => {}
+                None => broken = Some("the XMPP stream ended".to_owned()),
+            },
+            written = pending_written(&mut pending) => {
+                let done = pending.take();
+                match written {
+                    Ok(true) => sent = done.map(|p| p.status),
+                    // The stream breaks, reports it and the link republishes after the reset.
+                    Ok(false) => tracing::debug!("chat status not sent: the stream broke"),
+                    Err(_) if online => {
+                        broken = Some(format!("chat status not written within {send_timeout:?}"));
+                    }
+                    Err(_) => {}
+                }
+            },
+            () = tokio::time::sleep_until(reopen_at), if session.is_none() => {
+                tracing::debug!("XMPP opening a new stream");
+                session = Some(factory.open());
             },
             command = commands.recv() => match command {
                 Some(Command::Set(status, ack)) => {
                     // Only a change of the wanted status is sent: an overwrite by the desktop
                     // client is never answered, so two clients cannot ping-pong.
-                    let result = if online && sent.as_ref() != Some(&status) {
-                        let result = send_presence(&mut client, &status, priority).await;
-                        if result.is_ok() {
-                            sent = Some(status.clone());
+                    let already = pending.as_ref().map(|p| &p.status).or(sent.as_ref());
+                    let result = match &session {
+                        Some(session) if online && already != Some(&status) => {
+                            match queue_presence(session, &status, priority, send_timeout, pending.take()).await {
+                                Ok(queued) => {
+                                    pending = Some(queued);
+                                    Ok(())
+                                }
+                                Err(error) => {
+                                    broken = Some(error.to_string());
+                                    Err(error)
+                                }
+                            }
                         }
-                        result
-                    } else {
-                        Ok(())
+                        _ => Ok(()),
                     };
                     wanted = Some(status);
                     let _ = ack.send(result);
                 }
                 Some(Command::Close(ack)) => {
-                    if online {
-                        let _ = send_presence(&mut client, &ChatStatus::new(ChatPresence::Unavailable, None), priority).await;
+                    if let Some(session) = session.take() {
+                        if online {
+                            let bye = ChatStatus::new(ChatPresence::Unavailable, None);
+                            if let Ok(mut queued) = queue_presence(&session, &bye, priority, CLOSE_TIMEOUT, None).await {
+                                let _ = tokio::time::timeout(CLOSE_TIMEOUT, queued.token.wait_for(StanzaStage::Sent)).await;
+                            }
+                        }
+                        let Session { stream, retired } = session;
+                        drop(retired);
+                        let _ = tokio::time::timeout(CLOSE_TIMEOUT, stream.close()).await;
                     }
-                    let _ = tokio::time::timeout(Duration::from_secs(3), client.send_end()).await;
                     let _ = ack.send(());
                     state.send_replace(XmppLinkState::Stopped);
                     return;
@@ -358,8 +619,48 @@ async fn run(
                 None => break,
             }
         }
+        if let Some(reason) = broken {
+            let delay = backoff.step();
+            tracing::warn!(%reason, ?delay, "XMPP stream given up; reconnecting");
+            if let Some(session) = session.take() {
+                session.retire();
+            }
+            online = false;
+            pending = None;
+            sent = None;
+            reopen_at = Instant::now() + delay;
+            state.send_replace(XmppLinkState::Connecting);
+        }
+    }
+    if let Some(session) = session.take() {
+        session.retire();
     }
     state.send_replace(XmppLinkState::Stopped);
+}
+
+/// Queues the presence for `status`; the deadline of a presence still unwritten carries over,
+/// so a stream that writes nothing is given up even while new statuses keep coming.
+async fn queue_presence(
+    session: &Session,
+    status: &ChatStatus,
+    priority: i8,
+    send_timeout: Duration,
+    earlier: Option<PendingSend>,
+) -> Result<PendingSend, XmppError> {
+    let token = session
+        .enqueue(
+            Stanza::Presence(presence_stanza(status, priority)),
+            send_timeout,
+        )
+        .await?;
+    let deadline = earlier
+        .map(|p| p.deadline)
+        .unwrap_or_else(|| Instant::now() + send_timeout);
+    Ok(PendingSend {
+        token,
+        status: status.clone(),
+        deadline,
+    })
 }
 
 fn observe(
@@ -379,4 +680,67 @@ fn observe(
     others.send_modify(|map| {
         map.insert(from.to_string(), observed);
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_xmpp::minidom::Element;
+    use tokio_xmpp::parsers::ping::Ping;
+
+    fn server() -> Jid {
+        Jid::new("pbx.example.com").unwrap()
+    }
+
+    #[test]
+    fn a_ping_from_the_server_gets_an_empty_result_to_the_sender() {
+        let ping = Iq::from_get("p1", Ping).with_from(server());
+        let reply = iq_reply(&ping).expect("a get must be answered");
+        assert_eq!(reply, Iq::empty_result(server(), "p1"));
+    }
+
+    #[test]
+    fn an_unknown_request_gets_service_unavailable() {
+        let query = Element::builder("query", "jabber:iq:version").build();
+        for request in [
+            Iq::Get {
+                from: Some(server()),
+                to: None,
+                id: "v1".to_owned(),
+                payload: query.clone(),
+            },
+            // A ping is only a `get`; as a `set` it is not understood either.
+            Iq::Set {
+                from: Some(server()),
+                to: None,
+                id: "v1".to_owned(),
+                payload: Element::from(Ping),
+            },
+        ] {
+            let reply = iq_reply(&request).expect("a request must be answered");
+            let Iq::Error { to, id, error, .. } = reply else {
+                panic!("expected an error, got {reply:?}");
+            };
+            assert_eq!((to, id.as_str()), (Some(server()), "v1"));
+            assert_eq!(error.type_, ErrorType::Cancel);
+            assert_eq!(
+                error.defined_condition,
+                DefinedCondition::ServiceUnavailable
+            );
+        }
+    }
+
+    #[test]
+    fn results_and_errors_are_never_answered() {
+        let result = Iq::empty_result(server(), "r1");
+        assert_eq!(iq_reply(&result), None);
+        let error = iq_reply(&Iq::Set {
+            from: Some(server()),
+            to: None,
+            id: "e1".to_owned(),
+            payload: Element::builder("x", "urn:example").build(),
+        })
+        .unwrap();
+        assert_eq!(iq_reply(&error), None);
+    }
 }

@@ -151,6 +151,100 @@ async fn link_reconnects_after_server_restart_and_publishes_again() {
     bob.close().await;
 }
 
+/// Waits until the link reports `wanted` (a state) or panics with the server log.
+async fn wait_link_state(
+    link: &XmppChatLink,
+    server: &ProsodyServer,
+    what: &str,
+    timeout: Duration,
+    check: impl Fn(&XmppLinkState) -> bool,
+) {
+    let mut state = link.link_state();
+    tokio::time::timeout(timeout, async {
+        loop {
+            if check(&state.borrow_and_update()) {
+                break;
+            }
+            state.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "link not {what} within {timeout:?}; state {:?}\n{}",
+            *link.link_state().borrow(),
+            server.log()
+        )
+    });
+}
+
+/// Regression: with the server down longer than tokio-xmpp's first reconnect attempts (1 s,
+/// then 2 s, 4 s, 8 s apart; outages over 5 s failed in the fault soak), the link must notice
+/// the outage, not block on a status set meanwhile, and publish the current status after the
+/// server is back: once for a status changed while down, once more for an unchanged one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_republishes_after_a_long_server_outage() {
+    const OUTAGE: Duration = Duration::from_secs(8);
+    // Longer than the link's and bob's reconnect backoff after OUTAGE (up to 16 s) plus start-up.
+    const BACK: Duration = Duration::from_secs(90);
+    let mut server = ProsodyServer::start(&[("alice", "secret1"), ("bob", "secret2")]);
+    let bob = bob_watching_alice(&server).await;
+    let link = XmppChatLink::start(link_settings(&server, "secret1")).unwrap();
+    assert_eq!(link.wait_online(WAIT).await.unwrap(), 1);
+    let domain = server.domain().to_owned();
+    let before = ChatStatus::new(ChatPresence::Away, Some("before"));
+    link.set_chat_status(before.clone()).await.unwrap();
+    bob.wait_for("alice away before the outage", WAIT, |v| {
+        alice_link_status(v, &domain).as_ref() == Some(&before)
+    })
+    .await;
+
+    let wanted = ChatStatus::new(ChatPresence::DoNotDisturb, Some("In a call (Teams)"));
+    // Round 1 changes the status while the server is down, round 2 keeps it.
+    for (round, change) in [(1, true), (2, false)] {
+        let bob_sessions = bob.view().sessions;
+        server.stop();
+        wait_link_state(&link, &server, "disconnected", WAIT, |s| {
+            *s == XmppLinkState::Connecting
+        })
+        .await;
+        tokio::time::sleep(OUTAGE / 2).await;
+        if change {
+            // The bridge gives a status command 5 s; a set while down must only be kept.
+            tokio::time::timeout(Duration::from_secs(5), link.set_chat_status(wanted.clone()))
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("round {round}: set_chat_status blocked while the server was down")
+                })
+                .unwrap();
+        }
+        tokio::time::sleep(OUTAGE / 2).await;
+        server.start_again();
+
+        wait_link_state(
+            &link,
+            &server,
+            "online again",
+            BACK,
+            |s| matches!(s, XmppLinkState::Online { session } if *session > round),
+        )
+        .await;
+        // bob forgets what he saw when he reconnects: what he sees now was published again.
+        bob.wait_for(&format!("round {round}: bob back online"), BACK, |v| {
+            v.sessions > bob_sessions
+        })
+        .await;
+        bob.wait_for(
+            &format!("round {round}: alice's status after the outage"),
+            WAIT,
+            |v| alice_link_status(v, &domain).as_ref() == Some(&wanted),
+        )
+        .await;
+    }
+    link.close().await;
+    bob.close().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_xmpp_check_reports_success_and_failure() {
     use starface_client::doctor::{check_xmpp, CheckStatus};

@@ -16,6 +16,14 @@
 //!   or successfully written). Nothing is written before STARFACE was read once.
 //! * **Debounce.** A new Teams state must hold for `debounce_seconds` (default 3 s); a flicker
 //!   (Busy → Available → Busy) does nothing but leave a [`JournalEvent::FlickerIgnored`] entry.
+//!   The engine's first Teams reading is no change from a known state, so it is not debounced: it
+//!   is acted on as soon as STARFACE has been read (at the latest after the debounce time, with the
+//!   writes held until STARFACE is read). Every later change is debounced, including one that
+//!   replaces the first reading before it was acted on.
+//! * **Start-up.** The DND and chat status STARFACE shows when first read are the starting point,
+//!   not manual changes: the first Teams reading applies its row to them like any transition (an
+//!   explicit DND action sets DND and remembers the value read, for a later restore; an "unchanged"
+//!   row leaves the value found alone).
 //! * **Manual changes win.** A DND or chat change on STARFACE that the engine did not make is kept
 //!   until the next Teams transition that *started after* it (a state still in its debounce wait
 //!   when the user acted does not count, and neither does the start of working hours); the engine
@@ -132,6 +140,9 @@ struct Pending {
     view: TeamsView,
     since: Timestamp,
     since_seq: u64,
+    /// The engine's first Teams reading: there is no earlier state it could flicker against, so it
+    /// only waits for STARFACE to be read (or for the debounce time, whichever comes first).
+    first: bool,
 }
 
 /// The app's Graph presence session.
@@ -163,6 +174,8 @@ pub struct Engine {
 
     stable: Option<TeamsView>,
     pending: Option<Pending>,
+    /// A Teams reading of the user (not the engine's own session echo) has been seen.
+    teams_read: bool,
     echo_reported: bool,
 
     inside_hours: Option<bool>,
@@ -197,6 +210,7 @@ impl Engine {
             out: Outputs::default(),
             stable: None,
             pending: None,
+            teams_read: false,
             echo_reported: false,
             inside_hours: None,
             dnd: Track::new(),
@@ -320,6 +334,9 @@ impl Engine {
             self.session.echo_until = None;
         }
         let view = self.view_of(presence);
+        // Only the very first reading skips the debounce; one that replaces it before it was acted
+        // on is a change from a known reading like any other.
+        let first = !std::mem::replace(&mut self.teams_read, true);
         if let Some(stable) = &mut self.stable {
             if stable.same_target(&view) {
                 stable.presence = view.presence;
@@ -338,6 +355,7 @@ impl Engine {
                     view,
                     since: self.now.mono,
                     since_seq: self.seq,
+                    first,
                 });
             }
         }
@@ -600,11 +618,14 @@ impl Engine {
             self.session.echo_until = None;
         }
         let debounce = self.config.sync.debounce();
-        if self
-            .pending
-            .as_ref()
-            .is_some_and(|pending| self.now.mono.saturating_since(pending.since) >= debounce)
-        {
+        let starface_read = self.dnd.belief.is_some();
+        if self.pending.as_ref().is_some_and(|pending| {
+            // The first reading waits for STARFACE rather than the debounce, so its decision is
+            // made against the PBX's real DND (and remembers it for a later restore). If STARFACE
+            // is slow, it is acted on after the debounce like any change, with the writes held.
+            (pending.first && starface_read)
+                || self.now.mono.saturating_since(pending.since) >= debounce
+        }) {
             self.promote();
         }
     }

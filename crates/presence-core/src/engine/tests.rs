@@ -30,9 +30,10 @@ impl Rig {
     fn settled(dnd: bool, availability: &str, activity: &str) -> Self {
         let mut rig = Self::new();
         rig.pbx(dnd);
-        rig.teams(availability, activity);
-        let out = rig.wait(3_000);
+        // The first reading is acted on at once: STARFACE has been read.
+        let out = rig.teams(availability, activity);
         rig.ack_all(&out);
+        rig.t += 3_000;
         rig
     }
 
@@ -126,8 +127,7 @@ fn pbx_writes(out: &Outputs) -> usize {
 
 #[test]
 fn meeting_switches_dnd_on_after_the_debounce_and_explains_why() {
-    let mut rig = Rig::new();
-    rig.pbx(false);
+    let mut rig = Rig::settled(false, "Available", "Available");
     assert!(dnd_writes(&rig.teams("Busy", "InAMeeting")).is_empty());
     assert!(dnd_writes(&rig.wait(2_000)).is_empty(), "debounce not over");
     let out = rig.wait(1_000);
@@ -152,8 +152,7 @@ fn meeting_switches_dnd_on_after_the_debounce_and_explains_why() {
 
 #[test]
 fn a_state_that_held_long_enough_is_not_lost_when_the_next_one_arrives_without_a_tick() {
-    let mut rig = Rig::new();
-    rig.pbx(false);
+    let mut rig = Rig::settled(false, "Away", "Away");
     rig.teams("Busy", "InAMeeting");
     rig.t += 10_000;
     let out = rig.teams("Available", "Available");
@@ -186,6 +185,8 @@ fn debounce_is_configurable_and_zero_acts_at_once() {
     config.sync.debounce_seconds = 0;
     let mut rig = Rig::with(config);
     rig.pbx(false);
+    let out = rig.teams("Away", "Away");
+    rig.ack_all(&out);
     assert_eq!(dnd_writes(&rig.teams("Busy", "InAMeeting")), vec![true]);
 }
 
@@ -193,8 +194,7 @@ fn debounce_is_configurable_and_zero_acts_at_once() {
 fn never_writes_a_value_the_pbx_already_has() {
     let mut rig = Rig::new();
     rig.pbx(true);
-    rig.teams("DoNotDisturb", "Presenting");
-    let out = rig.wait(3_000);
+    let out = rig.teams("DoNotDisturb", "Presenting");
     assert!(dnd_writes(&out).is_empty());
     assert!(has_event(&out, |e| matches!(
         e,
@@ -244,8 +244,7 @@ fn a_new_status_message_updates_only_the_chat_text() {
     );
     let mut rig = Rig::with(config);
     rig.pbx(false);
-    rig.teams("Busy", "InAMeeting");
-    let out = rig.wait(3_000);
+    let out = rig.teams("Busy", "InAMeeting");
     rig.ack_all(&out);
     let presence = TeamsPresence::new("Busy", "InAMeeting").with_status_message("Budget");
     rig.feed(Input::TeamsObserved(presence));
@@ -260,6 +259,159 @@ fn a_new_status_message_updates_only_the_chat_text() {
             "Meeting: Budget"
         ))
     );
+}
+
+// ----- the first reading after start ------------------------------------------------------------
+
+fn first_decision(out: &Outputs) -> Option<(Option<StatusRow>, DndDecision, Option<HoldReason>)> {
+    out.journal.iter().find_map(|entry| match &entry.event {
+        JournalEvent::TeamsChanged {
+            previous_row,
+            dnd,
+            held,
+            ..
+        } => Some((*previous_row, *dnd, *held)),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_first_reading_is_acted_on_when_starface_is_read_without_the_debounce() {
+    // Teams answers first: the reading waits for STARFACE, not for the debounce.
+    let mut rig = Rig::new();
+    rig.t = 200;
+    let out = rig.teams("Busy", "InAMeeting");
+    assert!(out.journal.is_empty() && out.commands.is_empty());
+    rig.t = 280;
+    let out = rig.pbx(false);
+    assert_eq!(dnd_writes(&out), vec![true]);
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(true), None))
+    );
+    assert_eq!(out.journal[0].at, Timestamp::from_millis(280));
+    assert_eq!(rig.engine.next_wakeup(), None, "nothing left to debounce");
+
+    // STARFACE answers first: the Teams reading is decided in the same call.
+    let mut rig = Rig::new();
+    rig.t = 200;
+    rig.pbx(false);
+    rig.t = 280;
+    let out = rig.teams("Busy", "InAMeeting");
+    assert_eq!(dnd_writes(&out), vec![true]);
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(true), None))
+    );
+}
+
+#[test]
+fn after_the_first_reading_a_different_one_is_debounced_and_a_flicker_ignored() {
+    let mut rig = Rig::new();
+    rig.pbx(false);
+    let out = rig.teams("Available", "Available");
+    assert!(first_decision(&out).is_some());
+    rig.ack_all(&out);
+    // A flicker right after start changes nothing.
+    rig.t += 500;
+    assert_eq!(pbx_writes(&rig.teams("Busy", "InACall")), 0);
+    rig.t += 1_000;
+    let out = rig.teams("Available", "Available");
+    assert!(has_event(&out, |e| matches!(
+        e,
+        JournalEvent::FlickerIgnored {
+            row: StatusRow::BusyPhone,
+            lasted_ms: 1_000
+        }
+    )));
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+    // A real change still waits for the debounce.
+    assert_eq!(pbx_writes(&rig.teams("Busy", "InAMeeting")), 0);
+    assert_eq!(pbx_writes(&rig.wait(2_900)), 0);
+    assert_eq!(dnd_writes(&rig.wait(100)), vec![true]);
+}
+
+#[test]
+fn a_reading_that_replaces_the_first_before_starface_is_read_is_debounced() {
+    let mut rig = Rig::new();
+    rig.teams("Available", "Available");
+    rig.t = 100;
+    let out = rig.teams("Busy", "InAMeeting");
+    assert!(has_event(&out, |e| matches!(
+        e,
+        JournalEvent::FlickerIgnored {
+            row: StatusRow::Available,
+            ..
+        }
+    )));
+    rig.t = 280;
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0, "Busy-Meeting is a change");
+    rig.t = 3_000;
+    assert_eq!(pbx_writes(&rig.wait(0)), 0);
+    assert_eq!(dnd_writes(&rig.wait(100)), vec![true]);
+}
+
+#[test]
+fn the_engines_own_session_echo_is_no_first_reading() {
+    let mut rig = Rig::new();
+    let out = rig.pbx_call(false, TelephonyState::Active);
+    rig.ack_all(&out);
+    assert!(has_event(&rig.teams("Busy", "InACall"), |e| matches!(
+        e,
+        JournalEvent::OwnSessionIgnored { .. }
+    )));
+    rig.t += 1_000;
+    let out = rig.teams("DoNotDisturb", "Presenting");
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(true), None))
+    );
+}
+
+#[test]
+fn dnd_found_at_start_is_the_starting_point_of_the_first_reading() {
+    // DND was on before the start and Teams says Available (deactivate): the first reading applies
+    // the row at once, as it did after the debounce, and remembers the DND found for a restore.
+    let mut rig = Rig::new();
+    rig.pbx(true);
+    let out = rig.teams("Available", "Available");
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(false), None))
+    );
+    assert_eq!(dnd_writes(&out), vec![false]);
+    rig.ack_all(&out);
+    rig.t += 60_000;
+    rig.teams("Away", "Away");
+    let out = rig.wait(3_000);
+    assert_eq!(
+        first_decision(&out),
+        Some((Some(StatusRow::Available), DndDecision::Restore(true), None))
+    );
+    // A row that leaves DND alone keeps the DND found at start.
+    let mut rig = Rig::new();
+    rig.pbx(true);
+    let out = rig.teams("Away", "Away");
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Unchanged, None))
+    );
+    assert!(dnd_writes(&out).is_empty());
+}
+
+#[test]
+fn the_first_reading_while_paused_is_decided_at_once_and_written_at_the_pause_end() {
+    let mut rig = Rig::new();
+    rig.user(UserAction::PauseUntil(Timestamp::from_millis(60_000)));
+    rig.pbx(false);
+    let out = rig.teams("Busy", "InAMeeting");
+    assert_eq!(pbx_writes(&out), 0);
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(true), Some(HoldReason::Paused)))
+    );
+    rig.t = 60_000;
+    assert_eq!(dnd_writes(&rig.wait(0)), vec![true]);
 }
 
 // ----- restore and manual changes -------------------------------------------------------------
@@ -754,9 +906,18 @@ fn outside_working_hours_nothing_is_written_and_the_morning_applies_the_current_
     let mut rig = Rig::with(office_hours(OutsideHours::LeaveAsIs));
     rig.local = LocalTime::new(Weekday::Tue, 18, 0);
     rig.pbx(false);
-    rig.teams("Busy", "InAMeeting");
-    let out = rig.wait(3_000);
+    // The first reading is decided at once, and held: it is outside working hours.
+    let out = rig.teams("Busy", "InAMeeting");
     assert_eq!(pbx_writes(&out), 0);
+    assert!(has_event(&out, |e| matches!(
+        e,
+        JournalEvent::TeamsChanged {
+            row: StatusRow::BusyMeeting,
+            held: Some(HoldReason::OutsideWorkingHours),
+            ..
+        }
+    )));
+    assert_eq!(pbx_writes(&rig.wait(3_000)), 0);
     assert_eq!(rig.engine.status().state, SyncState::OutsideWorkingHours);
     rig.local = LocalTime::new(Weekday::Wed, 8, 0);
     let out = rig.wait(1_000);
@@ -774,8 +935,7 @@ fn outside_working_hours_nothing_is_written_and_the_morning_applies_the_current_
 fn outside_working_hours_dnd_can_be_switched_on_once() {
     let mut rig = Rig::with(office_hours(OutsideHours::DndOn));
     rig.pbx(false);
-    rig.teams("Away", "Away");
-    let out = rig.wait(3_000);
+    let out = rig.teams("Away", "Away");
     rig.ack_all(&out);
     rig.local = LocalTime::new(Weekday::Tue, 17, 0);
     let out = rig.wait(1_000);
@@ -794,8 +954,7 @@ fn outside_working_hours_dnd_can_be_switched_on_once() {
 fn leaving_outside_hours_restores_dnd_for_an_unchanged_row() {
     let mut rig = Rig::with(office_hours(OutsideHours::DndOn));
     rig.pbx(false);
-    rig.teams("Away", "Away");
-    let out = rig.wait(3_000);
+    let out = rig.teams("Away", "Away");
     rig.ack_all(&out);
     rig.local = LocalTime::new(Weekday::Tue, 17, 0);
     let out = rig.wait(1_000);
@@ -898,8 +1057,7 @@ fn next_wakeup_reports_the_debounce_deadline() {
 fn first_unchanged_row_writes_nothing() {
     let mut rig = Rig::new();
     rig.pbx(true);
-    rig.teams("Offline", "OffWork");
-    let out = rig.wait(3_000);
+    let out = rig.teams("Offline", "OffWork");
     assert_eq!(pbx_writes(&out), 0);
     assert!(has_event(&out, |e| matches!(
         e,

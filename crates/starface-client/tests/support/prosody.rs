@@ -226,6 +226,12 @@ VirtualHost "{domain}"
         }
     }
 
+    /// Starts a stopped server again on the same port with the same data.
+    pub fn start_again(&mut self) {
+        assert!(self.child.is_none(), "prosody is still running");
+        self.spawn();
+    }
+
     /// Kills the server and starts it again on the same port with the same data.
     pub fn restart(&mut self) {
         self.stop();

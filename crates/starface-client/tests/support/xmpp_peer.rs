@@ -1,19 +1,22 @@
 //! A plain XMPP client for tests: the "second client" that watches presence, and a helper to
-//! set up roster subscriptions. Built on tokio-xmpp with the crate's STARTTLS connector.
+//! set up roster subscriptions. Built on tokio-xmpp's stanza stream with the crate's STARTTLS
+//! connector, like the app's link: sends only queue (tokio-xmpp's `Client::send_stanza` waits
+//! for the write and can stall the `Client`'s reception around a reconnect).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt;
 use starface_client::tls::{client_config, TlsTrust};
-use starface_client::xmpp::{chat_presence_of, ChatStatus};
+use starface_client::xmpp::{chat_presence_of, iq_reply, ChatStatus};
 use starface_client::StartTlsConnector;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio_xmpp::jid::{BareJid, Jid};
 use tokio_xmpp::parsers::presence::{Presence, Type as PresenceType};
+use tokio_xmpp::stanzastream::{Event, StanzaStream, StreamEvent};
 use tokio_xmpp::xmlstream::Timeouts;
-use tokio_xmpp::{Client, Event, Stanza};
+use tokio_xmpp::Stanza;
 
 /// What the peer has seen: latest presence per full JID, and how often it came online.
 #[derive(Debug, Clone, Default)]
@@ -44,25 +47,27 @@ impl XmppPeer {
             read_timeout: Duration::from_secs(10),
             response_timeout: Duration::from_secs(10),
         };
-        let mut client = Client::new_with_connector(jid, password.to_owned(), connector, timeouts);
+        let mut stream = StanzaStream::new_c2s(connector, jid, password.to_owned(), timeouts, 16);
         let (outgoing, mut queue) = mpsc::channel::<Presence>(16);
         let (view_tx, view) = watch::channel(PeerView::default());
         let task = tokio::spawn(async move {
             loop {
+                // `send` only queues (the stream writes in its own task), so no await here can
+                // stop the peer reading.
                 tokio::select! {
-                    event = client.next() => match event {
-                        Some(Event::Online { .. }) => {
+                    event = stream.next() => match event {
+                        Some(Event::Stream(StreamEvent::Reset { .. })) => {
                             view_tx.send_modify(|v| {
                                 v.presences.clear();
                                 v.sessions += 1;
                             });
-                            let _ = client.send_stanza(Presence::available().into()).await;
+                            stream.send(Box::new(Presence::available().into())).await;
                         }
                         Some(Event::Stanza(Stanza::Presence(p))) => {
                             let Some(from) = p.from.clone() else { continue };
                             if p.type_ == PresenceType::Subscribe {
                                 let approve = Presence::new(PresenceType::Subscribed).with_to(from.to_bare());
-                                let _ = client.send_stanza(approve.into()).await;
+                                stream.send(Box::new(approve.into())).await;
                                 continue;
                             }
                             if matches!(p.type_, PresenceType::None | PresenceType::Unavailable) {
@@ -73,13 +78,18 @@ impl XmppPeer {
                                 });
                             }
                         }
+                        Some(Event::Stanza(Stanza::Iq(iq))) => {
+                            if let Some(reply) = iq_reply(&iq) {
+                                stream.send(Box::new(reply.into())).await;
+                            }
+                        }
                         Some(_) => {}
                         None => break,
                     },
                     presence = queue.recv() => match presence {
-                        Some(p) => { let _ = client.send_stanza(p.into()).await; }
+                        Some(p) => { stream.send(Box::new(p.into())).await; }
                         None => {
-                            let _ = client.send_end().await;
+                            let _ = tokio::time::timeout(Duration::from_secs(3), stream.close()).await;
                             break;
                         }
                     }
