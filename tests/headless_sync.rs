@@ -168,6 +168,8 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     .unwrap();
     app.wait_for_line("restarting the sync", Duration::from_secs(30));
     app.wait_for_lines("sync started", 2, support::START_TIMEOUT);
+    // The restarted sync is logged in once it has set the Teams session for the ongoing call.
+    app.wait_for_lines("applied: Teams presence", 2, Duration::from_secs(60));
     assert_eq!(logouts(), before + 1);
 
     app.signal(libc::SIGTERM);

@@ -40,6 +40,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 std::process::exit(1);
             }
             let handle = app.handle().clone();
+            // Hidden at start (tauri.conf.json): no window events until it is shown.
+            app.manage(commands::WindowShown::new(false));
             if let Some(window) = app.get_webview_window("main") {
                 crate::i18n::share_languages_with_window(&window);
             }
@@ -82,14 +84,18 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             );
             Ok(())
         })
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // Closing the window only hides it: the app lives in the tray.
-            if let WindowEvent::CloseRequested { api, .. } = event {
+            WindowEvent::CloseRequested { api, .. } => {
                 api.prevent_close();
-                if let Err(error) = window.hide() {
-                    tracing::warn!(%error, "cannot hide the window");
+                match window.hide() {
+                    Ok(()) => commands::set_window_shown(window.app_handle(), false),
+                    Err(error) => tracing::warn!(%error, "cannot hide the window"),
                 }
             }
+            // A focused window is on screen, however it got there.
+            WindowEvent::Focused(true) => commands::set_window_shown(window.app_handle(), true),
+            _ => {}
         })
         .build(tauri::generate_context!());
     let app = match app {
@@ -238,13 +244,14 @@ fn show_window<R: Runtime>(app: &AppHandle<R>) {
         tracing::error!("the main window is missing");
         return;
     };
-    let shown = window
-        .show()
-        .and_then(|()| window.unminimize())
-        .and_then(|()| window.set_focus());
-    match shown {
+    if let Err(error) = window.show() {
+        tracing::warn!(%error, "cannot show the window");
+        return;
+    }
+    commands::set_window_shown(app, true);
+    match window.unminimize().and_then(|()| window.set_focus()) {
         Ok(()) => tracing::info!("window shown"),
-        Err(error) => tracing::warn!(%error, "cannot show the window"),
+        Err(error) => tracing::warn!(%error, "window shown, but cannot raise it"),
     }
 }
 

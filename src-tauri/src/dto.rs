@@ -122,6 +122,7 @@ pub struct State {
 
 /// What the State needs besides the snapshot (settings and app-side facts).
 pub struct StateContext<'a> {
+    /// Wall clock now; only `sync.last_sync` uses it (the snapshot's own times are fixed).
     pub now_ms: u64,
     /// Wall clock at bridge start; journal times count from there.
     pub started_wall_ms: u64,
@@ -152,7 +153,8 @@ pub fn is_favourite(favourites: &[String], mail: Option<&str>) -> bool {
     mail.is_some_and(|mail| favourites.iter().any(|f| f.eq_ignore_ascii_case(mail)))
 }
 
-pub fn presence(view: &ColleagueView, now_ms: u64) -> Option<Presence> {
+/// `started_wall_ms`: wall clock at bridge start; the snapshot's times count from there.
+pub fn presence(view: &ColleagueView, started_wall_ms: u64) -> Option<Presence> {
     let teams = view.teams.as_ref()?;
     let (row, availability, activity) = presence_of(teams, view.row);
     Some(Presence {
@@ -163,7 +165,7 @@ pub fn presence(view: &ColleagueView, now_ms: u64) -> Option<Presence> {
         out_of_office_message: None,
         status_message: teams.status_message.clone(),
         phone: view.telephony.as_ref().map(telephony),
-        updated_at: view.age_ms.map(|age| now_ms.saturating_sub(age)),
+        updated_at: view.updated_at_ms.map(|at| started_wall_ms + at),
         stale: view.stale,
     })
 }
@@ -193,7 +195,7 @@ pub fn colleague(view: &ColleagueView, ctx: &StateContext<'_>) -> Colleague {
         } else {
             None
         },
-        presence: presence(view, ctx.now_ms),
+        presence: presence(view, ctx.started_wall_ms),
     }
 }
 
@@ -248,7 +250,7 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext<'_>) -> State {
     let own = &snapshot.own;
     let sync_state = &snapshot.sync.state;
     let paused_until = match sync_state {
-        SyncStateView::Paused { remaining_ms } => Some(ctx.now_ms + remaining_ms),
+        SyncStateView::Paused { until_ms } => Some(ctx.started_wall_ms + until_ms),
         _ => None,
     };
     let running = !matches!(
@@ -408,7 +410,7 @@ pub fn settings_file_warning(message: &str) -> Warning {
 pub fn presence_changes(
     before: &BridgeSnapshot,
     after: &BridgeSnapshot,
-    now_ms: u64,
+    started_wall_ms: u64,
 ) -> Vec<serde_json::Value> {
     after
         .colleagues
@@ -416,10 +418,13 @@ pub fn presence_changes(
         .filter(|c| {
             let old = before.colleagues.iter().find(|o| o.id == c.id);
             old.is_none_or(|o| {
-                o.teams != c.teams || o.stale != c.stale || o.telephony != c.telephony
+                o.teams != c.teams
+                    || o.stale != c.stale
+                    || o.telephony != c.telephony
+                    || o.updated_at_ms != c.updated_at_ms
             })
         })
-        .filter_map(|c| presence(c, now_ms).map(|p| json!({"id": c.id, "presence": p})))
+        .filter_map(|c| presence(c, started_wall_ms).map(|p| json!({"id": c.id, "presence": p})))
         .collect()
 }
 
@@ -1078,5 +1083,104 @@ mod tests {
         snapshot.sync.another_sync = None;
         let unknown = context(|ctx| state(&snapshot, ctx));
         assert_eq!(unknown.warnings[0].params, json!({}));
+    }
+
+    fn watched(updated_at_ms: Option<u64>) -> ColleagueView {
+        ColleagueView {
+            id: "id-anna".into(),
+            display_name: "Anna Berg".into(),
+            mail: Some("anna.berg@example.de".into()),
+            job_title: None,
+            office_location: None,
+            phones: Vec::new(),
+            teams: Some(TeamsPresence::new(Availability::Busy, Activity::InAMeeting)),
+            row: Some(StatusRow::BusyMeeting),
+            updated_at_ms,
+            stale: false,
+            starface_login: None,
+            internal_number: None,
+            telephony: None,
+            alert: true,
+        }
+    }
+
+    fn state_at(snapshot: &BridgeSnapshot, now_ms: u64) -> State {
+        let no_alert = |_: &str| None;
+        state(
+            snapshot,
+            &StateContext {
+                now_ms,
+                started_wall_ms: STARTED,
+                favourites: &[],
+                alert_mode: &no_alert,
+                sync_enabled: true,
+                microsoft_configured: true,
+                starface_configured: true,
+                signing_in: false,
+                microsoft_saved: false,
+                presented_fingerprint: None,
+            },
+        )
+    }
+
+    #[test]
+    fn updated_at_is_the_wall_clock_of_the_engine_time_whenever_it_is_asked() {
+        let snapshot = BridgeSnapshot {
+            colleagues: vec![watched(Some(42_000))],
+            ..BridgeSnapshot::default()
+        };
+        let early = state_at(&snapshot, STARTED + 43_000);
+        let late = state_at(&snapshot, STARTED + 600_000);
+        let updated = |state: &State| state.colleagues[0].presence.as_ref().unwrap().updated_at;
+        assert_eq!(updated(&early), Some(STARTED + 42_000));
+        assert_eq!(updated(&late), updated(&early));
+
+        let never_read = watched(None);
+        assert_eq!(
+            presence(&never_read, STARTED).unwrap().updated_at,
+            None,
+            "no time before the first read"
+        );
+    }
+
+    #[test]
+    fn paused_until_is_the_pause_end_however_late_it_is_asked() {
+        let snapshot = BridgeSnapshot {
+            sync: bridge::SyncView {
+                state: SyncStateView::Paused {
+                    until_ms: 3_660_000,
+                },
+                ..bridge::SyncView::default()
+            },
+            ..BridgeSnapshot::default()
+        };
+        for now in [STARTED + 60_000, STARTED + 1_800_000] {
+            let state = state_at(&snapshot, now);
+            assert_eq!(state.sync.paused_until, Some(STARTED + 3_660_000));
+            let warning = state.warnings.iter().find(|w| w.kind == "paused").unwrap();
+            assert_eq!(warning.params, json!({"until": STARTED + 3_660_000}));
+        }
+    }
+
+    #[test]
+    fn presence_changes_carry_only_colleagues_whose_presence_changed() {
+        let before = BridgeSnapshot {
+            colleagues: vec![watched(Some(42_000))],
+            ..BridgeSnapshot::default()
+        };
+        assert!(presence_changes(&before, &before.clone(), STARTED).is_empty());
+
+        let mut after = before.clone();
+        after.colleagues[0].teams = Some(TeamsPresence::new(Availability::Away, Activity::Away));
+        after.colleagues[0].row = Some(StatusRow::Away);
+        after.colleagues[0].updated_at_ms = Some(52_000);
+        let changes = presence_changes(&before, &after, STARTED);
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0]["id"], json!("id-anna"));
+        assert_eq!(changes[0]["presence"]["row"], json!("away"));
+        assert_eq!(
+            changes[0]["presence"]["updated_at"],
+            json!(STARTED + 52_000)
+        );
     }
 }

@@ -204,7 +204,16 @@ async function main() {
     applyState(await api.getState());
     navigate(screen);
     colleagues.start();
-    setInterval(() => { colleagues.tick(); if (screen === "status") myStatus.render(); }, 30000);
+    // The backend sends only changes (none while idle, none while the window is hidden): times
+    // are fixed, so re-render the ages every 30 s while on screen, and at once when shown.
+    // `last_sync` is the time the state was built, so the status screen asks for a fresh one.
+    const refreshAges = () => {
+      if (document.hidden) return;
+      colleagues.tick();
+      if (screen === "status") api.getState().then(applyState, showError);
+    };
+    setInterval(refreshAges, 30000);
+    document.addEventListener("visibilitychange", refreshAges);
     window.addEventListener("languagechange", () => {
       if ((store.settings?.values?.ui?.language || "auto") === "auto") changeLanguage("auto");
     });

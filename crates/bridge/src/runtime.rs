@@ -1,7 +1,7 @@
 //! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
 //! to the connector workers and publishes [`BridgeSnapshot`]s.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -218,7 +218,7 @@ pub fn start(
         own_teams: None,
         telephony: None,
         sign_in: None,
-        warnings: HashMap::new(),
+        warnings: BTreeMap::new(),
         chat_set: None,
         another_sync: None,
         graph_commands,
@@ -239,7 +239,10 @@ pub fn start(
 struct WatchedColleague {
     info: Colleague,
     teams: Option<TeamsPresence>,
+    /// The latest successful read (staleness).
     observed_at: Option<Timestamp>,
+    /// The read that brought the current value (what front ends show as "updated").
+    changed_at: Option<Timestamp>,
 }
 
 struct BridgeState {
@@ -258,7 +261,8 @@ struct BridgeState {
     own_teams: Option<TeamsPresence>,
     telephony: Option<presence_core::TelephonyState>,
     sign_in: Option<(String, String)>,
-    warnings: HashMap<&'static str, String>,
+    /// Ordered, so the snapshot's warning list does not reorder on its own.
+    warnings: BTreeMap<&'static str, String>,
     /// The chat status last set successfully. Kept here rather than taken from the engine's belief:
     /// the belief would also follow chat readings, and front ends label this "set by the app".
     chat_set: Option<ChatStatus>,
@@ -490,6 +494,7 @@ impl BridgeState {
                 info: Colleague { id, ..colleague },
                 teams: None,
                 observed_at: None,
+                changed_at: None,
             });
         }
         self.update_watched();
@@ -505,7 +510,10 @@ impl BridgeState {
         let mut snapshots = Vec::new();
         for (id, presence) in presences {
             if let Some(colleague) = self.colleagues.iter_mut().find(|c| c.info.id == id) {
-                colleague.teams = Some(presence.clone());
+                if colleague.teams.as_ref() != Some(&presence) {
+                    colleague.teams = Some(presence.clone());
+                    colleague.changed_at = Some(now);
+                }
                 colleague.observed_at = Some(now);
                 snapshots.push(ColleagueSnapshot {
                     id: ColleagueId(id),
@@ -530,6 +538,9 @@ impl BridgeState {
         }
     }
 
+    /// Publishes only a snapshot that differs from the last one: every publication wakes each
+    /// front end (the tray app re-sends its whole state to the window), so an idle bridge must
+    /// stay silent. Hence no ages in the snapshot, only fixed timestamps.
     fn publish(&self) {
         let snapshot = self.build_snapshot();
         self.snapshot_tx.send_if_modified(|current| {
@@ -559,7 +570,7 @@ impl BridgeState {
                 dnd_kept_manual: status.dnd_kept_manual,
             },
             sync: SyncView {
-                state: self.sync_state(&status, now),
+                state: self.sync_state(&status),
                 failing: status.failing.clone(),
                 warnings: self.warnings.values().cloned().collect(),
                 another_sync: self
@@ -586,7 +597,7 @@ impl BridgeState {
                         phones: c.info.phones.iter().map(|p| p.number.clone()).collect(),
                         row: c.teams.as_ref().map(StatusRow::from_presence),
                         teams: c.teams.clone(),
-                        age_ms: age.map(|a| a.as_millis() as u64),
+                        updated_at_ms: c.changed_at.map(Timestamp::as_millis),
                         stale: age.is_none_or(|a| a > stale_after),
                         starface_login: matched.map(|e| e.login.clone()),
                         internal_number: matched.and_then(|e| e.internal_number.clone()),
@@ -610,7 +621,7 @@ impl BridgeState {
         }
     }
 
-    fn sync_state(&self, status: &EngineStatus, now: Timestamp) -> SyncStateView {
+    fn sync_state(&self, status: &EngineStatus) -> SyncStateView {
         if let Some((service, reason)) = &self.sign_in {
             return SyncStateView::SignInNeeded {
                 service: service.clone(),
@@ -624,7 +635,7 @@ impl BridgeState {
             SyncState::AnotherSyncSuspected => SyncStateView::AnotherSyncSuspected,
             SyncState::Stopped => SyncStateView::Stopped,
             SyncState::Paused { until } => SyncStateView::Paused {
-                remaining_ms: until.saturating_since(now).as_millis() as u64,
+                until_ms: until.as_millis(),
             },
             SyncState::OutsideWorkingHours => SyncStateView::OutsideWorkingHours,
             SyncState::Running => SyncStateView::Running,

@@ -1,4 +1,8 @@
 //! What front ends see: one serialisable snapshot, published on a `tokio::sync::watch` channel.
+//!
+//! Times in a snapshot are fixed engine timestamps (milliseconds on the bridge clock), never ages
+//! or remaining times: a snapshot only changes when something happened, so an idle bridge publishes
+//! nothing and front ends turn the timestamps into wall-clock times themselves.
 
 use presence_core::engine::WriteTarget;
 use presence_core::journal::JournalEvent;
@@ -52,10 +56,10 @@ pub enum SyncStateView {
     Starting,
     /// Syncing.
     Running,
-    /// Paused; `until_ms` is milliseconds from now.
+    /// Paused.
     Paused {
-        /// Time left in the pause.
-        remaining_ms: u64,
+        /// Engine time (milliseconds) at which the pause ends.
+        until_ms: u64,
     },
     /// Outside the configured working hours.
     OutsideWorkingHours,
@@ -116,9 +120,10 @@ pub struct ColleagueView {
     pub teams: Option<TeamsPresence>,
     /// Its row.
     pub row: Option<StatusRow>,
-    /// Milliseconds since the last observation.
-    pub age_ms: Option<u64>,
-    /// Older than a few poll intervals: shown greyed out.
+    /// Engine time (milliseconds) at which the presence was first read with its current value
+    /// (`None` until it was read). Not the time of the latest read: that moves with every poll.
+    pub updated_at_ms: Option<u64>,
+    /// Not read for a few poll intervals: shown greyed out. Flips when the threshold is crossed.
     pub stale: bool,
     /// Matched STARFACE user (login id), if any.
     pub starface_login: Option<String>,

@@ -4,7 +4,9 @@ mod support;
 
 use std::time::Duration;
 
-use bridge::{AnotherSyncView, BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView};
+use bridge::{
+    AnotherSyncView, BridgeClock, BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView,
+};
 use presence_core::engine::{Command, ConflictDecision};
 use presence_core::journal::JournalEvent;
 use presence_core::StatusRow;
@@ -309,5 +311,117 @@ async fn colleagues_merge_with_the_starface_directory_and_go_stale() {
         h.snapshot().colleagues.iter().all(|c| c.stale)
     })
     .await;
+    h.shutdown().await;
+}
+
+/// Whether `snapshots` saw a new snapshot; shows what changed when it did.
+fn assert_unchanged(
+    snapshots: &mut tokio::sync::watch::Receiver<bridge::BridgeSnapshot>,
+    before: &bridge::BridgeSnapshot,
+    what: &str,
+) {
+    assert!(
+        !snapshots.has_changed().unwrap(),
+        "{what}: a snapshot was published while nothing happened:\nbefore {before:#?}\nafter {:#?}",
+        snapshots.borrow()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
+    // Staleness far away (1000 polls of 100 ms = 100 s of engine time), so only the ages that an
+    // idle bridge used to publish could change the snapshot while the clock moves 10 s.
+    let options = BridgeOptions {
+        stale_after_polls: 1_000,
+        ..BridgeOptions::default()
+    };
+    let mut h = Harness::start_with(options).await;
+    h.wait("running, colleagues read and matched", |h| {
+        let s = h.snapshot();
+        s.sync.state == SyncStateView::Running
+            && !s.colleagues.is_empty()
+            && s.colleagues
+                .iter()
+                .all(|c| c.teams.is_some() && c.starface_login.is_some())
+    })
+    .await;
+    let started = h.snapshot();
+    assert!(started
+        .colleagues
+        .iter()
+        .all(|c| c.updated_at_ms.is_some() && !c.stale));
+
+    let mut snapshots = h.bridge().subscribe();
+    let before = snapshots.borrow_and_update().clone();
+    let polls = h.graph_calls("getPresencesByUserId");
+    // 10 s of engine time, ticks every 20 ms and polls every 100 ms of real time meanwhile.
+    for _ in 0..10 {
+        h.clock.advance(SECOND);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        h.graph_calls("getPresencesByUserId") >= polls + 3,
+        "the bridge did not poll while idle"
+    );
+    assert_unchanged(&mut snapshots, &before, "running");
+
+    // A pause carries its end, not the time left.
+    h.bridge()
+        .send(BridgeCommand::PauseFor(Duration::from_secs(3600)))
+        .unwrap();
+    let paused_at = h.clock.now().mono.as_millis();
+    h.wait("the pause", |h| {
+        matches!(h.snapshot().sync.state, SyncStateView::Paused { .. })
+    })
+    .await;
+    let before = snapshots.borrow_and_update().clone();
+    assert_eq!(
+        before.sync.state,
+        SyncStateView::Paused {
+            until_ms: paused_at + 3_600_000
+        }
+    );
+    for _ in 0..10 {
+        h.clock.advance(SECOND);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_unchanged(&mut snapshots, &before, "paused");
+
+    // A colleague's presence changes: published, with the time of the read that saw it.
+    let colleague = before.colleagues[0].clone();
+    let id: uuid::Uuid = colleague.id.parse().unwrap();
+    let (availability, activity) = match colleague.teams.as_ref().map(|t| t.availability.as_str()) {
+        Some("Busy") => ("Away", "Away"),
+        _ => ("Busy", "InAMeeting"),
+    };
+    let changed_from = h.clock.now().mono.as_millis();
+    h.graph_sim
+        .control()
+        .set_presence(id, availability, activity);
+    tokio::time::timeout(support::TIMEOUT, snapshots.changed())
+        .await
+        .expect("the presence change is published")
+        .unwrap();
+    let after = snapshots.borrow_and_update().clone();
+    let seen = after
+        .colleagues
+        .iter()
+        .find(|c| c.id == colleague.id)
+        .unwrap();
+    assert_eq!(
+        seen.teams.as_ref().map(|t| t.availability.as_str()),
+        Some(availability)
+    );
+    assert!(
+        seen.updated_at_ms >= Some(changed_from) && seen.updated_at_ms > colleague.updated_at_ms,
+        "updated_at_ms {:?}, before {:?}, change at {changed_from}",
+        seen.updated_at_ms,
+        colleague.updated_at_ms
+    );
+    // The others kept the time their presence was first read.
+    for other in after.colleagues.iter().filter(|c| c.id != colleague.id) {
+        let old = before.colleagues.iter().find(|c| c.id == other.id).unwrap();
+        assert_eq!(other.updated_at_ms, old.updated_at_ms, "{}", other.id);
+    }
     h.shutdown().await;
 }

@@ -72,8 +72,45 @@ pub fn current_state(backend: &Backend) -> dto::State {
     state
 }
 
-/// Sends a `state` event now (after changes the bridge does not publish itself).
+/// Whether the main window is on screen. The window starts hidden (tauri.conf.json), only
+/// `desktop::show_window` shows it and closing it hides it. While it is hidden the window gets no
+/// `state` or `colleagues` events: rendering them costs the hidden WebView CPU for nothing.
+/// Without this state managed (command tests) the window counts as shown.
+pub struct WindowShown(tokio::sync::watch::Sender<bool>);
+
+impl WindowShown {
+    pub fn new(shown: bool) -> Self {
+        Self(tokio::sync::watch::Sender::new(shown))
+    }
+}
+
+fn window_shown<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<WindowShown>()
+        .is_none_or(|shown| *shown.0.borrow())
+}
+
+/// Records that the window was shown or hidden. A window that comes on screen gets the current
+/// state at once (and, from [`forward_snapshots`], the presence that changed meanwhile).
+pub fn set_window_shown<R: Runtime>(app: &AppHandle<R>, shown: bool) {
+    let Some(flag) = app.try_state::<WindowShown>() else {
+        return;
+    };
+    let changed = flag.0.send_if_modified(|current| {
+        let changed = *current != shown;
+        *current = shown;
+        changed
+    });
+    if changed && shown {
+        publish_state(app);
+    }
+}
+
+/// Sends a `state` event now (after changes the bridge does not publish itself), unless the
+/// window is hidden: it gets the state when it is shown.
 pub fn publish_state<R: Runtime>(app: &AppHandle<R>) {
+    if !window_shown(app) {
+        return;
+    }
     let Some(backend) = app.try_state::<Backend>() else {
         return;
     };
@@ -93,24 +130,58 @@ pub fn publish_settings<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Forwards bridge snapshots as `state` and `colleagues` events, at most twice a second.
+/// Forwards bridge snapshots to the tray, and as `state` and `colleagues` events to the window
+/// while it is shown, at most twice a second. The bridge publishes only real changes.
 pub async fn forward_snapshots<R: Runtime>(
     app: AppHandle<R>,
     mut snapshots: tokio::sync::watch::Receiver<bridge::BridgeSnapshot>,
 ) {
-    let mut previous = snapshots.borrow_and_update().clone();
+    let mut visibility = app.try_state::<WindowShown>().map(|w| w.0.subscribe());
+    // What the window has been sent; it stays behind while the window is hidden, so the window
+    // gets everything that changed meanwhile when it comes back.
+    let mut sent = snapshots.borrow_and_update().clone();
     publish_state(&app);
-    while snapshots.changed().await.is_ok() {
+    loop {
+        // `set_window_shown` already sent the state to a window that came on screen.
+        let state_sent = tokio::select! {
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                false
+            }
+            shown = shown_changed(&mut visibility) => {
+                if !shown {
+                    visibility = None;
+                }
+                true
+            }
+        };
         let current = snapshots.borrow_and_update().clone();
-        let changes = dto::presence_changes(&previous, &current, now_ms());
-        if !changes.is_empty() {
-            let _ = app.emit("colleagues", serde_json::json!({ "presence": changes }));
-        }
-        publish_state(&app);
         crate::tray::show(&app, &current);
-        previous = current;
+        if window_shown(&app) {
+            let started_wall_ms = app
+                .try_state::<Backend>()
+                .map_or(0, |backend| backend.started_wall_ms());
+            let changes = dto::presence_changes(&sent, &current, started_wall_ms);
+            if !changes.is_empty() {
+                let _ = app.emit("colleagues", serde_json::json!({ "presence": changes }));
+            }
+            if current != sent && !state_sent {
+                publish_state(&app);
+            }
+            sent = current;
+        }
         // Coalesce: whatever changes during the pause goes out with the next event.
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// Waits until the window is shown or hidden; `false` when that can no longer be told.
+async fn shown_changed(visibility: &mut Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    match visibility {
+        Some(visibility) => visibility.changed().await.is_ok(),
+        None => std::future::pending().await,
     }
 }
 

@@ -861,3 +861,70 @@ fn a_policy_locked_certificate_pin_is_refused() {
     );
     h.shutdown();
 }
+
+/// The demo changes the own status and some colleagues every few seconds: none of that reaches
+/// a hidden window; showing it sends the state at once and the presence that changed meanwhile.
+#[test]
+fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
+    let h = Harness::start(None);
+    h.app.manage(super::WindowShown::new(false));
+    let running = h.backend().running().unwrap();
+    let mut watch = running.subscribe();
+    let handle = h.app.handle().clone();
+    tauri::async_runtime::spawn(super::forward_snapshots(handle, running.subscribe()));
+    let seen = h.record_events(&["state", "colleagues"]);
+    h.some_colleague();
+    std::thread::sleep(Duration::from_secs(1));
+    // The forwarder has taken its first snapshot by now; anything newer than `mid` it has not sent.
+    let mid = watch.borrow_and_update().clone();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let moved = loop {
+        let now = watch.borrow().clone();
+        let moved = crate::dto::presence_changes(&mid, &now, 0);
+        if !moved.is_empty() && now.own != mid.own {
+            break moved;
+        }
+        assert!(Instant::now() < deadline, "the demo changed nothing");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // A hidden window's own command still answers (the window is not told otherwise).
+    assert!(h.state()["own"].is_object());
+    std::thread::sleep(Duration::from_millis(1_200));
+    let early = seen.lock().unwrap().clone();
+    assert!(
+        early.is_empty(),
+        "{} events sent to the hidden window, the first: {:.300}",
+        early.len(),
+        early[0]
+    );
+
+    super::set_window_shown(h.app.handle(), true);
+    let state_event = seen.lock().unwrap().first().cloned();
+    let state: Value = serde_json::from_str(&state_event.expect("no state when shown")).unwrap();
+    assert!(
+        state["own"].is_object() && state["sync"]["mode"].is_string(),
+        "{state}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for change in &moved {
+        loop {
+            let delivered = seen.lock().unwrap().iter().any(|payload| {
+                let payload: Value = serde_json::from_str(payload).unwrap();
+                payload["presence"]
+                    .as_array()
+                    .is_some_and(|p| p.iter().any(|c| c["id"] == change["id"]))
+            });
+            if delivered {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} changed while hidden and was not sent: {:?}",
+                change["id"],
+                seen.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    h.shutdown();
+}

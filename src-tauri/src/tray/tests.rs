@@ -17,7 +17,7 @@ fn colleague(id: &str, name: &str, mail: &str, row: StatusRow) -> ColleagueView 
         phones: Vec::new(),
         teams: None,
         row: Some(row),
-        age_ms: Some(1_000),
+        updated_at_ms: Some(1_000),
         stale: false,
         starface_login: None,
         internal_number: None,
@@ -181,7 +181,7 @@ fn favourites_show_glyph_name_and_status_in_snapshot_order() {
 fn paused_menu_offers_resume_only_and_says_so() {
     for state in [
         SyncStateView::Paused {
-            remaining_ms: 3_600_000,
+            until_ms: 3_600_000,
         },
         SyncStateView::Stopped,
     ] {
@@ -190,9 +190,7 @@ fn paused_menu_offers_resume_only_and_says_so() {
         assert!(model.resume.enabled, "{state:?}");
         assert!(!model.pause.enabled && !model.sync_now.enabled, "{state:?}");
     }
-    let paused = with_state(SyncStateView::Paused {
-        remaining_ms: 60_000,
-    });
+    let paused = with_state(SyncStateView::Paused { until_ms: 60_000 });
     assert_eq!(
         status_line(Lang::En, &paused),
         "Paused · Teams: Busy - In a meeting · STARFACE: DND on"
@@ -293,9 +291,7 @@ fn presence_change_relabels_in_place_with_stable_ids() {
 fn pausing_changes_only_the_status_and_what_can_be_clicked() {
     let running = MenuModel::of(&in_a_meeting(), &favourites(), Lang::En);
     let paused = MenuModel::of(
-        &with_state(SyncStateView::Paused {
-            remaining_ms: 900_000,
-        }),
+        &with_state(SyncStateView::Paused { until_ms: 900_000 }),
         &favourites(),
         Lang::En,
     );
@@ -429,9 +425,7 @@ fn rendering_applies_the_model_to_tauri_menu_items() {
     lock(&tray.shown).favourite_items[0]
         .set_enabled(false)
         .unwrap();
-    let mut paused = with_state(SyncStateView::Paused {
-        remaining_ms: 60_000,
-    });
+    let mut paused = with_state(SyncStateView::Paused { until_ms: 60_000 });
     paused.colleagues[0].row = Some(StatusRow::Away);
     tray.present(app.handle(), &paused, &favourites());
     assert!(tray.status.text().unwrap().starts_with("Pausiert · "));
@@ -479,9 +473,7 @@ fn the_test_hook_line_carries_icon_status_favourites_and_resume() {
         assert!(line.contains(&favourite.text), "{line}");
     }
     assert!(line.ends_with("| resume=false"), "{line}");
-    let paused = with_state(SyncStateView::Paused {
-        remaining_ms: 60_000,
-    });
+    let paused = with_state(SyncStateView::Paused { until_ms: 60_000 });
     let paused = MenuModel::of(&paused, &favourites(), Lang::En).as_line();
     assert!(paused.starts_with("icon=Paused"), "{paused}");
     assert!(paused.ends_with("| resume=true"), "{paused}");

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use bridge::{BridgeOptions, BridgeSnapshot, SyncStateView};
+use bridge::{BridgeOptions, SyncStateView};
 use graph_client::graph::PollPacing;
 use presence_core::EngineConfig;
 use soak::{percentile, Rig, RigOptions, LOGIN};
@@ -82,30 +82,39 @@ async fn idle_state_changes() {
     })
     .await
     .expect("the sync runs and the colleagues are polled");
-    let without_ages = |snapshot: &BridgeSnapshot| {
-        let mut snapshot = snapshot.clone();
-        for colleague in &mut snapshot.colleagues {
-            colleague.age_ms = None;
-        }
-        snapshot
-    };
+    // Which parts changed. Before issue 9 the colleagues' ages (`age_ms`) changed with every
+    // publish; now only a real change (or a colleague turning stale) publishes.
     let window = Duration::from_secs(20);
     let mut states = rig.bridge().subscribe();
     let mut last = states.borrow_and_update().clone();
-    let (mut changes, mut only_ages) = (0, 0);
+    let mut changes = 0;
+    let mut parts = [("own", 0), ("sync", 0), ("journal", 0), ("colleagues", 0)];
     let end = tokio::time::Instant::now() + window;
     while let Ok(Ok(())) = tokio::time::timeout_at(end, states.changed()).await {
         let current = states.borrow_and_update().clone();
         changes += 1;
-        if without_ages(&current) == without_ages(&last) {
-            only_ages += 1;
+        for (changed, (_, count)) in [
+            current.own != last.own,
+            current.sync != last.sync,
+            current.journal != last.journal,
+            current.colleagues != last.colleagues,
+        ]
+        .into_iter()
+        .zip(parts.iter_mut())
+        {
+            *count += usize::from(changed);
         }
         last = current;
     }
+    let parts: Vec<String> = parts
+        .iter()
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect();
     println!(
-        "idle (poll 10 s, tick 1 s, {} colleagues, nothing changes): the state changed {changes} times in {} s, {only_ages} of them only in the colleagues' age_ms",
+        "idle (poll 10 s, tick 1 s, {} colleagues, nothing changes): the state changed {changes} times in {} s (changed parts: {})",
         last.colleagues.len(),
-        window.as_secs()
+        window.as_secs(),
+        parts.join(", ")
     );
     let mut rig = rig;
     rig.stop_bridge().await;
