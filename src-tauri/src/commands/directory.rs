@@ -6,7 +6,7 @@ use presence_core::watch_list::AlertMode;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
 
-use crate::backend::{now_ms, Backend};
+use crate::backend::Backend;
 use crate::dto;
 use crate::error::{CommandError, CommandResult};
 
@@ -49,35 +49,24 @@ pub async fn search_directory<R: Runtime>(
     backend.remember(&users);
     // Presence for the hits arrives as `colleagues` events once the bridge has polled them.
     backend.watch_search_hits(&users);
-    let settings = backend.settings();
-    let alert_mode = |id: &str| backend.alert_mode(id);
-    let ctx = dto::StateContext {
-        now_ms: now_ms(),
-        started_wall_ms: backend.started_wall_ms(),
-        favourites: &settings.ui.favourites,
-        alert_mode: &alert_mode,
-        sync_enabled: settings.sync.enabled,
-        microsoft_configured: true,
-        starface_configured: true,
-        signing_in: false,
-        microsoft_saved: false,
-        presented_fingerprint: None,
-    };
-    let watched = |id: &str| snapshot.colleagues.iter().find(|c| c.id == id);
-    let mut colleagues: Vec<dto::Colleague> = users
-        .iter()
-        .map(|user| dto::directory_colleague(user, watched(&user.id), &ctx))
-        .collect();
-    // Watched colleagues (favourites, people, alerts) that match but the directory missed.
-    let needle = query.to_lowercase();
-    for view in &snapshot.colleagues {
-        let matches = needle.is_empty()
-            || view.display_name.to_lowercase().contains(&needle)
-            || view.mail.as_deref().is_some_and(|m| m.contains(&needle));
-        if matches && !colleagues.iter().any(|c| c.id == view.id) {
-            colleagues.push(dto::colleague(view, &ctx));
+    let colleagues = super::with_state_context(&backend, |ctx| {
+        let watched = |id: &str| snapshot.colleagues.iter().find(|c| c.id == id);
+        let mut colleagues: Vec<dto::Colleague> = users
+            .iter()
+            .map(|user| dto::directory_colleague(user, watched(&user.id), ctx))
+            .collect();
+        // Watched colleagues (favourites, people, alerts) that match but the directory missed.
+        let needle = query.to_lowercase();
+        for view in &snapshot.colleagues {
+            let matches = needle.is_empty()
+                || view.display_name.to_lowercase().contains(&needle)
+                || view.mail.as_deref().is_some_and(|m| m.contains(&needle));
+            if matches && !colleagues.iter().any(|c| c.id == view.id) {
+                colleagues.push(dto::colleague(view, ctx));
+            }
         }
-    }
+        colleagues
+    });
     Ok(SearchResult {
         query,
         colleagues,

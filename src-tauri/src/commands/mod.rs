@@ -43,10 +43,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
     ]
 }
 
-/// The contract's `State` for the current snapshot.
-pub fn current_state(backend: &Backend) -> dto::State {
+/// Runs `f` with what the DTOs need besides the snapshot: settings and app-side facts.
+pub fn with_state_context<T>(backend: &Backend, f: impl FnOnce(&dto::StateContext) -> T) -> T {
     let settings = backend.settings();
-    let snapshot = backend.snapshot();
     let alert_mode = |id: &str| backend.alert_mode(id);
     let ctx = dto::StateContext {
         now_ms: now_ms(),
@@ -65,7 +64,13 @@ pub fn current_state(backend: &Backend) -> dto::State {
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
     };
-    let mut state = dto::state(&snapshot, &ctx);
+    f(&ctx)
+}
+
+/// The contract's `State` for the current snapshot.
+pub fn current_state(backend: &Backend) -> dto::State {
+    let snapshot = backend.snapshot();
+    let mut state = with_state_context(backend, |ctx| dto::state(&snapshot, ctx));
     if let Some(problem) = backend.settings_problem() {
         state.warnings.push(dto::settings_file_warning(&problem));
     }
