@@ -14,7 +14,40 @@ echo "== cargo fmt --check"
 cargo fmt --all --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo build --release --features test-hooks (the binary the end-to-end tests drive)"
-cargo build --release --features test-hooks --locked --bin presence-bridge
-echo "== cargo test"
-cargo test --workspace --locked
+echo "== cargo clippy --features presence-bridge/test-hooks (the code behind the test hooks)"
+cargo clippy --workspace --all-targets --locked --features presence-bridge/test-hooks -- -D warnings
+# The end-to-end test drives the debug app binary that cargo builds for the integration tests;
+# `test-hooks` gives it the hooks the test needs (never in a build for users).
+features=(--features presence-bridge/test-hooks)
+echo "== cargo test --no-run (every test target, and the app binary with test hooks)"
+artifacts=$(mktemp)
+e2e_log=$(mktemp)
+trap 'rm -f "$artifacts" "$e2e_log"' EXIT
+cargo test --workspace --locked "${features[@]}" --no-run --message-format=json-render-diagnostics >"$artifacts"
+e2e=$(grep '"name":"e2e"' "$artifacts" | grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | head -n1)
+if [ -z "$e2e" ]; then
+  echo "test.sh: the end-to-end test binary (tests/e2e.rs) was not built" >&2
+  exit 1
+fi
+
+# The end-to-end test takes about five minutes, mostly waiting for the app, WebKit and the
+# polls, so it runs beside the other tests; its output follows theirs.
+echo "== cargo test (tests/e2e.rs runs alongside: $e2e)"
+"$e2e" >"$e2e_log" 2>&1 &
+e2e_pid=$!
+status=0
+cargo test --workspace --locked "${features[@]}" -- --skip e2e_real_app_through_webdriver || status=$?
+# Ordinary builds must compile the test hooks out; that test only exists without the feature.
+if [ "$status" -eq 0 ]; then
+  echo "== cargo test --lib without test-hooks (the hooks are inert in ordinary builds)"
+  cargo test --workspace --lib --locked -- without_the_feature || status=$?
+fi
+e2e_status=0
+wait "$e2e_pid" || e2e_status=$?
+echo "== tests/e2e.rs (exit status $e2e_status)"
+cat "$e2e_log"
+if [ "$status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
+  echo "test.sh: FAILED (cargo test: exit $status, tests/e2e.rs: exit $e2e_status)" >&2
+  exit 1
+fi
+echo "test.sh: all checks and tests passed"

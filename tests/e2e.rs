@@ -1,13 +1,15 @@
-//! End to end in the real app: the release binary (with `--features test-hooks`) under
-//! tauri-driver + WebKitWebDriver, a real gnome-keyring, real dunst, a real Prosody, and both
-//! simulators. One app instance serves the scenarios, restarted twice: to prove the sign-in sticks,
-//! and in a German locale without a language setting. Each scenario asserts what a person sees in
+//! End to end in the real app: the app binary with `--features test-hooks` under tauri-driver +
+//! WebKitWebDriver, a real gnome-keyring, real dunst, a real Prosody, and both simulators. One app
+//! instance serves the scenarios, restarted twice: to prove the sign-in sticks, and in a German
+//! locale without a language setting. Each scenario asserts what a person sees in
 //! the window and what the servers received.
 //!
 //! A failing scenario does not stop the others: all run, then the test fails listing every failure.
 //! Screenshots go to `target/e2e-screenshots/` (CI artifacts).
 //!
-//! Run alone: `cargo test --test e2e -- --nocapture` (builds the release binary if needed).
+//! Run alone: `cargo test --features test-hooks --test e2e -- --nocapture` (drives the debug
+//! binary cargo builds for it); without the feature it builds one with the hooks in
+//! `target/e2e-app`.
 
 #[path = "../crates/starface-client/tests/support/prosody.rs"]
 #[allow(dead_code)]

@@ -12,7 +12,7 @@ use settings::{Settings, SettingsStore};
 
 use crate::cli::Paths;
 use crate::error::{CommandError, CommandResult};
-use crate::sync_runtime::{self, Running};
+use crate::sync_runtime::{self, Running, SyncHandOver};
 
 /// Microsoft account state the bridge does not track: the interactive sign-in under way, and
 /// whether a sign-in is saved. The latter matters while the sync cannot run (a first-time user
@@ -37,7 +37,11 @@ pub struct Backend {
     paths: Option<Paths>,
     notifier: Arc<dyn Notifier>,
     running: Mutex<Option<Arc<Running>>>,
-    /// Wall clock when the bridge started: the journal's engine milliseconds count from there.
+    /// What the stopped sync left for the next start (a DND kept by hand, a pause, ...), so a
+    /// restart does not undo the user's choices. Memory only.
+    hand_over: Mutex<Option<SyncHandOver>>,
+    /// Wall clock when the bridge's clock started: the journal's engine milliseconds count from
+    /// there.
     started_wall_ms: Mutex<u64>,
     /// Directory users seen in searches, so favourites and alerts can be watched by id.
     known: Mutex<HashMap<String, DirectoryUser>>,
@@ -79,6 +83,7 @@ impl Backend {
             paths,
             notifier,
             running: Mutex::new(None),
+            hand_over: Mutex::default(),
             started_wall_ms: Mutex::new(now_ms()),
             known: Mutex::default(),
             alerts: Mutex::default(),
@@ -136,7 +141,10 @@ impl Backend {
     }
 
     pub fn set_running(&self, running: Option<Running>) -> Option<Arc<Running>> {
-        *lock(&self.started_wall_ms) = now_ms();
+        *lock(&self.started_wall_ms) = running
+            .as_ref()
+            .and_then(Running::clock_started_wall_ms)
+            .unwrap_or_else(now_ms);
         std::mem::replace(&mut *lock(&self.running), running.map(Arc::new))
     }
 
@@ -215,6 +223,10 @@ impl Backend {
 
     pub fn set_microsoft_saved(&self, saved: bool) {
         lock(&self.sign_in).saved = saved;
+        if !saved && lock(&self.hand_over).take().is_some() {
+            // The settings do not say who signs in next; after a sign-out it may be someone else.
+            tracing::info!("signed out of Microsoft; the next sync starts afresh");
+        }
     }
 
     /// Records a new browser sign-in (`task` waits for its redirect) and cancels the one still
@@ -264,15 +276,17 @@ impl Backend {
     }
 
     /// Stops the bridge (clearing the Teams session) and starts it again from the settings:
-    /// after accounts changed, a sign-in or a new password.
+    /// after accounts changed, a sign-in or a new password. The new sync goes on from the stopped
+    /// one if the accounts are the same.
     pub async fn restart_bridge(&self) {
         self.stop_bridge().await;
         if !self.demo {
             self.check_microsoft_saved().await;
         }
+        let hand_over = lock(&self.hand_over).take();
         let started = match &self.paths {
             Some(paths) if !self.demo => {
-                sync_runtime::start(false, paths, self.notifier.clone()).await
+                sync_runtime::start(false, paths, self.notifier.clone(), hand_over).await
             }
             _ => {
                 use bridge::demo::{Demo, DemoPace};
@@ -288,13 +302,14 @@ impl Backend {
         self.set_running(started);
     }
 
-    /// Shuts the bridge down cleanly, if it runs and no command still holds it.
+    /// Shuts the bridge down cleanly, if it runs and no command still holds it, and keeps what
+    /// it hands over for the next start.
     pub async fn stop_bridge(&self) {
         let Some(running) = self.set_running(None) else {
             return;
         };
         match Arc::try_unwrap(running) {
-            Ok(running) => running.shutdown().await,
+            Ok(running) => *lock(&self.hand_over) = running.shutdown().await,
             // A command still uses it; it stops when that command drops its reference.
             Err(_) => tracing::warn!("the bridge is busy; it stops after the current command"),
         }

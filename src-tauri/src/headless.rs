@@ -35,7 +35,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 SettingsWatch::new(&paths.config_file, &paths.policy_file),
             )
         });
-        let mut running = sync_runtime::start(cli.demo, paths, notifier.clone()).await;
+        let mut running = sync_runtime::start(cli.demo, paths, notifier.clone(), None).await;
         if running.is_none() && cli.demo {
             return ExitCode::FAILURE;
         }
@@ -49,10 +49,13 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                     let Some((store, watch)) = watched.as_mut() else { continue };
                     if settings_changed(watch, store) {
                         tracing::info!("the settings changed on disk; restarting the sync");
-                        if let Some(old) = running.take() {
-                            old.shutdown().await;
-                        }
-                        running = sync_runtime::start(false, paths, notifier.clone()).await;
+                        // What the user chose (a DND kept by hand, a pause) goes on.
+                        let hand_over = match running.take() {
+                            Some(old) => old.shutdown().await,
+                            None => None,
+                        };
+                        running =
+                            sync_runtime::start(false, paths, notifier.clone(), hand_over).await;
                     }
                 }
             }

@@ -1,12 +1,15 @@
 //! Starting the bridge the same way for the tray app and `--headless`: the demo on the built-in
 //! simulators, the real sync from the user's settings, or nothing when it is not configured.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, UNIX_EPOCH};
 
 use bridge::demo::{Demo, DemoPace};
-use bridge::{BridgeHandle, BridgeSnapshot, Notifier, SyncStateView, SystemBridgeClock};
+use bridge::{
+    BridgeCarryOver, BridgeHandle, BridgeSnapshot, Notifier, SyncStateView, SystemBridgeClock,
+};
 use keychain::{OsKeychain, SecretStore};
+use settings::{MicrosoftSettings, Settings};
 use tokio::sync::watch;
 
 use crate::cli::Paths;
@@ -14,32 +17,109 @@ use crate::cli::Paths;
 /// A running bridge.
 pub enum Running {
     Demo(Demo),
-    Sync(BridgeHandle),
+    Sync {
+        handle: BridgeHandle,
+        /// The accounts it runs with, for the hand-over to the next sync.
+        accounts: SyncAccounts,
+    },
 }
 
 impl Running {
     pub fn subscribe(&self) -> watch::Receiver<BridgeSnapshot> {
-        match self {
-            Running::Demo(demo) => demo.bridge().subscribe(),
-            Running::Sync(handle) => handle.subscribe(),
-        }
+        self.handle().subscribe()
     }
 
     /// The bridge to send commands to.
     pub fn handle(&self) -> &BridgeHandle {
         match self {
             Running::Demo(demo) => demo.bridge(),
-            Running::Sync(handle) => handle,
+            Running::Sync { handle, .. } => handle,
         }
     }
 
-    /// Clears the Teams session, logs out of STARFACE, flushes the journal.
-    pub async fn shutdown(self) {
+    /// Wall-clock milliseconds at which the snapshot's times (journal, pause end) count from;
+    /// `None` for the demo, whose clock starts with it.
+    pub fn clock_started_wall_ms(&self) -> Option<u64> {
         match self {
-            Running::Demo(demo) => demo.shutdown().await,
-            Running::Sync(handle) => handle.shutdown().await,
+            Running::Demo(_) => None,
+            Running::Sync { .. } => {
+                let started = process_clock().started_at();
+                Some(
+                    started
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64),
+                )
+            }
         }
     }
+
+    /// Clears the Teams session, logs out of STARFACE, flushes the journal. Returns what the next
+    /// sync goes on from (nothing for the demo: it starts its scripted day afresh).
+    pub async fn shutdown(self) -> Option<SyncHandOver> {
+        match self {
+            Running::Demo(demo) => {
+                demo.shutdown().await;
+                None
+            }
+            Running::Sync { handle, accounts } => {
+                let carry_over = handle.shutdown().await?;
+                Some(SyncHandOver {
+                    accounts,
+                    carry_over,
+                })
+            }
+        }
+    }
+}
+
+/// What says whose accounts a sync runs with. The signed-in Microsoft user is not in the
+/// settings; a sign-out ends the hand-over instead (`Backend::set_microsoft_saved`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncAccounts {
+    /// Authority, tenant, app registration and Graph endpoint: where the Microsoft account lives.
+    microsoft: MicrosoftSettings,
+    /// The PBX and the login on it. Connection details (certificate pin, XMPP) are not the
+    /// account: pinning a certificate restarts the sync for the same user.
+    starface_url: Option<String>,
+    starface_login: Option<String>,
+}
+
+impl SyncAccounts {
+    pub fn of(settings: &Settings) -> Self {
+        Self {
+            microsoft: settings.microsoft.clone(),
+            starface_url: settings.starface.url.clone(),
+            starface_login: settings.starface.login.clone(),
+        }
+    }
+}
+
+/// What a stopped sync leaves for the next one: the bridge's carry-over (a DND kept by hand, a
+/// pause, the "another sync" stop, ...) and the accounts it belongs to. Memory only.
+#[derive(Debug)]
+pub struct SyncHandOver {
+    accounts: SyncAccounts,
+    carry_over: BridgeCarryOver,
+}
+
+impl SyncHandOver {
+    /// The carry-over if the next sync runs with the same accounts: the user's choices belong
+    /// to them; another account starts afresh.
+    fn for_accounts(self, accounts: &SyncAccounts) -> Option<BridgeCarryOver> {
+        if self.accounts == *accounts {
+            Some(self.carry_over)
+        } else {
+            tracing::info!("the accounts changed; the sync starts afresh");
+            None
+        }
+    }
+}
+
+/// The clock of every sync this process runs (one origin, not one per start): a carry-over's
+/// times, such as a pause's end, are readings of the stopped bridge's clock.
+fn process_clock() -> &'static SystemBridgeClock {
+    static CLOCK: OnceLock<SystemBridgeClock> = OnceLock::new();
+    CLOCK.get_or_init(SystemBridgeClock::new)
 }
 
 /// The snapshot shown while nothing runs.
@@ -53,9 +133,15 @@ pub fn not_configured() -> BridgeSnapshot {
     }
 }
 
-/// Starts the demo (`demo`), or the sync from the settings. `None`: not configured (or the
+/// Starts the demo (`demo`), or the sync from the settings, going on from `hand_over` (of the
+/// sync that stopped before) if it is for the same accounts. `None`: not configured (or the
 /// keychain lacks a secret); the reason is logged.
-pub async fn start(demo: bool, paths: &Paths, notifier: Arc<dyn Notifier>) -> Option<Running> {
+pub async fn start(
+    demo: bool,
+    paths: &Paths,
+    notifier: Arc<dyn Notifier>,
+    hand_over: Option<SyncHandOver>,
+) -> Option<Running> {
     if demo {
         return match Demo::start(DemoPace::default(), notifier).await {
             Ok(demo) => Some(Running::Demo(demo)),
@@ -74,7 +160,11 @@ pub async fn start(demo: bool, paths: &Paths, notifier: Arc<dyn Notifier>) -> Op
         tracing::warn!("not configured: {missing}; the sync does not run");
         return None;
     }
-    let options = bridge::setup::options_from_settings(&settings, Some(&paths.state_dir));
+    let accounts = SyncAccounts::of(&settings);
+    let options = bridge::BridgeOptions {
+        carry_over: hand_over.and_then(|hand_over| hand_over.for_accounts(&accounts)),
+        ..bridge::setup::options_from_settings(&settings, Some(&paths.state_dir))
+    };
     let connectors = tokio::task::spawn_blocking(move || {
         let keychain: Arc<dyn SecretStore> =
             Arc::new(OsKeychain::new().with_deadline(Duration::from_secs(30)));
@@ -95,16 +185,60 @@ pub async fn start(demo: bool, paths: &Paths, notifier: Arc<dyn Notifier>) -> Op
     match bridge::start(
         options,
         connectors,
-        Arc::new(SystemBridgeClock::new()),
+        Arc::new(process_clock().continued()),
         notifier,
     ) {
         Ok(handle) => {
             tracing::info!("sync started");
-            Some(Running::Sync(handle))
+            Some(Running::Sync { handle, accounts })
         }
         Err(error) => {
             tracing::error!(%error, "cannot start the sync");
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        let mut settings = Settings::default();
+        settings.microsoft.client_id = Some("11111111-2222-3333-4444-555555555555".into());
+        settings.starface.url = Some("https://pbx.example.com".into());
+        settings.starface.login = Some("0001".into());
+        settings
+    }
+
+    /// Whether a hand-over taken under `before` reaches a sync started under `after`.
+    fn carried(before: &Settings, after: &Settings) -> bool {
+        SyncAccounts::of(before) == SyncAccounts::of(after)
+    }
+
+    #[test]
+    fn the_hand_over_reaches_only_a_sync_for_the_same_accounts() {
+        let before = settings();
+        assert!(carried(&before, &before.clone()));
+
+        // Connection details and everything else are not the account.
+        let mut after = before.clone();
+        after.starface.certificate_pin = Some("AB:CD".into());
+        after.starface.xmpp_enabled = false;
+        after.mapping.busy.dnd = presence_core::mapping::DndAction::Activate;
+        assert!(carried(&before, &after));
+
+        let mut after = before.clone();
+        after.starface.login = Some("0002".into());
+        assert!(!carried(&before, &after), "another STARFACE login");
+        let mut after = before.clone();
+        after.starface.url = Some("https://other-pbx.example.com".into());
+        assert!(!carried(&before, &after), "another PBX");
+        let mut after = before.clone();
+        after.microsoft.tenant = "contoso.onmicrosoft.com".into();
+        assert!(!carried(&before, &after), "another tenant");
+        let mut after = before.clone();
+        after.microsoft.client_id = Some("66666666-2222-3333-4444-555555555555".into());
+        assert!(!carried(&before, &after), "another app registration");
     }
 }

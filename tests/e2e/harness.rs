@@ -32,46 +32,43 @@ pub const POLL_SECS: u64 = 5;
 /// Generous upper bound for anything that should happen "within one poll" on a busy 2-core CI.
 pub const WAIT: Duration = Duration::from_secs(45);
 
-/// The release binary with test hooks, built by `cargo build --release --features test-hooks`.
-pub fn app_binary() -> PathBuf {
+/// The target directory the tests were built into.
+fn target_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let target = if target.is_absolute() {
+    if target.is_absolute() {
         target
     } else {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(target)
-    };
-    target.join("release").join("presence-bridge")
+    }
 }
 
-/// Builds (or confirms up to date) the release binary with test hooks (or takes the binary named
-/// by `PRESENCE_BRIDGE_E2E_APP`). `scripts/test.sh` builds it
-/// before `cargo test`, so here this is a no-op of a second or two; run alone, the test builds it.
+/// The app binary with test hooks the scenarios drive, in this order:
+/// - the binary named by `PRESENCE_BRIDGE_E2E_APP` (for working on the tests);
+/// - when this test was built with `--features test-hooks` (as `scripts/test.sh` does), the
+///   binary cargo built beside it with the same features: no second build;
+/// - otherwise (a plain `cargo test`, whose app binary has no hooks) a debug build with the
+///   feature in a target dir of its own, so it does not replace the binary of that plain build.
 pub fn build_app() -> PathBuf {
-    // For working on the tests: an already built binary (e.g. a debug build with test hooks).
     if let Some(app) = std::env::var_os("PRESENCE_BRIDGE_E2E_APP") {
         return PathBuf::from(app);
     }
+    if cfg!(feature = "test-hooks") {
+        return PathBuf::from(env!("CARGO_BIN_EXE_presence-bridge"));
+    }
+    let own_target = target_dir().join("e2e-app");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--features",
-            "test-hooks",
-            "--locked",
-            "--bin",
-            "presence-bridge",
-        ])
+        .args(["build", "--features", "test-hooks", "--locked", "--bin"])
+        .arg("presence-bridge")
+        .arg("--target-dir")
+        .arg(&own_target)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
-        .expect("run cargo build --release --features test-hooks");
-    assert!(
-        status.success(),
-        "cargo build --release --features test-hooks failed"
-    );
-    let bin = app_binary();
+        .expect("run cargo build --features test-hooks");
+    assert!(status.success(), "cargo build --features test-hooks failed");
+    let bin = own_target.join("debug").join("presence-bridge");
     assert!(bin.exists(), "{} missing after the build", bin.display());
     bin
 }
@@ -689,11 +686,7 @@ fn with_locale(env: &[(String, String)], lang_env: &str) -> Vec<(String, String)
 }
 
 pub fn screenshot_dir() -> PathBuf {
-    app_binary()
-        .parent()
-        .and_then(Path::parent)
-        .expect("target dir")
-        .join("e2e-screenshots")
+    target_dir().join("e2e-screenshots")
 }
 
 /// bob subscribes to the user's XMPP account (approved by a short-lived client of the user), so

@@ -24,6 +24,8 @@ pub type SharedClock = Arc<dyn BridgeClock>;
 #[derive(Debug, Clone)]
 pub struct SystemBridgeClock {
     start: Instant,
+    /// Wall-clock time at `start`: front ends turn the engine's milliseconds into wall time with it.
+    started_at: SystemTime,
     offset: time::UtcOffset,
 }
 
@@ -32,9 +34,29 @@ impl SystemBridgeClock {
     pub fn new() -> Self {
         Self {
             start: Instant::now(),
-            offset: time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC),
+            started_at: SystemTime::now(),
+            offset: local_offset(),
         }
     }
+
+    /// A clock that goes on counting from this one's start, with the local UTC offset read afresh.
+    /// A bridge that goes on from another one's carry-over needs this: the carried times (a
+    /// pause's end) are readings of the old bridge's clock.
+    pub fn continued(&self) -> Self {
+        Self {
+            offset: local_offset(),
+            ..self.clone()
+        }
+    }
+
+    /// Wall-clock time when the monotonic count began.
+    pub fn started_at(&self) -> SystemTime {
+        self.started_at
+    }
+}
+
+fn local_offset() -> time::UtcOffset {
+    time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC)
 }
 
 impl Default for SystemBridgeClock {
@@ -147,6 +169,19 @@ mod tests {
             clock.now().mono.saturating_since(before),
             Duration::from_secs(3)
         );
+    }
+
+    #[test]
+    fn a_continued_system_clock_counts_from_the_same_start() {
+        let minute = Duration::from_secs(60);
+        let clock = SystemBridgeClock {
+            start: Instant::now().checked_sub(minute).expect("up for a minute"),
+            ..SystemBridgeClock::new()
+        };
+        let continued = clock.continued();
+        assert_eq!(continued.started_at(), clock.started_at());
+        // A clock of its own would start again near zero.
+        assert!(continued.now().mono >= Timestamp::from_millis(60_000));
     }
 
     #[test]

@@ -16,7 +16,10 @@
 //! handle.send(BridgeCommand::SyncNow)?;
 //! snapshots.changed().await.ok();
 //! println!("{:?}", snapshots.borrow().own.row);
-//! handle.shutdown().await; // clears the Teams session, logs out of STARFACE
+//! // Clears the Teams session and logs out of STARFACE; what the user chose (a DND kept by hand,
+//! // a pause) goes on in the next bridge for the same accounts.
+//! let carry_over = handle.shutdown().await;
+//! let _next = BridgeOptions { carry_over, ..BridgeOptions::default() };
 //! # Ok(()) }
 //! ```
 
@@ -33,7 +36,7 @@ mod workers;
 pub use clock::{BridgeClock, ManualBridgeClock, SharedClock, SystemBridgeClock};
 pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
-pub use runtime::{start, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
+pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
     AnotherSyncView, BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
 };

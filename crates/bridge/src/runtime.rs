@@ -15,7 +15,7 @@ use presence_core::engine::{
 use presence_core::journal::{Journal, JournalEvent};
 use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
 use presence_core::{
-    ChatStatus, Engine, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp,
+    ChatStatus, Engine, EngineCarryOver, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp,
 };
 use starface_client::rest::DirectoryEntry;
 use starface_client::{RestClient, UciClient, XmppSettings};
@@ -52,6 +52,9 @@ pub struct BridgeOptions {
     pub favourites: Vec<String>,
     /// How many relevant people (`/me/people`) to watch besides favourites.
     pub people_count: usize,
+    /// What the bridge this one replaces handed over at [`BridgeHandle::shutdown`] (same accounts,
+    /// same clock); `None` starts afresh, with STARFACE's state as found as the starting point.
+    pub carry_over: Option<BridgeCarryOver>,
 }
 
 impl Default for BridgeOptions {
@@ -66,7 +69,28 @@ impl Default for BridgeOptions {
             stale_after_polls: 3,
             favourites: Vec::new(),
             people_count: 25,
+            carry_over: None,
         }
+    }
+}
+
+/// What a stopped bridge hands to the one that replaces it, so a restart of the sync (accounts
+/// edited, a sign-in, a new password) does not undo the user's choices: the engine's carry-over
+/// (see [`EngineCarryOver`]) plus what the front ends were shown about the app's own doing.
+/// In memory only: it holds the user's last Teams presence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BridgeCarryOver {
+    engine: EngineCarryOver,
+    /// The evidence behind an "another sync" warning that is still up.
+    another_sync: Option<AnotherSyncView>,
+    /// The chat status the app last set ("set by the app" in front ends).
+    chat_set: Option<ChatStatus>,
+}
+
+impl BridgeCarryOver {
+    /// The engine's part.
+    pub fn engine(&self) -> &EngineCarryOver {
+        &self.engine
     }
 }
 
@@ -122,7 +146,7 @@ pub struct BridgeHandle {
     messages: mpsc::UnboundedSender<Message>,
     snapshot: watch::Receiver<BridgeSnapshot>,
     graph: GraphClient,
-    task: JoinHandle<()>,
+    task: JoinHandle<BridgeCarryOver>,
 }
 
 impl BridgeHandle {
@@ -153,24 +177,50 @@ impl BridgeHandle {
     }
 
     /// Stops cleanly: clears the Teams presence session, logs out of STARFACE REST and UCI,
-    /// closes XMPP and flushes the journal file. Returns when all of that is done.
-    pub async fn shutdown(self) {
+    /// closes XMPP and flushes the journal file. Returns when all of that is done, with what a
+    /// bridge started next for the same accounts should go on from ([`BridgeOptions::carry_over`]);
+    /// `None` only if the bridge task failed.
+    pub async fn shutdown(self) -> Option<BridgeCarryOver> {
         let (done, finished) = oneshot::channel();
         if self.messages.send(Message::Shutdown(done)).is_ok() {
             let _ = finished.await;
         }
-        let _ = self.task.await;
+        match self.task.await {
+            Ok(carry_over) => Some(carry_over),
+            Err(error) => {
+                tracing::error!(%error, "the bridge task failed; the next start begins afresh");
+                None
+            }
+        }
     }
 }
 
 /// Starts the bridge on the current tokio runtime.
 pub fn start(
-    options: BridgeOptions,
+    mut options: BridgeOptions,
     connectors: Connectors,
     clock: SharedClock,
     notifier: Arc<dyn Notifier>,
 ) -> Result<BridgeHandle, BridgeError> {
-    let engine = Engine::new(options.engine.clone())?;
+    let carry_over = options.carry_over.take();
+    let engine = match &carry_over {
+        Some(carry_over) => {
+            let engine = carry_over.engine();
+            tracing::info!(
+                row = ?engine.row(),
+                kept_manual_dnd = engine.keeps_manual_dnd(),
+                kept_manual_chat = engine.keeps_manual_chat(),
+                paused = engine.paused_until().is_some(),
+                writes_stopped = engine.writes_stopped(),
+                "the sync goes on from the one it replaces"
+            );
+            Engine::resume(options.engine.clone(), engine.clone())?
+        }
+        None => Engine::new(options.engine.clone())?,
+    };
+    let (another_sync, chat_set) = carry_over
+        .map(|carry_over| (carry_over.another_sync, carry_over.chat_set))
+        .unwrap_or_default();
     let (messages, message_rx) = mpsc::unbounded_channel();
     let (snapshot_tx, snapshot) = watch::channel(BridgeSnapshot::default());
     let (events, event_rx) = mpsc::unbounded_channel();
@@ -219,8 +269,8 @@ pub fn start(
         telephony: None,
         sign_in: None,
         warnings: BTreeMap::new(),
-        chat_set: None,
-        another_sync: None,
+        chat_set,
+        another_sync,
         graph_commands,
         starface_commands,
         watched_tx,
@@ -283,7 +333,7 @@ impl BridgeState {
         stop: watch::Sender<bool>,
         graph_task: JoinHandle<()>,
         starface_task: JoinHandle<()>,
-    ) {
+    ) -> BridgeCarryOver {
         let mut tick = tokio::time::interval(self.options.tick_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let done = loop {
@@ -308,6 +358,14 @@ impl BridgeState {
         tracing::info!("bridge stopped");
         if let Some(done) = done {
             let _ = done.send(());
+        }
+        let status = self.engine.status();
+        BridgeCarryOver {
+            engine: self.engine.carry_over(),
+            another_sync: self
+                .another_sync
+                .filter(|_| status.state == SyncState::AnotherSyncSuspected),
+            chat_set: self.chat_set,
         }
     }
 

@@ -46,7 +46,7 @@ pub mod time;
 pub mod watch_list;
 pub mod working_hours;
 
-pub use engine::{Engine, EngineConfig};
+pub use engine::{Engine, EngineCarryOver, EngineConfig};
 pub use mapping::Mapping;
 pub use starface::{ChatPresence, ChatStatus, StarfaceState, TelephonyState};
 pub use status_row::StatusRow;

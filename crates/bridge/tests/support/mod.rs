@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bridge::{
-    BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, Connectors, ManualBridgeClock,
-    Notifier,
+    BridgeCarryOver, BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, Connectors,
+    ManualBridgeClock, Notifier,
 };
 use graph_client::auth::{self, DeviceCodeOptions};
 use graph_client::{
@@ -42,6 +42,8 @@ pub struct Harness {
     pub me: Uuid,
     pub notifier: Arc<RecordingNotifier>,
     pub bridge: Option<BridgeHandle>,
+    credentials: Arc<Credentials>,
+    options: BridgeOptions,
 }
 
 impl Harness {
@@ -127,17 +129,28 @@ impl Harness {
             me: me.id,
             notifier,
             bridge: None,
+            credentials,
+            options,
         };
-        let connectors = harness.connectors(credentials);
+        harness.start_bridge(None);
+        harness
+    }
+
+    /// Starts a bridge on the same simulators, account and clock (none may be running).
+    pub fn start_bridge(&mut self, carry_over: Option<BridgeCarryOver>) {
+        assert!(self.bridge.is_none(), "a bridge is running");
+        let options = BridgeOptions {
+            carry_over,
+            ..fast(self.options.clone())
+        };
         let bridge = bridge::start(
-            fast(options),
-            connectors,
-            Arc::new(harness.clock.clone()),
-            harness.notifier.clone(),
+            options,
+            self.connectors(self.credentials.clone()),
+            Arc::new(self.clock.clone()),
+            self.notifier.clone(),
         )
         .expect("bridge starts");
-        harness.bridge = Some(bridge);
-        harness
+        self.bridge = Some(bridge);
     }
 
     fn connectors(&self, credentials: Arc<Credentials>) -> Connectors {
@@ -217,6 +230,17 @@ impl Harness {
         .await;
     }
 
+    /// Both sides read and no sign-in needed: the sync runs or holds (paused, stopped, ...).
+    pub async fn wait_running_or_paused(&self) {
+        self.wait("both sides read", |h| {
+            !matches!(
+                h.snapshot().sync.state,
+                bridge::SyncStateView::Starting | bridge::SyncStateView::SignInNeeded { .. }
+            )
+        })
+        .await;
+    }
+
     /// Writes of DND (REST `PUT .../phoneconfig`).
     pub fn dnd_writes(&self) -> usize {
         self.pbx
@@ -248,10 +272,9 @@ impl Harness {
             .count()
     }
 
-    pub async fn shutdown(&mut self) {
-        if let Some(bridge) = self.bridge.take() {
-            bridge.shutdown().await;
-        }
+    /// Stops the bridge cleanly; returns what it handed over.
+    pub async fn shutdown(&mut self) -> Option<BridgeCarryOver> {
+        self.bridge.take()?.shutdown().await
     }
 }
 

@@ -20,10 +20,10 @@
 //!   is acted on as soon as STARFACE has been read (at the latest after the debounce time, with the
 //!   writes held until STARFACE is read). Every later change is debounced, including one that
 //!   replaces the first reading before it was acted on.
-//! * **Start-up.** The DND and chat status STARFACE shows when first read are the starting point,
-//!   not manual changes: the first Teams reading applies its row to them like any transition (an
-//!   explicit DND action sets DND and remembers the value read, for a later restore; an "unchanged"
-//!   row leaves the value found alone).
+//! * **Start-up.** For an engine made with [`Engine::new`], the DND and chat status STARFACE shows
+//!   when first read are the starting point, not manual changes: the first Teams reading applies
+//!   its row to them like any transition (an explicit DND action sets DND and remembers the value
+//!   read, for a later restore; an "unchanged" row leaves the value found alone).
 //! * **Manual changes win.** A DND or chat change on STARFACE that the engine did not make is kept
 //!   until the next Teams transition that *started after* it (a state still in its debounce wait
 //!   when the user acted does not count, and neither does the start of working hours); the engine
@@ -45,7 +45,12 @@
 //!   set once to the configured value; entering working hours applies the current row afresh.
 //! * **Failures.** A failed command is journaled as failed, never as done; the engine keeps its target
 //!   and retries on the next tick, notifying once after three failures in a row.
+//! * **Restart.** An engine that replaces another (the sync restarts) starts with
+//!   [`Engine::resume`] from the old one's [`Engine::carry_over`], not with [`Engine::new`]: the row
+//!   acted on, kept manual changes, the value to restore, pause, stop and the "another sync" warning
+//!   go on, so the start-up rule does not undo them. See [`EngineCarryOver`].
 
+mod carry_over;
 mod config;
 pub(crate) mod io;
 mod status;
@@ -53,6 +58,7 @@ mod status;
 mod tests;
 
 pub use crate::working_hours::OutsideHours;
+pub use carry_over::EngineCarryOver;
 pub use config::{ConfigError, ConflictHeuristic, EngineConfig, SyncOptions};
 pub use io::{
     Command, CommandFailure, CommandId, ConflictDecision, Input, IssuedCommand, Notification,

@@ -79,6 +79,18 @@ impl Rig {
         self.feed(Input::CommandFinished { id, result })
     }
 
+    /// The sync restarts: a new engine under `config` goes on from this one's carry-over, driven by
+    /// the same clock.
+    fn restart_with(&mut self, config: EngineConfig) {
+        let carry_over = self.engine.carry_over();
+        self.engine = Engine::resume(config, carry_over).unwrap();
+    }
+
+    fn restart(&mut self) {
+        let config = self.engine.config().clone();
+        self.restart_with(config);
+    }
+
     /// Acknowledges every write in `out` as successful; returns what those results produced.
     fn ack_all(&mut self, out: &Outputs) -> Outputs {
         let mut all = Outputs::default();
@@ -1067,4 +1079,321 @@ fn first_unchanged_row_writes_nothing() {
             ..
         }
     )));
+}
+
+// ----- restart: carry-over and resume -----------------------------------------------------------
+
+/// Teams says Available, the engine has applied it, and then the user switched DND on by hand.
+fn dnd_on_by_hand_while_available() -> Rig {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    rig.t += 600_000;
+    let out = rig.pbx(true);
+    assert!(has_event(&out, |e| *e == JournalEvent::ManualDnd { dnd: true }));
+    rig.teams("Available", "Available");
+    assert!(dnd_writes(&rig.wait(10_000)).is_empty());
+    rig
+}
+
+#[test]
+fn a_manual_dnd_is_kept_across_a_restart_while_the_teams_row_is_unchanged() {
+    let mut rig = dnd_on_by_hand_while_available();
+    rig.restart();
+    rig.t += 2_000;
+    // Teams answers first, then STARFACE: neither is a change from what the old engine knew.
+    let out = rig.teams("Available", "Available");
+    assert!(out.commands.is_empty(), "{out:?}");
+    let out = rig.pbx(true);
+    assert_eq!(pbx_writes(&out), 0, "{out:?}");
+    assert!(rig.engine.status().dnd_kept_manual);
+    for _ in 0..10 {
+        rig.teams("Available", "Available");
+        assert_eq!(pbx_writes(&rig.wait(5_000)), 0);
+        rig.pbx(true);
+    }
+    assert_eq!(rig.engine.status().row, Some(StatusRow::Available));
+}
+
+#[test]
+fn a_fresh_engine_still_applies_the_first_reading_to_the_dnd_it_finds() {
+    // The same situation as above without the carry-over: the documented start-up rule.
+    let rig = dnd_on_by_hand_while_available();
+    let mut fresh = Rig {
+        engine: Engine::new(rig.engine.config().clone()).unwrap(),
+        ..rig
+    };
+    fresh.t += 2_000;
+    assert!(fresh.teams("Available", "Available").commands.is_empty());
+    let out = fresh.pbx(true);
+    assert_eq!(dnd_writes(&out), vec![false]);
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(false), None))
+    );
+    assert!(!fresh.engine.status().dnd_kept_manual);
+}
+
+#[test]
+fn a_different_row_after_a_restart_is_debounced_and_then_applied() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    rig.teams("Busy", "InAMeeting");
+    let out = rig.wait(3_000);
+    assert_eq!(dnd_writes(&out), vec![true]);
+    rig.ack_all(&out);
+    rig.t += 600_000;
+    rig.pbx(false); // switched off by hand during the meeting
+    rig.restart();
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+    // Not the first reading of a fresh engine: it is a change from the carried row, so it waits.
+    let out = rig.teams("DoNotDisturb", "Presenting");
+    assert_eq!(pbx_writes(&out), 0, "{out:?}");
+    assert_eq!(pbx_writes(&rig.wait(2_900)), 0, "debounce not over");
+    let out = rig.wait(100);
+    assert_eq!(dnd_writes(&out), vec![true]);
+    assert_eq!(
+        first_decision(&out),
+        Some((Some(StatusRow::BusyMeeting), DndDecision::Set(true), None))
+    );
+    assert!(!rig.engine.status().dnd_kept_manual);
+}
+
+#[test]
+fn a_flicker_right_after_a_restart_does_not_override_the_kept_manual_dnd() {
+    let mut rig = dnd_on_by_hand_while_available();
+    rig.restart();
+    let mut outs = vec![rig.pbx(true), rig.teams("Available", "Available")];
+    rig.t += 500;
+    outs.push(rig.teams("Offline", "Offline"));
+    rig.t += 1_000;
+    outs.push(rig.teams("Available", "Available"));
+    outs.push(rig.wait(10_000));
+    assert_eq!(outs.iter().map(pbx_writes).sum::<usize>(), 0);
+    assert!(rig.engine.status().dnd_kept_manual);
+}
+
+#[test]
+fn the_value_to_restore_survives_a_restart() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    rig.teams("Busy", "InAMeeting");
+    let out = rig.wait(3_000);
+    rig.ack_all(&out);
+    rig.restart();
+    assert_eq!(pbx_writes(&rig.pbx(true)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Busy", "InAMeeting")), 0);
+    assert_eq!(pbx_writes(&rig.wait(3_000)), 0);
+    // The meeting ends into a row that leaves DND alone: the value from before it comes back.
+    rig.teams("Away", "Away");
+    let out = rig.wait(3_000);
+    assert_eq!(dnd_writes(&out), vec![false]);
+    assert_eq!(
+        first_decision(&out),
+        Some((
+            Some(StatusRow::BusyMeeting),
+            DndDecision::Restore(false),
+            None
+        ))
+    );
+}
+
+#[test]
+fn a_pause_survives_a_restart_and_its_end_applies_the_row() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    let until = Timestamp::from_millis(rig.t + 600_000);
+    rig.user(UserAction::PauseUntil(until));
+    // The meeting is decided during the pause; its DND waits for the pause to end.
+    rig.teams("Busy", "InAMeeting");
+    assert_eq!(pbx_writes(&rig.wait(3_000)), 0);
+    rig.restart();
+    assert_eq!(rig.engine.status().state, SyncState::Paused { until });
+    rig.t += 1_000;
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Busy", "InAMeeting")), 0);
+    for _ in 0..9 {
+        let out = rig.wait(60_000);
+        assert_eq!(pbx_writes(&out), 0, "written during the pause: {out:?}");
+        assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+        assert_eq!(pbx_writes(&rig.teams("Busy", "InAMeeting")), 0);
+    }
+    rig.t = until.as_millis();
+    let out = rig.wait(0);
+    assert!(has_event(&out, |e| *e == JournalEvent::PauseEnded));
+    assert_eq!(dnd_writes(&out), vec![true]);
+}
+
+#[test]
+fn a_write_unfinished_at_the_restart_is_made_only_if_starface_lacks_the_value() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    rig.teams("Busy", "InAMeeting");
+    let out = rig.wait(3_000);
+    assert_eq!(dnd_writes(&out), vec![true]);
+    // The sync restarts before the result arrives: did it land or not?
+    let carry_over = rig.engine.carry_over();
+    let config = rig.engine.config().clone();
+
+    rig.restart_with(config.clone());
+    rig.teams("Busy", "InAMeeting");
+    assert_eq!(dnd_writes(&rig.pbx(false)), vec![true], "it did not land");
+
+    rig.engine = Engine::resume(config, carry_over).unwrap();
+    rig.teams("Busy", "InAMeeting");
+    let out = rig.feed(Input::StarfaceObserved(StarfaceState {
+        dnd: true,
+        chat: Some(ChatStatus::new(
+            ChatPresence::DoNotDisturb,
+            "In a meeting (Teams)",
+        )),
+        telephony: TelephonyState::Available,
+    }));
+    assert_eq!(pbx_writes(&out), 0, "it landed: {out:?}");
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+}
+
+#[test]
+fn the_another_sync_stop_survives_a_restart() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    fight(&mut rig, 3);
+    assert_eq!(rig.engine.status().state, SyncState::AnotherSyncSuspected);
+    rig.restart();
+    assert_eq!(rig.engine.status().state, SyncState::AnotherSyncSuspected);
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Away", "Away")), 0);
+    let outs = fight(&mut rig, 3);
+    assert_eq!(outs.iter().map(pbx_writes).sum::<usize>(), 0);
+    assert!(
+        !outs
+            .iter()
+            .any(|out| find(out, |c| matches!(c, Command::Notify(_))).is_some()),
+        "warned again"
+    );
+    // "Let the other sync work" also holds through a restart, until the user resumes.
+    rig.user(UserAction::ConflictDecided(ConflictDecision::StopSyncing));
+    rig.restart();
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Away", "Away")), 0);
+    assert_eq!(rig.engine.status().state, SyncState::Stopped);
+    rig.teams("Busy", "InAMeeting");
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+    assert_eq!(dnd_writes(&rig.user(UserAction::Resume)), vec![true]);
+}
+
+#[test]
+fn a_mapping_changed_during_the_restart_applies_the_carried_row_afresh_only_if_it_is_that_rows() {
+    // Another row's mapping changed: the kept manual DND stands.
+    let mut rig = dnd_on_by_hand_while_available();
+    let mut config = rig.engine.config().clone();
+    config.mapping.away.dnd = DndAction::Activate;
+    rig.restart_with(config);
+    assert_eq!(pbx_writes(&rig.pbx(true)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Available", "Available")), 0);
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+
+    // The current row's mapping changed: it applies at once, as a mapping edit would.
+    let mut rig = dnd_on_by_hand_while_available();
+    let mut config = rig.engine.config().clone();
+    config.mapping.available.chat = ChatAction::Unchanged;
+    rig.restart_with(config);
+    rig.pbx(true);
+    let out = rig.teams("Available", "Available");
+    assert_eq!(dnd_writes(&out), vec![false]);
+    assert_eq!(
+        first_decision(&out),
+        Some((None, DndDecision::Set(false), None))
+    );
+}
+
+#[test]
+fn teams_still_showing_the_cleared_session_after_a_restart_is_no_status_of_the_user() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    let out = rig.pbx_call(false, TelephonyState::Active);
+    assert!(find(&out, |c| matches!(c, Command::SetTeamsSession { .. })).is_some());
+    rig.ack_all(&out);
+    rig.teams("Busy", "InACall");
+    rig.restart();
+    // The call ended while the sync restarted; Teams lags behind the clear.
+    rig.t += 5_000;
+    assert_eq!(
+        pbx_writes(&rig.pbx_call(false, TelephonyState::Available)),
+        0
+    );
+    let out = rig.teams("Busy", "InACall");
+    assert!(has_event(&out, |e| matches!(
+        e,
+        JournalEvent::OwnSessionIgnored { .. }
+    )));
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+}
+
+#[test]
+fn the_one_dnd_change_at_the_end_of_working_hours_is_not_repeated_by_a_restart() {
+    let mut rig = Rig::with(office_hours(OutsideHours::DndOn));
+    rig.pbx(false);
+    let out = rig.teams("Away", "Away");
+    rig.ack_all(&out);
+    rig.local = LocalTime::new(Weekday::Tue, 17, 0);
+    let out = rig.wait(1_000);
+    assert_eq!(dnd_writes(&out), vec![true]);
+    rig.ack_all(&out);
+    rig.t += 600_000;
+    rig.pbx(false); // the user wants calls this evening
+    rig.restart();
+    assert_eq!(pbx_writes(&rig.pbx(false)), 0);
+    assert_eq!(pbx_writes(&rig.teams("Away", "Away")), 0);
+    assert_eq!(pbx_writes(&rig.wait(10_000)), 0);
+    // The morning still applies the row (Away leaves DND alone; the restore was forgotten).
+    rig.local = LocalTime::new(Weekday::Wed, 8, 0);
+    assert!(has_event(&rig.wait(1_000), |e| matches!(
+        e,
+        JournalEvent::Reapplied {
+            cause: ReapplyCause::WorkingHoursStarted,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_manual_chat_change_is_kept_across_a_restart_and_the_next_morning() {
+    let mut rig = Rig::with(office_hours(OutsideHours::LeaveAsIs));
+    rig.pbx(false);
+    let out = rig.teams("Busy", "InAMeeting");
+    rig.ack_all(&out);
+    let by_hand = StarfaceState {
+        dnd: true,
+        chat: Some(ChatStatus::new(ChatPresence::Available, "")),
+        telephony: TelephonyState::Available,
+    };
+    rig.t += 600_000;
+    rig.feed(Input::StarfaceObserved(by_hand.clone()));
+    rig.restart();
+    let mut outs = vec![
+        rig.feed(Input::StarfaceObserved(by_hand)),
+        rig.teams("Busy", "InAMeeting"),
+        rig.wait(10_000),
+    ];
+    // Working hours starting again is no Teams change: the user's chat status still stands.
+    rig.local = LocalTime::new(Weekday::Tue, 17, 0);
+    outs.push(rig.wait(1_000));
+    rig.local = LocalTime::new(Weekday::Wed, 8, 0);
+    outs.push(rig.wait(1_000));
+    assert_eq!(outs.iter().map(pbx_writes).sum::<usize>(), 0, "{outs:?}");
+    assert!(outs.iter().any(|out| has_event(out, |e| matches!(
+        e,
+        JournalEvent::Reapplied {
+            chat: ChatDecision::KeptManual,
+            ..
+        }
+    ))));
+}
+
+#[test]
+fn reverts_counted_before_a_restart_still_count_towards_the_another_sync_warning() {
+    let mut rig = Rig::settled(false, "Available", "Available");
+    fight(&mut rig, 2);
+    rig.restart();
+    rig.pbx(false);
+    rig.teams("Away", "Away");
+    let outs = fight(&mut rig, 1);
+    assert!(outs.iter().any(|out| has_event(out, |e| matches!(
+        e,
+        JournalEvent::AnotherSyncSuspected { reverts: 3, .. }
+    ))));
+    assert_eq!(rig.engine.status().state, SyncState::AnotherSyncSuspected);
 }
