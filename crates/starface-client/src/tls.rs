@@ -141,10 +141,10 @@ fn verifier(trust: &TlsTrust) -> Result<Arc<dyn ServerCertVerifier>, TlsError> {
             roots
         }
         TlsTrust::Pin(pin) => {
-            return Ok(Arc::new(PinnedCertificate {
-                pin: *pin,
+            return Ok(Arc::new(EndEntityVerifier::new(
+                EndEntityRule::Pinned(*pin),
                 provider,
-            }))
+            )))
         }
     };
     WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
@@ -185,81 +185,39 @@ pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(host.to_owned()).map_err(|_| TlsError::ServerName(host.to_owned()))
 }
 
+/// A check of the server's certificate by itself, not by a chain to a root: the PBX's own
+/// self-signed certificate. The handshake signatures are still checked either way, so a copied
+/// certificate without its private key fails.
 #[derive(Debug)]
-struct PinnedCertificate {
-    pin: CertificatePin,
+struct EndEntityVerifier {
+    rule: EndEntityRule,
     provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for PinnedCertificate {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let presented = CertificatePin::of_certificate(end_entity.as_ref());
-        if presented == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            tracing::warn!(
-                presented = %presented,
-                pinned = %self.pin,
-                "the PBX presented a certificate that does not match the configured pin"
-            );
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
+#[derive(Debug)]
+enum EndEntityRule {
+    /// Accept only the certificate with this fingerprint (the configured pin).
+    Pinned(CertificatePin),
+    /// Accept any certificate and remember it. Only to *show* the fingerprint in `doctor`: the
+    /// connection is closed right after the handshake and carries no data.
+    Record(Mutex<Option<Vec<u8>>>),
+}
+
+impl EndEntityVerifier {
+    fn new(rule: EndEntityRule, provider: Arc<CryptoProvider>) -> Self {
+        Self { rule, provider }
+    }
+
+    /// The certificate a `Record` verifier saw.
+    fn recorded(&self) -> Option<Vec<u8>> {
+        match &self.rule {
+            EndEntityRule::Record(seen) => seen.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            EndEntityRule::Pinned(_) => None,
         }
     }
-
-    // The handshake signatures are still checked, so a stolen certificate without its key fails.
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
-/// Accepts any certificate and remembers it. Used only to *show* the fingerprint in `doctor`;
-/// the connection is closed right after the handshake and carries no data.
-#[derive(Debug)]
-struct RecordingVerifier {
-    seen: Mutex<Option<Vec<u8>>>,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
+impl ServerCertVerifier for EndEntityVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -268,8 +226,27 @@ impl ServerCertVerifier for RecordingVerifier {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(end_entity.to_vec());
-        Ok(ServerCertVerified::assertion())
+        match &self.rule {
+            EndEntityRule::Pinned(pin) => {
+                let presented = CertificatePin::of_certificate(end_entity.as_ref());
+                if presented == *pin {
+                    Ok(ServerCertVerified::assertion())
+                } else {
+                    tracing::warn!(
+                        presented = %presented,
+                        pinned = %pin,
+                        "the PBX presented a certificate that does not match the configured pin"
+                    );
+                    Err(rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::ApplicationVerificationFailure,
+                    ))
+                }
+            }
+            EndEntityRule::Record(seen) => {
+                *seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(end_entity.to_vec());
+                Ok(ServerCertVerified::assertion())
+            }
+        }
     }
 
     fn verify_tls12_signature(
@@ -329,10 +306,10 @@ pub async fn fetch_presented_certificate(
         reason,
     };
     let provider = crypto_provider();
-    let recorder = Arc::new(RecordingVerifier {
-        seen: Mutex::new(None),
-        provider: provider.clone(),
-    });
+    let recorder = Arc::new(EndEntityVerifier::new(
+        EndEntityRule::Record(Mutex::new(None)),
+        provider.clone(),
+    ));
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -351,12 +328,7 @@ pub async fn fetch_presented_certificate(
     tokio::time::timeout(timeout, handshake)
         .await
         .map_err(|_| connect_error("timed out".to_owned()))??;
-    let der = recorder
-        .seen
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-        .ok_or(TlsError::NoCertificate)?;
+    let der = recorder.recorded().ok_or(TlsError::NoCertificate)?;
     let trusted = is_trusted(&der, &name, trust)?;
     Ok(PresentedCertificate {
         sha256: CertificatePin::of_certificate(&der),
