@@ -360,7 +360,7 @@ async fn run_script(
                 (false, None) => {}
             }
             tracing::info!(
-                "demo {}: you {} (Teams {} / {})",
+                "demo {}: the demo user {} (Teams {} / {})",
                 step.clock,
                 step.what,
                 step.availability,
