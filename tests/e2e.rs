@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use futures::FutureExt;
-use harness::{wait_for, World, HOSTILE_NAMES, POLL_SECS, WAIT};
+use harness::{wait_for, World, HOSTILE_NAMES, LOGIN, POLL_SECS, WAIT};
 use serde_json::{json, Value};
 use simulators::graph::{Fault, FaultKind};
 use starface_client::ChatPresence;
@@ -761,6 +761,22 @@ async fn german_everywhere(world: &World) {
     .await;
     let file = std::fs::read_to_string(&world.config).unwrap();
     assert!(file.contains("language = \"de\""), "saved:\n{file}");
+    // The sync speaks German too: colleagues see the next meeting's default message in German.
+    world
+        .graph
+        .control()
+        .set_presence(world.me.id, "Busy", "InAMeeting");
+    wait_for(
+        "the German meeting message on the PBX",
+        WAIT,
+        || async move {
+            let sent = world.pbx.chat_presence_message(LOGIN);
+            (sent == "In einer Besprechung (Teams)")
+                .then_some(())
+                .ok_or(sent)
+        },
+    )
+    .await;
 
     let expect = |screen_text: &str, keys: &[&str], screen: &str| {
         for key in keys {
@@ -811,7 +827,7 @@ async fn german_everywhere(world: &World) {
         ))),
         "no German journal line about the meeting: {journal:?}"
     );
-    // (The chat message "In a meeting (Teams)" is the mapping's text, not the UI's language.)
+    // (Scenario 2's chat message "In a meeting (Teams)" went out in English and is shown as sent.)
     for line in &journal {
         for english in [format!("{} / ", tr(en, "graph.busy")), "(row ".to_owned()] {
             assert!(!line.contains(&english), "English journal line: {line}");

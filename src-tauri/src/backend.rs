@@ -289,14 +289,11 @@ impl Backend {
                 sync_runtime::start(false, paths, self.notifier.clone(), hand_over).await
             }
             _ => {
-                use bridge::demo::{Demo, DemoPace};
-                match Demo::start(DemoPace::default(), self.notifier.clone()).await {
-                    Ok(demo) => Some(Running::Demo(demo)),
-                    Err(error) => {
-                        tracing::error!(%error, "cannot start the demo");
-                        None
-                    }
-                }
+                // The demo runs the window's mapping, default messages in the UI language.
+                let settings = self.settings();
+                let messages = crate::i18n::message_language(&settings);
+                let mapping = settings.mapping.with_default_messages_in(messages);
+                sync_runtime::start_demo(self.notifier.clone(), mapping).await
             }
         };
         self.set_running(started);

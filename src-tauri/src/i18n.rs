@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use presence_core::MessageLanguage;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     En,
@@ -29,6 +31,21 @@ impl Lang {
             _ => Self::En,
         }
     }
+
+    /// The language of the default chat messages that go with this UI language.
+    pub fn messages(self) -> MessageLanguage {
+        match self {
+            Self::En => MessageLanguage::English,
+            Self::De => MessageLanguage::German,
+        }
+    }
+}
+
+/// The language of the default chat messages for `settings`: the UI language, `auto` resolved
+/// as for the tray and window. The sync (tray app and `--headless`) sends them, the mapping editor
+/// shows them.
+pub fn message_language(settings: &settings::Settings) -> MessageLanguage {
+    Lang::choose(settings.ui.language).messages()
 }
 
 /// The user's languages, most wanted first, as BCP 47 tags ("de-DE").
@@ -174,6 +191,15 @@ mod tests {
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| (*v).to_owned())
         })
+    }
+
+    #[test]
+    fn default_messages_speak_the_chosen_ui_language() {
+        let mut settings = settings::Settings::default();
+        settings.ui.language = settings::Language::De;
+        assert_eq!(message_language(&settings), MessageLanguage::German);
+        settings.ui.language = settings::Language::En;
+        assert_eq!(message_language(&settings), MessageLanguage::English);
     }
 
     #[test]

@@ -9,10 +9,12 @@ use bridge::{
     BridgeCarryOver, BridgeHandle, BridgeSnapshot, Notifier, SyncStateView, SystemBridgeClock,
 };
 use keychain::{OsKeychain, SecretStore};
+use presence_core::Mapping;
 use settings::{MicrosoftSettings, Settings};
 use tokio::sync::watch;
 
 use crate::cli::Paths;
+use crate::i18n::{self, Lang};
 
 /// A running bridge.
 pub enum Running {
@@ -143,13 +145,9 @@ pub async fn start(
     hand_over: Option<SyncHandOver>,
 ) -> Option<Running> {
     if demo {
-        return match Demo::start(DemoPace::default(), notifier).await {
-            Ok(demo) => Some(Running::Demo(demo)),
-            Err(error) => {
-                tracing::error!(%error, "cannot start the demo");
-                None
-            }
-        };
+        // `--headless --demo` reads no settings: the messages follow the OS language.
+        let messages = Lang::choose(settings::Language::Auto).messages();
+        return start_demo(notifier, Mapping::defaults_in(messages)).await;
     }
     let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
     for problem in &report.problems {
@@ -163,7 +161,11 @@ pub async fn start(
     let accounts = SyncAccounts::of(&settings);
     let options = bridge::BridgeOptions {
         carry_over: hand_over.and_then(|hand_over| hand_over.for_accounts(&accounts)),
-        ..bridge::setup::options_from_settings(&settings, Some(&paths.state_dir))
+        ..bridge::setup::options_from_settings(
+            &settings,
+            i18n::message_language(&settings),
+            Some(&paths.state_dir),
+        )
     };
     let connectors = tokio::task::spawn_blocking(move || {
         let keychain: Arc<dyn SecretStore> =
@@ -194,6 +196,24 @@ pub async fn start(
         }
         Err(error) => {
             tracing::error!(%error, "cannot start the sync");
+            None
+        }
+    }
+}
+
+/// Starts the demo with `mapping` (its built-in one has the English default messages).
+pub async fn start_demo(notifier: Arc<dyn Notifier>, mapping: Mapping) -> Option<Running> {
+    match Demo::start(DemoPace::default(), notifier).await {
+        Ok(demo) => {
+            // Should the first Teams reading be acted on already, the mapping change re-applies
+            // its row.
+            let _ = demo
+                .bridge()
+                .send(bridge::BridgeCommand::MappingChanged(Box::new(mapping)));
+            Some(Running::Demo(demo))
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot start the demo");
             None
         }
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use graph_client::{Credentials, GraphClient, MicrosoftConfig, ScopeRequest, Timing};
 use keychain::{names, SecretStore};
 use presence_core::mapping::ReverseMode;
+use presence_core::MessageLanguage;
 use settings::{Settings, StarfaceAuth};
 use starface_client::{
     Credentials as PbxCredentials, OAuthSettings, PbxEndpoint, RestAuth, RestClient, TlsTrust,
@@ -34,10 +35,15 @@ pub fn missing_configuration(settings: &Settings) -> Option<String> {
     (!missing.is_empty()).then(|| format!("set {}", missing.join(", ")))
 }
 
-/// Runtime options from the settings; the journal goes to `state_dir` when given.
-pub fn options_from_settings(settings: &Settings, state_dir: Option<&Path>) -> BridgeOptions {
+/// Runtime options from the settings; the default chat messages in `messages` (the user's UI
+/// language, which the front end resolves); the journal goes to `state_dir` when given.
+pub fn options_from_settings(
+    settings: &Settings,
+    messages: MessageLanguage,
+    state_dir: Option<&Path>,
+) -> BridgeOptions {
     BridgeOptions {
-        engine: settings.engine_config(),
+        engine: settings.engine_config(messages),
         graph_poll_interval: Duration::from_secs(settings.sync.poll_interval_secs.into()),
         journal_file: state_dir.map(|dir| dir.join(JOURNAL_FILE_NAME)),
         favourites: settings.ui.favourites.clone(),

@@ -9,7 +9,7 @@ use bridge::{
 };
 use presence_core::engine::{Command, ConflictDecision};
 use presence_core::journal::JournalEvent;
-use presence_core::StatusRow;
+use presence_core::{MessageLanguage, StatusRow};
 use support::{Harness, LOGIN};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -85,6 +85,69 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
     h.wait_advancing(SECOND, "DND off", |h| !h.dnd()).await;
     h.wait("the chat message to be cleared", |h| {
         h.pbx.chat_presence_message(LOGIN).is_empty()
+    })
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn german_sends_the_german_default_messages_and_the_users_own_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let text = "[mapping.busy]\ndnd = \"unchanged\"\nchat_status = \"away\"\nchat_message = \"Only chat, please\"\n";
+    std::fs::write(&config, text).unwrap();
+    let (store, report) = settings::SettingsStore::load(&config, &dir.path().join("policy.toml"));
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let options = BridgeOptions {
+        engine: bridge::setup::options_from_settings(
+            store.settings(),
+            MessageLanguage::German,
+            None,
+        )
+        .engine,
+        ..BridgeOptions::default()
+    };
+    let mut h = Harness::start_with(options).await;
+    h.wait_running().await;
+
+    h.set_teams("Busy", "InAMeeting");
+    let german = "In einer Besprechung (Teams)";
+    h.wait_advancing(SECOND, "the German meeting message on STARFACE", |h| {
+        h.pbx.chat_presence_message(LOGIN) == german
+    })
+    .await;
+    // "My status" and the journal show the message as it was sent.
+    h.wait("the chat write reported", |h| {
+        h.snapshot()
+            .own
+            .starface_chat
+            .is_some_and(|chat| chat.message == german)
+    })
+    .await;
+    let sent = h.snapshot().own.starface_chat.unwrap();
+    assert!(
+        h.snapshot().journal.iter().any(
+            |l| l.event == JournalEvent::CommandSucceeded(Command::SetChatStatus(sent.clone()))
+        ),
+        "{:#?}",
+        h.snapshot().journal
+    );
+
+    // The user switches the UI to English: the front end hands the new mapping over, and the
+    // meeting's message follows at once.
+    let english = store.settings().engine_config(MessageLanguage::English);
+    h.bridge()
+        .send(BridgeCommand::MappingChanged(Box::new(english.mapping)))
+        .unwrap();
+    h.wait_advancing(SECOND, "the English meeting message on STARFACE", |h| {
+        h.pbx.chat_presence_message(LOGIN) == "In a meeting (Teams)"
+    })
+    .await;
+
+    // The user's own message is sent as written, whatever the language.
+    h.set_teams("Busy", "Busy");
+    h.wait_advancing(SECOND, "the user's own message on STARFACE", |h| {
+        h.pbx.chat_presence_message(LOGIN) == "Only chat, please"
     })
     .await;
     h.shutdown().await;
@@ -244,7 +307,9 @@ async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
     let (store, report) = settings::SettingsStore::load(&config, &dir.path().join("policy.toml"));
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let options = BridgeOptions {
-        engine: store.settings().engine_config(),
+        engine: store
+            .settings()
+            .engine_config(presence_core::MessageLanguage::English),
         ..BridgeOptions::default()
     };
     let mut h = Harness::start_with(options).await;

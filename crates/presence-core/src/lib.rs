@@ -6,7 +6,8 @@
 //! * [`teams`]: Teams presence as Graph reports it ([`TeamsPresence`], open enums that never fail).
 //! * [`starface`]: STARFACE DND, chat presence and telephony state ([`StarfaceState`]).
 //! * [`status_row`]: the rows of the mapping table and how every Teams pair lands in one.
-//! * [`mapping`]: what each row does on STARFACE, and the reverse direction ([`Mapping`]).
+//! * [`mapping`]: what each row does on STARFACE, and the reverse direction ([`Mapping`]); the
+//!   default chat messages in English and German ([`MessageLanguage`]).
 //! * [`working_hours`]: when the sync may write.
 //! * [`engine`]: the state machine ([`Engine`]) turning observations into commands and journal entries.
 //! * [`journal`]: structured explanations of every decision.
@@ -47,7 +48,7 @@ pub mod watch_list;
 pub mod working_hours;
 
 pub use engine::{Engine, EngineCarryOver, EngineConfig};
-pub use mapping::Mapping;
+pub use mapping::{Mapping, MessageLanguage};
 pub use starface::{ChatPresence, ChatStatus, StarfaceState, TelephonyState};
 pub use status_row::StatusRow;
 pub use teams::{Activity, Availability, TeamsPresence};

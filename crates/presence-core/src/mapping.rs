@@ -19,6 +19,15 @@
 //! A row given in the file is taken as written: fields left out of it mean "unchanged" / no message,
 //! not the row's default. Templates know `{teams_status_message}`, `{teams_availability}` and
 //! `{teams_activity}`; `{{` and `}}` are literal braces.
+//!
+//! # Default messages and the user's language
+//!
+//! The defaults' chat messages exist in English and German ([`MessageLanguage`]). The file and
+//! [`Mapping::default`] hold the English ones; the sync and the window switch them to the UI
+//! language with [`Mapping::with_default_messages_in`], and a copy edited in the window goes back
+//! through [`Mapping::with_stored_default_messages`], so an unchanged default is never written to
+//! the file in another language. A message counts as a default only when it is its
+//! row's built-in text exactly; anything else the user wrote is kept as written.
 
 use crate::starface::{ChatPresence, ChatStatus};
 use crate::status_row::StatusRow;
@@ -260,6 +269,21 @@ impl RowMapping {
     pub fn new(dnd: DndAction, chat: ChatAction) -> Self {
         Self { dnd, chat }
     }
+
+    /// The chat message template, if the row sets one.
+    pub fn message(&self) -> Option<&MessageTemplate> {
+        match &self.chat {
+            ChatAction::Set { message, .. } => message.as_ref(),
+            ChatAction::Unchanged => None,
+        }
+    }
+
+    fn message_mut(&mut self) -> Option<&mut MessageTemplate> {
+        match &mut self.chat {
+            ChatAction::Set { message, .. } => message.as_mut(),
+            ChatAction::Unchanged => None,
+        }
+    }
 }
 
 /// The on-disk shape of a [`RowMapping`].
@@ -484,85 +508,180 @@ impl Mapping {
         self
     }
 
-    /// The default mapping of one row (reasons in `docs/MAPPING.md`).
+    /// The default mapping of one row (reasons in `docs/MAPPING.md`), messages in English.
     pub fn default_row(row: StatusRow) -> RowMapping {
-        Mapping::default().row(row).clone()
+        defaults::row(row, MessageLanguage::English)
     }
+
+    /// The default mapping with its chat messages in `language` ([`Mapping::default`] is the
+    /// English one).
+    pub fn defaults_in(language: MessageLanguage) -> Self {
+        Mapping::default().with_default_messages_in(language)
+    }
+
+    /// This mapping with every row that carries its built-in default message (in any language)
+    /// given that default in `language`. Every other message stays exactly as written, even one
+    /// equal to another row's default.
+    pub fn with_default_messages_in(mut self, language: MessageLanguage) -> Self {
+        for row in StatusRow::ALL {
+            if let Some(message) = self.row_mut(row).message_mut() {
+                if is_default_message(row, message) {
+                    *message = defaults::template(row, language)
+                        .expect("a row with a default message has one in every language");
+                }
+            }
+        }
+        self
+    }
+
+    /// Undoes [`Mapping::with_default_messages_in`] for a copy the user edited, so it can be
+    /// stored: a row that carries a default message (in any language) in both `self` and
+    /// `stored` gets `stored`'s text back, so saving a default shown in the UI language changes
+    /// nothing in the file. A default chosen in place of a message the user wrote is stored in
+    /// English, the language of the defaults in the file. Messages the user wrote are kept.
+    pub fn with_stored_default_messages(mut self, stored: &Mapping) -> Self {
+        for row in StatusRow::ALL {
+            let stored_default = stored
+                .row(row)
+                .message()
+                .filter(|message| is_default_message(row, message));
+            if let Some(message) = self.row_mut(row).message_mut() {
+                if is_default_message(row, message) {
+                    *message = match stored_default {
+                        Some(stored) => stored.clone(),
+                        None => defaults::template(row, MessageLanguage::English)
+                            .expect("a row with a default message has one in every language"),
+                    };
+                }
+            }
+        }
+        self
+    }
+}
+
+/// The language of the built-in default chat messages ("Busy (Teams)", "Beschäftigt (Teams)").
+///
+/// The sync sends the defaults in the user's UI language. The settings file, serde's defaults and
+/// [`Mapping::default`] hold them in English; [`Mapping::with_default_messages_in`] switches them.
+/// A message the user wrote is never translated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageLanguage {
+    English,
+    German,
+}
+
+impl MessageLanguage {
+    /// Every language with built-in messages.
+    pub const ALL: [MessageLanguage; 2] = [MessageLanguage::English, MessageLanguage::German];
+
+    /// The built-in chat message of `row` in this language; `None` for rows that send none.
+    pub fn default_message(self, row: StatusRow) -> Option<&'static str> {
+        defaults::message(row, self)
+    }
+}
+
+/// Whether `message` is the built-in default message of `row` in one of the languages.
+fn is_default_message(row: StatusRow, message: &MessageTemplate) -> bool {
+    MessageLanguage::ALL
+        .into_iter()
+        .any(|language| language.default_message(row) == Some(message.as_str()))
 }
 
 /// Default rows. The reasons are in `docs/MAPPING.md`; keep both in step.
 mod defaults {
-    use super::{ChatAction, DndAction, MessageTemplate, RowMapping};
+    use super::{ChatAction, DndAction, MessageLanguage, MessageTemplate, RowMapping};
     use crate::starface::ChatPresence;
+    use crate::status_row::StatusRow;
 
-    fn row(dnd: DndAction, chat: ChatPresence, message: &str) -> RowMapping {
-        let message = (!message.is_empty())
-            .then(|| MessageTemplate::parse(message).expect("default templates are valid"));
-        RowMapping::new(
-            dnd,
-            ChatAction::Set {
-                presence: chat,
-                message,
-            },
-        )
+    /// The built-in chat message of `row` in `language`, if the row has one. The German words are
+    /// the ones the window uses for the statuses (`ui/i18n/de.json`, `status.*`).
+    pub fn message(row: StatusRow, language: MessageLanguage) -> Option<&'static str> {
+        let (english, german) = match row {
+            StatusRow::Busy => ("Busy (Teams)", "Beschäftigt (Teams)"),
+            StatusRow::BusyPhone => ("In a call (Teams)", "Im Telefonat (Teams)"),
+            StatusRow::BusyMeeting => ("In a meeting (Teams)", "In einer Besprechung (Teams)"),
+            StatusRow::Presenting => ("Presenting (Teams)", "Präsentiert (Teams)"),
+            StatusRow::DoNotDisturb => ("{teams_status_message}", "{teams_status_message}"),
+            StatusRow::BeRightBack => ("Be right back", "Bin gleich zurück"),
+            StatusRow::OutOfOffice => (
+                "Out of office {teams_status_message}",
+                "Außer Haus {teams_status_message}",
+            ),
+            StatusRow::Available | StatusRow::Away | StatusRow::Offline | StatusRow::Unknown => {
+                return None
+            }
+        };
+        Some(match language {
+            MessageLanguage::English => english,
+            MessageLanguage::German => german,
+        })
     }
 
+    /// [`message`] as a template.
+    pub fn template(row: StatusRow, language: MessageLanguage) -> Option<MessageTemplate> {
+        message(row, language)
+            .map(|text| MessageTemplate::parse(text).expect("default templates are valid"))
+    }
+
+    /// The default mapping of `row`, with its message in `language`.
+    pub fn row(row: StatusRow, language: MessageLanguage) -> RowMapping {
+        let (dnd, chat) = match row {
+            StatusRow::Available => (DndAction::Deactivate, Some(ChatPresence::Available)),
+            StatusRow::Busy => (DndAction::Unchanged, Some(ChatPresence::DoNotDisturb)),
+            StatusRow::BusyPhone
+            | StatusRow::BusyMeeting
+            | StatusRow::Presenting
+            | StatusRow::DoNotDisturb => (DndAction::Activate, Some(ChatPresence::DoNotDisturb)),
+            StatusRow::BeRightBack | StatusRow::Away => {
+                (DndAction::Unchanged, Some(ChatPresence::Away))
+            }
+            StatusRow::OutOfOffice => (DndAction::Unchanged, Some(ChatPresence::ExtendedAway)),
+            StatusRow::Offline | StatusRow::Unknown => (DndAction::Unchanged, None),
+        };
+        let chat = match chat {
+            Some(presence) => ChatAction::Set {
+                presence,
+                message: template(row, language),
+            },
+            None => ChatAction::Unchanged,
+        };
+        RowMapping::new(dnd, chat)
+    }
+
+    // What serde fills in for a row missing from the file: the English defaults, the file's
+    // language (see `MessageLanguage`).
     pub fn available() -> RowMapping {
-        row(DndAction::Deactivate, ChatPresence::Available, "")
+        row(StatusRow::Available, MessageLanguage::English)
     }
     pub fn busy() -> RowMapping {
-        row(
-            DndAction::Unchanged,
-            ChatPresence::DoNotDisturb,
-            "Busy (Teams)",
-        )
+        row(StatusRow::Busy, MessageLanguage::English)
     }
     pub fn busy_phone() -> RowMapping {
-        row(
-            DndAction::Activate,
-            ChatPresence::DoNotDisturb,
-            "In a call (Teams)",
-        )
+        row(StatusRow::BusyPhone, MessageLanguage::English)
     }
     pub fn busy_meeting() -> RowMapping {
-        row(
-            DndAction::Activate,
-            ChatPresence::DoNotDisturb,
-            "In a meeting (Teams)",
-        )
+        row(StatusRow::BusyMeeting, MessageLanguage::English)
     }
     pub fn presenting() -> RowMapping {
-        row(
-            DndAction::Activate,
-            ChatPresence::DoNotDisturb,
-            "Presenting (Teams)",
-        )
+        row(StatusRow::Presenting, MessageLanguage::English)
     }
     pub fn do_not_disturb() -> RowMapping {
-        row(
-            DndAction::Activate,
-            ChatPresence::DoNotDisturb,
-            "{teams_status_message}",
-        )
+        row(StatusRow::DoNotDisturb, MessageLanguage::English)
     }
     pub fn be_right_back() -> RowMapping {
-        row(DndAction::Unchanged, ChatPresence::Away, "Be right back")
+        row(StatusRow::BeRightBack, MessageLanguage::English)
     }
     pub fn away() -> RowMapping {
-        row(DndAction::Unchanged, ChatPresence::Away, "")
+        row(StatusRow::Away, MessageLanguage::English)
     }
     pub fn offline() -> RowMapping {
-        RowMapping::new(DndAction::Unchanged, ChatAction::Unchanged)
+        row(StatusRow::Offline, MessageLanguage::English)
     }
     pub fn out_of_office() -> RowMapping {
-        row(
-            DndAction::Unchanged,
-            ChatPresence::ExtendedAway,
-            "Out of office {teams_status_message}",
-        )
+        row(StatusRow::OutOfOffice, MessageLanguage::English)
     }
     pub fn unknown() -> RowMapping {
-        RowMapping::new(DndAction::Unchanged, ChatAction::Unchanged)
+        row(StatusRow::Unknown, MessageLanguage::English)
     }
 }
 
@@ -620,6 +739,177 @@ mod tests {
             assert_eq!(mapping.row(row).dnd, DndAction::Unchanged, "{row}");
         }
         assert_eq!(mapping.reverse, ReverseMode::BusyInACall);
+    }
+
+    fn message_of(mapping: &Mapping, row: StatusRow) -> Option<&str> {
+        mapping.row(row).message().map(MessageTemplate::as_str)
+    }
+
+    fn with_message(mapping: Mapping, row: StatusRow, message: Option<&str>) -> Mapping {
+        let presence = match mapping.row(row).chat {
+            ChatAction::Set { presence, .. } => presence,
+            ChatAction::Unchanged => ChatPresence::Away,
+        };
+        let chat = match message {
+            Some(text) => ChatAction::set_with_message(presence, text).unwrap(),
+            None => ChatAction::set(presence),
+        };
+        let dnd = mapping.row(row).dnd;
+        mapping.with_row(row, RowMapping::new(dnd, chat))
+    }
+
+    #[test]
+    fn german_defaults_differ_from_english_only_in_the_messages() {
+        let english = Mapping::default();
+        let german = Mapping::defaults_in(MessageLanguage::German);
+        assert_eq!(Mapping::defaults_in(MessageLanguage::English), english);
+        assert_eq!(german.reverse, english.reverse);
+        for row in StatusRow::ALL {
+            let (en, de) = (english.row(row), german.row(row));
+            assert_eq!(en.dnd, de.dnd, "{row}");
+            assert_eq!(
+                en.chat
+                    .target(&TeamsPresence::new("Busy", "Busy"))
+                    .map(|c| c.presence),
+                de.chat
+                    .target(&TeamsPresence::new("Busy", "Busy"))
+                    .map(|c| c.presence),
+                "{row}"
+            );
+            assert_eq!(en.message().is_some(), de.message().is_some(), "{row}");
+        }
+        assert_eq!(
+            message_of(&german, StatusRow::Busy),
+            Some("Beschäftigt (Teams)")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::BusyPhone),
+            Some("Im Telefonat (Teams)")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::BusyMeeting),
+            Some("In einer Besprechung (Teams)")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::Presenting),
+            Some("Präsentiert (Teams)")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::BeRightBack),
+            Some("Bin gleich zurück")
+        );
+        let out_of_office = german.row(StatusRow::OutOfOffice).message().unwrap();
+        let away =
+            TeamsPresence::new("Away", "OutOfOffice").with_status_message("Zurück am Montag");
+        assert_eq!(out_of_office.render(&away), "Außer Haus Zurück am Montag");
+        assert_eq!(
+            out_of_office.render(&TeamsPresence::new("Away", "OutOfOffice")),
+            "Außer Haus"
+        );
+    }
+
+    #[test]
+    fn default_messages_follow_the_language_and_written_ones_stay_as_written() {
+        let mine = with_message(
+            Mapping::default(),
+            StatusRow::Busy,
+            Some("Busy (Teams), chat me"),
+        );
+        // Another row's default is not this row's default: the user chose it.
+        let mine = with_message(mine, StatusRow::Presenting, Some("In a meeting (Teams)"));
+        let mine = with_message(mine, StatusRow::BeRightBack, None);
+        let mine = with_message(mine, StatusRow::Away, Some("Mittagspause"));
+
+        let german = mine
+            .clone()
+            .with_default_messages_in(MessageLanguage::German);
+        assert_eq!(
+            message_of(&german, StatusRow::Busy),
+            Some("Busy (Teams), chat me")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::Presenting),
+            Some("In a meeting (Teams)")
+        );
+        assert_eq!(message_of(&german, StatusRow::BeRightBack), None);
+        assert_eq!(message_of(&german, StatusRow::Away), Some("Mittagspause"));
+        assert_eq!(
+            message_of(&german, StatusRow::BusyMeeting),
+            Some("In einer Besprechung (Teams)")
+        );
+        assert_eq!(
+            message_of(&german, StatusRow::OutOfOffice),
+            Some("Außer Haus {teams_status_message}")
+        );
+        assert_eq!(german.busy_meeting.dnd, mine.busy_meeting.dnd);
+
+        // Back and forth changes nothing, and German defaults switch back to English.
+        assert_eq!(
+            german
+                .clone()
+                .with_default_messages_in(MessageLanguage::English),
+            mine
+        );
+        assert_eq!(
+            german
+                .clone()
+                .with_default_messages_in(MessageLanguage::German),
+            german
+        );
+    }
+
+    #[test]
+    fn stored_default_messages_come_back_after_an_edit_in_another_language() {
+        let stored = with_message(Mapping::default(), StatusRow::Away, Some("Mittagspause"));
+        let shown = stored
+            .clone()
+            .with_default_messages_in(MessageLanguage::German);
+
+        // Saved back unchanged: exactly what was stored.
+        assert_eq!(shown.clone().with_stored_default_messages(&stored), stored);
+
+        // A message written over a default, and a default chosen over a written message.
+        let edited = with_message(shown, StatusRow::BusyPhone, Some("Am Apparat"));
+        let edited = with_message(edited, StatusRow::Away, Some("Beschäftigt (Teams)"));
+        let edited = with_message(edited, StatusRow::Busy, Some("Beschäftigt (Teams)"));
+        let back = edited.with_stored_default_messages(&stored);
+        assert_eq!(message_of(&back, StatusRow::BusyPhone), Some("Am Apparat"));
+        // Not the away row's default: kept as written.
+        assert_eq!(
+            message_of(&back, StatusRow::Away),
+            Some("Beschäftigt (Teams)")
+        );
+        assert_eq!(message_of(&back, StatusRow::Busy), Some("Busy (Teams)"));
+        assert_eq!(
+            message_of(&back, StatusRow::BusyMeeting),
+            Some("In a meeting (Teams)")
+        );
+
+        // A default stored in German (say, by an admin policy) stays German in the file.
+        let pinned = with_message(
+            Mapping::default(),
+            StatusRow::Busy,
+            Some("Beschäftigt (Teams)"),
+        );
+        let shown = pinned
+            .clone()
+            .with_default_messages_in(MessageLanguage::English);
+        assert_eq!(message_of(&shown, StatusRow::Busy), Some("Busy (Teams)"));
+        assert_eq!(shown.with_stored_default_messages(&pinned), pinned);
+        // A written message replaced by the German default is stored as the English default.
+        let written = with_message(Mapping::default(), StatusRow::Busy, Some("Nur Chat"));
+        let edited = with_message(
+            written.clone(),
+            StatusRow::Busy,
+            Some("Beschäftigt (Teams)"),
+        );
+        assert_eq!(
+            message_of(
+                &edited.with_stored_default_messages(&written),
+                StatusRow::Busy
+            ),
+            Some("Busy (Teams)")
+        );
     }
 
     #[test]

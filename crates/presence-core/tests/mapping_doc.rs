@@ -1,6 +1,7 @@
-//! Keeps `docs/MAPPING.md` honest: its classification table and defaults table must match the code.
+//! Keeps `docs/MAPPING.md` honest: its classification table and defaults table (messages in both
+//! languages) must match the code.
 
-use presence_core::mapping::{ChatAction, DndAction, Mapping};
+use presence_core::mapping::{ChatAction, DndAction, Mapping, MessageLanguage};
 use presence_core::{Activity, Availability, StatusRow};
 
 const DOC: &str = include_str!("../../../docs/MAPPING.md");
@@ -114,8 +115,12 @@ fn defaults_table_matches_mapping_default() {
             ),
         };
         assert_eq!(line[2], chat, "{id} chat_status");
-        assert_eq!(line[3], message, "{id} chat_message");
-        assert!(line[4].len() > 20, "{id} needs a reason");
+        assert_eq!(line[3], message, "{id} chat_message (English)");
+        let german = MessageLanguage::German
+            .default_message(row)
+            .unwrap_or_default();
+        assert_eq!(line[4], german, "{id} chat_message (German)");
+        assert!(line[5].len() > 20, "{id} needs a reason");
         rows_seen += 1;
     }
     assert_eq!(rows_seen, StatusRow::ALL.len());

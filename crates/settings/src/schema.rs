@@ -2,7 +2,7 @@
 
 use presence_core::engine::{ConflictHeuristic, EngineConfig, SyncOptions};
 use presence_core::working_hours::WorkingHours;
-use presence_core::Mapping;
+use presence_core::{Mapping, MessageLanguage};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -18,11 +18,13 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The sync engine's configuration: `[mapping.*]` plus the engine keys of `[sync]`.
-    pub fn engine_config(&self) -> EngineConfig {
+    /// The sync engine's configuration: `[mapping.*]` plus the engine keys of `[sync]`, with the
+    /// default chat messages in `messages` (the user's UI language; messages the user wrote are
+    /// kept as written).
+    pub fn engine_config(&self, messages: MessageLanguage) -> EngineConfig {
         let sync = &self.sync;
         EngineConfig {
-            mapping: self.mapping.clone(),
+            mapping: self.mapping.clone().with_default_messages_in(messages),
             sync: SyncOptions {
                 debounce_seconds: sync.debounce_secs,
                 working_hours: sync.working_hours.clone(),

@@ -25,7 +25,11 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
         range_reason(sync.debounce_secs, &SyncSettings::DEBOUNCE_RANGE),
     );
 
-    if let Err(error) = settings.engine_config().validate() {
+    // The messages' language does not change what is valid.
+    if let Err(error) = settings
+        .engine_config(presence_core::MessageLanguage::English)
+        .validate()
+    {
         check("sync", false, error.to_string());
     }
 

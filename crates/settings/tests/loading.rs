@@ -266,7 +266,9 @@ fn mapping_and_engine_options_come_from_the_file_and_policy_can_lock_them() {
     .unwrap();
     let (store, report) = settings::SettingsStore::load(&file, &policy);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let engine = store.settings().engine_config();
+    let engine = store
+        .settings()
+        .engine_config(presence_core::MessageLanguage::English);
     assert_eq!(engine.sync.debounce_seconds, 7);
     assert_eq!(engine.sync.session_minutes, 10);
     assert!(engine.sync.working_hours.is_some());
@@ -291,5 +293,52 @@ fn mapping_and_engine_options_come_from_the_file_and_policy_can_lock_them() {
             .any(|p| p.to_string().contains("session_minutes")),
         "{:?}",
         report.problems
+    );
+}
+
+#[test]
+fn the_engine_gets_default_messages_in_the_ui_language_and_written_ones_as_written() {
+    use presence_core::{MessageLanguage, StatusRow};
+    // A policy default in German is still a default; the user wrote one message of their own.
+    let f = files(
+        Some("[ui]\nlanguage = \"de\"\n[mapping.busy_phone]\ndnd = \"activate\"\nchat_status = \"do_not_disturb\"\nchat_message = \"Am Telefon\"\n"),
+        Some("[defaults.mapping.presenting]\ndnd = \"activate\"\nchat_status = \"away\"\nchat_message = \"Präsentiert (Teams)\"\n"),
+    );
+    let (store, report) = SettingsStore::load(&f.config, &f.policy);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let message = |language, row| {
+        store
+            .settings()
+            .engine_config(language)
+            .mapping
+            .row(row)
+            .message()
+            .map(|m| m.as_str().to_owned())
+    };
+    use MessageLanguage::{English, German};
+    assert_eq!(
+        message(German, StatusRow::Busy).as_deref(),
+        Some("Beschäftigt (Teams)")
+    );
+    assert_eq!(
+        message(English, StatusRow::Busy).as_deref(),
+        Some("Busy (Teams)")
+    );
+    assert_eq!(
+        message(German, StatusRow::BusyPhone).as_deref(),
+        Some("Am Telefon")
+    );
+    assert_eq!(
+        message(English, StatusRow::BusyPhone).as_deref(),
+        Some("Am Telefon")
+    );
+    assert_eq!(
+        message(English, StatusRow::Presenting).as_deref(),
+        Some("Presenting (Teams)")
+    );
+    // The settings themselves keep what the files say.
+    assert_eq!(
+        store.settings().mapping.busy.message().map(|m| m.as_str()),
+        Some("Busy (Teams)")
     );
 }

@@ -1,5 +1,9 @@
 //! `get_settings`, `save_settings`: dotted-key changes applied to the effective settings,
 //! validated together and saved atomically, then handed to the running bridge.
+//!
+//! The settings hold the default chat messages in English (as the file does). The window sees
+//! them in the UI language ([`view`]), and [`apply_changes`] turns what it sends back into the
+//! stored form, so a default saved unchanged is not written to the file in the UI language.
 
 use serde::{Deserialize, Serialize};
 use settings::Settings;
@@ -7,6 +11,7 @@ use tauri::{AppHandle, Runtime, State};
 
 use crate::backend::Backend;
 use crate::error::{CommandError, CommandResult};
+use crate::i18n::message_language;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Lock {
@@ -36,7 +41,9 @@ pub struct Change {
 /// The view of the current settings; `has_password` when already known (else read from the
 /// keychain, which may block: callers off the async runtime only).
 pub fn view(backend: &Backend, has_password: Option<bool>) -> SettingsView {
-    let settings = backend.settings();
+    let mut settings = backend.settings();
+    let messages = message_language(&settings);
+    settings.mapping = settings.mapping.with_default_messages_in(messages);
     let (locked, policy) = backend.with_store(|store| {
         let policy = store.policy();
         (
@@ -86,7 +93,8 @@ pub async fn get_settings<R: Runtime>(
 }
 
 /// `changes` applied to `current`; `null` resets a key to its default. Locked keys are refused
-/// with the key, before anything is validated.
+/// with the key, before anything is validated. Default chat messages (the window shows them in
+/// the UI language) come back as `current` stores them; messages the user wrote are kept.
 pub fn apply_changes(
     current: &Settings,
     changes: &[Change],
@@ -114,7 +122,7 @@ pub fn apply_changes(
         };
         set(&mut tree, &change.key, value)?;
     }
-    serde_json::from_value(tree).map_err(|e| {
+    let new: Settings = serde_json::from_value(tree).map_err(|e| {
         let message = e.to_string();
         let key = changes
             .iter()
@@ -122,6 +130,10 @@ pub fn apply_changes(
             .or(changes.first())
             .map(|c| c.key.clone());
         CommandError::Invalid { key, message }
+    })?;
+    Ok(Settings {
+        mapping: new.mapping.with_stored_default_messages(&current.mapping),
+        ..new
     })
 }
 
@@ -181,7 +193,12 @@ pub async fn apply_to_running_app<R: Runtime>(
         backend.restart_bridge().await;
         crate::desktop::follow_bridge(app);
     } else {
-        let (old, new) = (before.engine_config(), after.engine_config());
+        // A new UI language changes the default messages: that reaches the sync as a mapping
+        // change.
+        let (old, new) = (
+            before.engine_config(message_language(before)),
+            after.engine_config(message_language(after)),
+        );
         if old.mapping != new.mapping {
             let _ = backend.send(bridge::BridgeCommand::MappingChanged(Box::new(new.mapping)));
         }

@@ -333,6 +333,113 @@ fn mapping_edit_is_saved_and_a_locked_key_is_refused_with_its_key() {
     h.shutdown();
 }
 
+/// The chat message the app last set on STARFACE, as "My status" shows it.
+fn sent_chat_message(h: &Harness) -> Option<String> {
+    h.state()["own"]["starface"]["chat"]["message"]
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// Waits until the app set a chat message that is one of the defaults in `language`.
+fn wait_for_default_message(h: &Harness, language: presence_core::MessageLanguage) {
+    let defaults: Vec<String> = presence_core::StatusRow::ALL
+        .into_iter()
+        .filter_map(|row| language.default_message(row))
+        .map(|text| text.split('{').next().unwrap().trim().to_owned())
+        .filter(|text| !text.is_empty())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sent = sent_chat_message(h);
+        if sent
+            .as_ref()
+            .is_some_and(|m| defaults.iter().any(|d| m.starts_with(d.as_str())))
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {language:?} default message sent; last: {sent:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn default_messages_follow_the_ui_language_and_typed_ones_stay() {
+    use presence_core::MessageLanguage;
+    let h = Harness::with(Setup {
+        config: Some(
+            "[ui]\nlanguage = \"de\"\n\n[mapping.be_right_back]\ndnd = \"unchanged\"\n\
+             chat_status = \"away\"\nchat_message = \"In der Kantine\"\n"
+                .into(),
+        ),
+        ..Setup::default()
+    });
+    let message = |view: &Value, row: &str| view["values"]["mapping"][row]["chat_message"].clone();
+    let view = h.settings();
+    assert_eq!(message(&view, "busy"), json!("Beschäftigt (Teams)"));
+    assert_eq!(
+        message(&view, "busy_meeting"),
+        json!("In einer Besprechung (Teams)")
+    );
+    assert_eq!(message(&view, "be_right_back"), json!("In der Kantine"));
+    // The sync started in German ("My status" shows what was sent).
+    wait_for_default_message(&h, MessageLanguage::German);
+
+    // The editor saves the German default back (with another change): nothing pins it.
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [
+                {"key": "mapping.busy.chat_message", "value": "Beschäftigt (Teams)"},
+                {"key": "mapping.busy.dnd", "value": "activate"}
+            ]}),
+        )
+        .unwrap();
+    assert_eq!(message(&view, "busy"), json!("Beschäftigt (Teams)"));
+    let file = h.config_text();
+    assert!(file.contains("activate"), "{file}");
+    assert_eq!(file.matches("chat_message").count(), 1, "{file}");
+    assert!(
+        !file.contains("Beschäftigt") && !file.contains("Busy (Teams)"),
+        "{file}"
+    );
+
+    // English: the defaults switch, the typed message stays, the file is as before.
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [{"key": "ui.language", "value": "en"}]}),
+        )
+        .unwrap();
+    assert_eq!(message(&view, "busy"), json!("Busy (Teams)"));
+    assert_eq!(
+        message(&view, "busy_meeting"),
+        json!("In a meeting (Teams)")
+    );
+    assert_eq!(message(&view, "be_right_back"), json!("In der Kantine"));
+    assert_eq!(h.config_text(), file.replace("\"de\"", "\"en\""));
+    wait_for_default_message(&h, MessageLanguage::English);
+
+    // A message typed in English is kept as typed in German.
+    h.invoke(
+        "save_settings",
+        json!({"changes": [{"key": "mapping.busy_phone.chat_message", "value": "On the phone"}]}),
+    )
+    .unwrap();
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [{"key": "ui.language", "value": "de"}]}),
+        )
+        .unwrap();
+    assert_eq!(message(&view, "busy_phone"), json!("On the phone"));
+    assert_eq!(message(&view, "busy"), json!("Beschäftigt (Teams)"));
+    assert!(h.config_text().contains("On the phone"));
+    h.shutdown();
+}
+
 #[test]
 fn pause_and_resume_reach_the_engine() {
     let h = Harness::start(None);
