@@ -200,7 +200,8 @@ export function createSettings(store, onLanguage) {
         placeholder: t("settings.mapping.message_placeholder"), disabled: rowLocked || locked(key + ".chat_message") || m.chat_status === "unchanged",
         "aria-label": t("settings.mapping.message_aria", { row: label }),
       });
-      const pushMsg = debounce(() => save([{ key: key + ".chat_message", value: msg.value.trim() === "" ? null : msg.value }]), TEXT_DEBOUNCE_MS);
+      // "" is "no message"; null would mean "back to the default message".
+      const pushMsg = debounce(() => save([{ key: key + ".chat_message", value: msg.value.trim() === "" ? "" : msg.value }]), TEXT_DEBOUNCE_MS);
       msg.addEventListener("input", () => pushMsg());
       msg.addEventListener("blur", () => pushMsg.flush());
       const sel = h("select", {
@@ -209,7 +210,7 @@ export function createSettings(store, onLanguage) {
       }, ["unchanged", ...CHAT_PRESENCES].map((c) => h("option", { value: c, selected: m.chat_status === c }, t("chat." + c))));
       sel.addEventListener("change", async () => {
         const changes = [{ key: key + ".chat_status", value: sel.value }];
-        if (sel.value === "unchanged" && msg.value) changes.push({ key: key + ".chat_message", value: null });
+        if (sel.value === "unchanged" && msg.value) changes.push({ key: key + ".chat_message", value: "" });
         if (await save(changes)) {
           msg.disabled = rowLocked || sel.value === "unchanged";
           if (sel.value === "unchanged") msg.value = "";

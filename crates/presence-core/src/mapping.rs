@@ -13,11 +13,13 @@
 //! [mapping.busy_meeting]
 //! dnd = "activate"                    # activate | deactivate | unchanged (required)
 //! chat_status = "do_not_disturb"      # one of the six chat presences in snake_case, or "unchanged" (default)
-//! chat_message = "In a meeting (Teams)"  # optional template; needs a chat_status
+//! chat_message = "In a meeting (Teams)"  # optional template; needs a chat_status; "" = no message
 //! ```
 //!
 //! A row given in the file is taken as written: fields left out of it mean "unchanged" / no message,
-//! not the row's default. Templates know `{teams_status_message}`, `{teams_availability}` and
+//! not the row's default. (The settings file is merged key by key over the defaults first, so
+//! there "no message" must be written as `chat_message = ""`, which is how a row without a message
+//! is serialised.) Templates know `{teams_status_message}`, `{teams_availability}` and
 //! `{teams_activity}`; `{{` and `}}` are literal braces.
 //!
 //! # Default messages and the user's language
@@ -287,14 +289,18 @@ impl RowMapping {
 }
 
 /// The on-disk shape of a [`RowMapping`].
+///
+/// "No message" is written as `chat_message = ""`, not left out: the settings file records only
+/// what differs from the defaults and takes every missing key from them, so a left-out message
+/// would come back as the row's default message.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RowMappingFile {
     dnd: DndAction,
     #[serde(default = "unchanged_text")]
     chat_status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    chat_message: Option<MessageTemplate>,
+    #[serde(default)]
+    chat_message: String,
 }
 
 fn unchanged_text() -> String {
@@ -304,8 +310,12 @@ fn unchanged_text() -> String {
 impl TryFrom<RowMappingFile> for RowMapping {
     type Error = MappingError;
     fn try_from(file: RowMappingFile) -> Result<Self, Self::Error> {
+        let message = match file.chat_message.trim() {
+            "" => None,
+            _ => Some(MessageTemplate::parse(&file.chat_message)?),
+        };
         let chat = if file.chat_status == "unchanged" {
-            if file.chat_message.is_some() {
+            if message.is_some() {
                 return Err(MappingError::MessageWithoutChatStatus);
             }
             ChatAction::Unchanged
@@ -314,10 +324,7 @@ impl TryFrom<RowMappingFile> for RowMapping {
                 .into_iter()
                 .find(|value| value.id() == file.chat_status)
                 .ok_or(MappingError::UnknownChatStatus(file.chat_status))?;
-            ChatAction::Set {
-                presence,
-                message: file.chat_message,
-            }
+            ChatAction::Set { presence, message }
         };
         Ok(RowMapping::new(file.dnd, chat))
     }
@@ -332,7 +339,7 @@ impl From<RowMapping> for RowMappingFile {
         RowMappingFile {
             dnd: row.dnd,
             chat_status,
-            chat_message,
+            chat_message: chat_message.map(String::from).unwrap_or_default(),
         }
     }
 }

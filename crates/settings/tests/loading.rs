@@ -342,3 +342,52 @@ fn the_engine_gets_default_messages_in_the_ui_language_and_written_ones_as_writt
         Some("Busy (Teams)")
     );
 }
+
+/// A row whose default has a message can be set to "no message" or to "chat unchanged", and that
+/// survives a reload: the file is merged over the defaults key by key, so a left-out message would
+/// bring the default text back (and with "unchanged", make the row invalid).
+#[test]
+fn no_message_and_chat_unchanged_survive_a_reload() {
+    use presence_core::mapping::ChatAction;
+    use presence_core::starface::ChatPresence;
+
+    let f = files(None, None);
+    let (mut store, _) = SettingsStore::load(&f.config, &f.policy);
+    let mut changed = store.settings().clone();
+    assert!(changed.mapping.busy_meeting.message().is_some());
+    assert!(changed.mapping.busy.message().is_some());
+    changed.mapping.busy_meeting.chat = ChatAction::Unchanged;
+    changed.mapping.busy.chat = ChatAction::set(ChatPresence::DoNotDisturb);
+    store.save(changed.clone()).unwrap();
+
+    let text = fs::read_to_string(&f.config).unwrap();
+    assert!(text.contains("chat_status = \"unchanged\""), "{text}");
+    assert!(text.contains("chat_message = \"\""), "{text}");
+    let (reloaded, report) = SettingsStore::load(&f.config, &f.policy);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(
+        reloaded.settings().mapping.busy_meeting.chat,
+        ChatAction::Unchanged
+    );
+    assert_eq!(reloaded.settings().mapping.busy.message(), None);
+    assert_eq!(
+        reloaded.settings().mapping.busy.chat,
+        ChatAction::set(ChatPresence::DoNotDisturb)
+    );
+    assert_eq!(reloaded.settings(), &changed);
+
+    // A message with "unchanged" is still refused, and whitespace counts as no message.
+    let (error, file) = only_problem(
+        "[mapping.busy]\ndnd = \"unchanged\"\nchat_status = \"unchanged\"\nchat_message = \"hi\"\n",
+    );
+    assert_names(&error, &file, "mapping");
+    let f = files(
+        Some(
+            "[mapping.busy]\ndnd = \"unchanged\"\nchat_status = \"away\"\nchat_message = \"  \"\n",
+        ),
+        None,
+    );
+    let (store, report) = SettingsStore::load(&f.config, &f.policy);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(store.settings().mapping.busy.message(), None);
+}

@@ -276,6 +276,60 @@ fn notify_when_available_sets_and_removes_the_alert() {
     h.shutdown();
 }
 
+/// What the mapping editor sends: `chat_status: "unchanged"` with `chat_message: ""`, or an emptied
+/// message field as `""`. Both must save on a row whose default has a message and stay after a
+/// reload; `null` brings the default message back.
+#[test]
+fn chat_unchanged_and_no_message_can_be_chosen_in_the_editor() {
+    let h = Harness::start(None);
+    let row = |view: &Value, row: &str| view["values"]["mapping"][row].clone();
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [
+                {"key": "mapping.busy_meeting.chat_status", "value": "unchanged"},
+                {"key": "mapping.busy_meeting.chat_message", "value": ""}
+            ]}),
+        )
+        .unwrap();
+    assert_eq!(
+        row(&view, "busy_meeting")["chat_status"],
+        json!("unchanged")
+    );
+    assert_eq!(row(&view, "busy_meeting")["chat_message"], json!(""));
+
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [{"key": "mapping.busy.chat_message", "value": ""}]}),
+        )
+        .unwrap();
+    assert_eq!(row(&view, "busy")["chat_status"], json!("do_not_disturb"));
+    assert_eq!(row(&view, "busy")["chat_message"], json!(""));
+
+    // Read back from the file, not from memory.
+    let (reloaded, report) = settings::SettingsStore::load(
+        &h.dir.path().join("config.toml"),
+        &h.dir.path().join("policy.toml"),
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let mapping = &reloaded.settings().mapping;
+    assert_eq!(
+        mapping.busy_meeting.chat,
+        presence_core::mapping::ChatAction::Unchanged
+    );
+    assert_eq!(mapping.busy.message(), None);
+
+    let view = h
+        .invoke(
+            "save_settings",
+            json!({"changes": [{"key": "mapping.busy.chat_message", "value": null}]}),
+        )
+        .unwrap();
+    assert_eq!(row(&view, "busy")["chat_message"], json!("Busy (Teams)"));
+    h.shutdown();
+}
+
 #[test]
 fn mapping_edit_is_saved_and_a_locked_key_is_refused_with_its_key() {
     let h = Harness::start(Some("locked = [\"mapping.busy_meeting\"]\n"));
