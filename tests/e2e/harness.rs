@@ -387,11 +387,26 @@ impl World {
                 "args": ["--config", self.config.display().to_string()],
             }),
         );
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.driver.url())
-            .await
-            .expect("WebDriver session through tauri-driver");
+        // A launch can still fail on a loaded machine (tauri-driver hangs up when the app it
+        // started exits at once); the app of a failed attempt is gone, so trying again is safe.
+        let mut attempt = 1;
+        let client = loop {
+            let connected =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps.clone())
+                    .connect(&self.driver.url())
+                    .await;
+            match connected {
+                Ok(client) => break client,
+                Err(error) if attempt < 3 => {
+                    eprintln!("e2e: WebDriver session attempt {attempt} failed: {error}");
+                    attempt += 1;
+                    self.wait_for_app_exit();
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(error) => panic!("WebDriver session through tauri-driver: {error}"),
+            }
+        };
         self.client = Some(client);
         let this = &*self;
         // The window starts hidden in the tray; a second start shows it.
@@ -452,8 +467,34 @@ impl World {
         if let Some(client) = self.client.take() {
             let _ = tokio::time::timeout(Duration::from_secs(20), client.close()).await;
         }
-        // Until the single-instance lock is gone, a new start would only forward to the old one.
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        // Until the old instance is gone, a new start would only forward to it and exit (its
+        // clean shutdown logs out of both servers, which takes longer on a loaded machine).
+        self.wait_for_app_exit();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    /// Waits (at most 30 s) until no process of this world's app runs: found by its `--config`
+    /// file, since other tests run the same binary at the same time.
+    fn wait_for_app_exit(&self) {
+        let config = self.config.as_os_str().as_encoded_bytes().to_vec();
+        let running = || {
+            std::fs::read_dir("/proc")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+                .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+                .any(|cmdline| {
+                    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+                    args.first()
+                        .is_some_and(|exe| exe.ends_with(b"presence-bridge"))
+                        && args.iter().any(|arg| *arg == config.as_slice())
+                })
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while running() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     pub fn client(&self) -> &Client {
