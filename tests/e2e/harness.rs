@@ -488,7 +488,7 @@ impl World {
                     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
                     args.first()
                         .is_some_and(|exe| exe.ends_with(b"presence-bridge"))
-                        && args.iter().any(|arg| *arg == config.as_slice())
+                        && args.contains(&config.as_slice())
                 })
         };
         let deadline = Instant::now() + Duration::from_secs(30);
