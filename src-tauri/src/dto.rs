@@ -1031,33 +1031,17 @@ mod tests {
         }
     }
 
-    fn context(f: impl FnOnce(&StateContext<'_>) -> State) -> State {
-        let no_alert = |_: &str| None;
-        f(&StateContext {
-            now_ms: STARTED + 60_000,
-            started_wall_ms: STARTED,
-            favourites: &[],
-            alert_mode: &no_alert,
-            sync_enabled: true,
-            microsoft_configured: true,
-            starface_configured: true,
-            signing_in: false,
-            microsoft_saved: false,
-            presented_fingerprint: None,
-        })
-    }
-
     #[test]
     fn own_chat_is_what_the_app_set_and_null_until_then() {
         let mut snapshot = BridgeSnapshot::default();
         snapshot.own.starface_dnd = Some(true);
-        let before = context(|ctx| state(&snapshot, ctx));
+        let before = state_at(&snapshot, STARTED + 60_000);
         assert_eq!(before.own.starface.as_ref().unwrap().chat, None);
         let json = serde_json::to_value(&before).unwrap();
         assert_eq!(json["own"]["starface"]["chat"], Value::Null);
 
         snapshot.own.starface_chat = Some(in_a_meeting());
-        let json = serde_json::to_value(context(|ctx| state(&snapshot, ctx))).unwrap();
+        let json = serde_json::to_value(state_at(&snapshot, STARTED + 60_000)).unwrap();
         assert_eq!(
             json["own"]["starface"]["chat"],
             json!({"presence": "do_not_disturb", "message": "In a meeting (Teams)"})
@@ -1072,7 +1056,7 @@ mod tests {
             reverts: 3,
             period_minutes: 30,
         });
-        let counted = context(|ctx| state(&snapshot, ctx));
+        let counted = state_at(&snapshot, STARTED + 60_000);
         let warning = counted
             .warnings
             .iter()
@@ -1081,7 +1065,7 @@ mod tests {
         assert_eq!(warning.params, json!({"reverts": 3, "period_minutes": 30}));
 
         snapshot.sync.another_sync = None;
-        let unknown = context(|ctx| state(&snapshot, ctx));
+        let unknown = state_at(&snapshot, STARTED + 60_000);
         assert_eq!(unknown.warnings[0].params, json!({}));
     }
 
