@@ -204,7 +204,8 @@ fn the_scanner_finds_keys_in_all_forms() {
 }
 
 /// Keys the Rust side (tray menu, notifications) looks up with `tr(lang, "…")` or
-/// `tr_with(lang, "…", …)`, and the pause entries the tray builds from a key list.
+/// `tr_with(lang, "…", …)`, the labels the tray renders with `plain(item::…, "…", …)`, and the
+/// write targets notifications name.
 fn rust_keys_used(text: &str) -> Vec<String> {
     let mut keys = Vec::new();
     for marker in [
@@ -212,6 +213,7 @@ fn rust_keys_used(text: &str) -> Vec<String> {
         "tr_with(\n                lang,\n                \"",
         "tr_with(lang, \"",
         "[\"sync.pause_15m\", \"",
+        ", \"",
     ] {
         let mut rest = text;
         while let Some(start) = rest.find(marker) {
@@ -222,12 +224,19 @@ fn rust_keys_used(text: &str) -> Vec<String> {
             rest = after;
         }
     }
-    // Lines like `"sync.pause_tomorrow"]` and `.zip(["sync.pause_15m", …])`.
+    // Lines like `"sync.pause_tomorrow"]`, and the write targets' keys.
     for word in text.split('"') {
-        if word.starts_with("sync.pause_") && is_key(word) {
+        if (word.starts_with("sync.pause_") || word.starts_with("target.")) && is_key(word) {
             keys.push(word.to_owned());
         }
     }
+    // `, "…"` also catches plain strings; only dotted lower-case words are keys.
+    keys.retain(|key| {
+        key.contains('.')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+    });
     keys
 }
 
@@ -235,20 +244,20 @@ fn rust_keys_used(text: &str) -> Vec<String> {
 fn every_key_used_by_the_tray_and_notifications_is_translated() {
     let en = load("en");
     let de = load("de");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("src-tauri")
-        .join("src");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut problems = Vec::new();
     let mut checked = 0;
-    for name in ["tray.rs", "notifications.rs"] {
-        let text = std::fs::read_to_string(src.join(name)).unwrap();
+    for name in [
+        "src-tauri/src/tray.rs",
+        "crates/window-model/src/tray.rs",
+        "crates/window-model/src/notification.rs",
+    ] {
+        let text = std::fs::read_to_string(root.join(name)).unwrap();
         for key in rust_keys_used(&text) {
             checked += 1;
             for (lang, strings) in [("en", &en), ("de", &de)] {
                 if !strings.contains_key(&key) {
-                    problems.push(format!(
-                        "src-tauri/src/{name}: `{key}` is not in {lang}.json"
-                    ));
+                    problems.push(format!("{name}: `{key}` is not in {lang}.json"));
                 }
             }
         }

@@ -1,7 +1,9 @@
 // Dev/test only: an in-memory implementation of docs/UI-CONTRACT.md with 5,000 generated colleagues.
 // Loaded by ui-dev/preview.html (serve the repository root: python3 -m http.server), never by index.html. URL parameters: lang=en|de, theme=light|dark,
 // screen=colleagues|status|settings, section=…, cert=1 (untrusted certificate), paused=1, still=1 (no
-// presence changes), help=1 (open the shortcut help).
+// presence changes), warnings=all (one warning of every kind), help=1 (open the shortcut help).
+// Like the real backend it pushes only changes: a `colleagues` event when a presence really changed
+// (with the time of that change), a `state` event after a command; `last_sync` moves without a push.
 (function () {
   "use strict";
   const params = new URLSearchParams(location.search);
@@ -19,7 +21,8 @@
   const GRAPH = { available: ["Available", "Available"], busy: ["Busy", "Busy"], busy_phone: ["Busy", "InACall"], busy_meeting: ["Busy", "InAMeeting"], presenting: ["DoNotDisturb", "Presenting"], do_not_disturb: ["DoNotDisturb", "DoNotDisturb"], be_right_back: ["BeRightBack", "BeRightBack"], away: ["Away", "Away"], offline: ["Offline", "OffWork"], out_of_office: ["Away", "OutOfOffice"], unknown: ["PresenceUnknown", "PresenceUnknown"] };
   const ascii = (s) => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/ß/g, "ss").replace(/ı/g, "i").replace(/ł/gi, "l").replace(/[^a-zA-Z-]/g, "").toLowerCase();
 
-  function presence(row, ageMs) {
+  /** A presence first read `at` (wall clock ms). */
+  function presence(row, at) {
     const [availability, activity] = GRAPH[row];
     return {
       row, availability, activity,
@@ -27,8 +30,8 @@
       out_of_office_message: row === "out_of_office" ? "Ich bin bis Montag nicht im Büro. In dringenden Fällen wenden Sie sich bitte an das Team." : null,
       status_message: rnd() < 0.08 ? pick(["Heute im Homeoffice", "Fokuszeit bis 14 Uhr", "<b>not bold</b> & \"quoted\""]) : null,
       phone: rnd() < 0.08 ? "active" : rnd() < 0.9 ? "available" : null,
-      updated_at: now - ageMs,
-      stale: ageMs > 15 * 60 * 1000,
+      updated_at: at,
+      stale: Date.now() - at > 15 * 60 * 1000,
     };
   }
 
@@ -52,22 +55,33 @@
       job_title: i === 11 ? "<script>alert('job')</script>" : pick(TITLES),
       department: pick(DEPTS),
       office_location: pick(OFFICES),
-      phones: [{ kind: "business", number: `+49 40 123456-${ext}` }].concat(rnd() < 0.5 ? [{ kind: "mobile", number: `+49 171 ${String(1000000 + i * 37).slice(0, 7)}` }] : []),
+      phones: [{ kind: "business", number: `+49 40 123456-${ext}` }]
+        .concat(rnd() < 0.5 ? [{ kind: "mobile", number: `+49 171 ${String(1000000 + i * 37).slice(0, 7)}` }] : [])
+        .concat(rnd() < 0.05 ? [{ kind: "businessFax", number: `+49 40 123456-9${ext}` }] : []),
       starface_number: rnd() < 0.9 ? ext : null,
-      sip_address: `${mailLocal}@contoso.de`,
+      // Graph's imAddress; the directory has none for some people (then "Copy SIP" is off).
+      sip_address: rnd() < 0.9 ? `${mailLocal}@contoso.de` : null,
       favourite: false,
       notify: null,
-      presence: presence(row, age),
+      presence: presence(row, now - age),
     });
   }
   [0, 3, 7, 11, 21, 42].forEach((i) => (colleagues[i].favourite = true));
-  colleagues[0].presence = presence("available", 40 * 1000); colleagues[0].presence.phone = "available";
-  colleagues[3].presence = presence("busy_meeting", 2 * 60 * 1000); colleagues[3].presence.phone = "active";
+  colleagues[0].presence = presence("available", now - 40 * 1000); colleagues[0].presence.phone = "available";
+  colleagues[3].presence = presence("busy_meeting", now - 2 * 60 * 1000); colleagues[3].presence.phone = "active";
   colleagues[21].notify = "once";
   const byId = new Map(colleagues.map((c) => [c.id, c]));
   colleagues.sort((a, b) => a.display_name.localeCompare(b.display_name, "de"));
-  const hay = new Map(colleagues.map((c) => [c.id, [c.display_name, c.mail, c.department, c.job_title, c.starface_number, ...c.phones.map((p) => p.number)].join(" ").toLowerCase()]));
+  // The backend's folding (presence_core::directory_search): "ü" is found as "ü", "ue" and "u".
+  const fold = (text, expand) => String(text || "").toLowerCase()
+    .replace(/[äöü]/g, (c) => ({ ä: "a", ö: "o", ü: "u" })[c] + (expand ? "e" : ""))
+    .replace(/ß/g, "ss").normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  const hay = new Map(colleagues.map((c) => {
+    const text = [c.display_name, (c.mail || "").split("@")[0]].join(" ");
+    return [c.id, [fold(text, true), fold(text, false)]];
+  }));
 
+  const UNTRUSTED = "9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08";
   const j = (minsAgo, kind, p = {}) => ({ at: now - minsAgo * 60000, kind, params: p, text: kind });
   const state = {
     own: {
@@ -75,11 +89,11 @@
       starface: { dnd: true, chat: { presence: "do_not_disturb", message: "In a meeting (Teams)" }, telephony: "available" },
       row: "busy_meeting",
     },
-    sync: { mode: "running", paused_until: null, last_sync: now - 8000 },
+    sync: { mode: "running", paused_until: null, last_sync: now - 4000 },
     accounts: {
       microsoft: { state: "signed_in", user: "anna.schmidt@contoso.de" },
       starface: params.get("cert")
-        ? { state: "certificate_untrusted", message: null, presented_fingerprint: "9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08" }
+        ? { state: "certificate_untrusted", message: null, presented_fingerprint: UNTRUSTED }
         : { state: "connected", message: null, presented_fingerprint: "3A:7B:C1:09:DE:44:5F:12:88:90:AB:CD:EF:01:23:45:67:89:0A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:11:22" },
     },
     colleagues: [],
@@ -100,7 +114,19 @@
     ],
     warnings: [{ kind: "another_sync", params: { reverts: 3, period_minutes: 30 } }],
   };
-  if (params.get("paused")) { state.sync = { mode: "paused", paused_until: now + 3600000, last_sync: now - 8000 }; state.warnings.push({ kind: "paused", params: { until: now + 3600000 } }); }
+  if (params.get("paused")) { state.sync = { mode: "paused", paused_until: now + 3600000, last_sync: now - 4000 }; state.warnings.push({ kind: "paused", params: { until: now + 3600000 } }); }
+  if (params.get("cert")) state.warnings.push({ kind: "certificate_untrusted", params: { fingerprint: UNTRUSTED } });
+  if (params.get("warnings") === "all") {
+    state.warnings.push(
+      { kind: "sign_in_required", params: {} },
+      { kind: "writes_failing", params: { target: "chat_status" } },
+      { kind: "needs_admin_consent", params: {} },
+      { kind: "graph_unreachable", params: { message: "cannot reach Microsoft Graph: connection reset" } },
+      { kind: "starface_login_rejected", params: { message: "STARFACE rejected the login for user 0001: wrong login id or password (401)" } },
+      { kind: "starface_unreachable", params: { message: "cannot reach the PBX at https://pbx.contoso.de/rest/login: timed out" } },
+      { kind: "settings_file_invalid", params: { message: "config.toml: key `sync.poll_interval_secs`: must be between 5 and 300, got 1" } },
+    );
+  }
 
   const POLICY = "/etc/presence-bridge/policy.toml";
   const row = (dnd, chat_status, chat_message) => (chat_message ? { dnd, chat_status, chat_message } : { dnd, chat_status });
@@ -146,11 +172,14 @@
     get_state: () => snapshot(),
     get_translations: async ({ lang }) => (await fetch(`../ui/i18n/${lang === "de" ? "de" : "en"}.json`)).json(),
     search_directory: ({ query }) => {
-      const q = String(query || "").toLowerCase().trim();
-      const words = q.split(/\s+/).filter(Boolean);
-      const found = colleagues.filter((c) => words.every((w) => hay.get(c.id).includes(w)));
+      const words = String(query || "").trim().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+      // The default list: everyone the app watches, which in this mock is the whole directory
+      // (5,000 people, to try the virtualised list).
+      if (!words.length) return { query, colleagues: [...colleagues].sort((a, b) => b.favourite - a.favourite), complete: true };
+      const matches = (c, w) => hay.get(c.id).some((text) => [fold(w, true), fold(w, false)].some((v) => text.includes(v)));
+      const found = colleagues.filter((c) => words.every((w) => matches(c, w)));
       found.sort((a, b) => (b.favourite - a.favourite));
-      return { query, colleagues: found, complete: true };
+      return { query, colleagues: found.slice(0, 50), complete: true };
     },
     set_favourite: ({ colleagueId, favourite }) => {
       const c = byId.get(colleagueId) || err("unknown colleague");
@@ -173,7 +202,7 @@
     },
     copy_sip: ({ colleagueId }) => {
       const c = byId.get(colleagueId) || err("unknown colleague");
-      if (!c.sip_address) err("no SIP address known");
+      if (!c.sip_address) err("this colleague has no SIP address");
       return { copied: `sip:${c.sip_address}` };
     },
     pause_sync: ({ duration }) => {
@@ -194,7 +223,6 @@
       return null;
     },
     sync_now: () => {
-      state.sync.last_sync = Date.now();
       state.journal.push({ at: Date.now(), kind: "reapplied", params: { cause: "sync_now", row: state.own.row, dnd: { kind: "already_set", on: true }, chat: { kind: "already_set", presence: "do_not_disturb", message: "In a meeting (Teams)" }, held: null }, text: "sync now" });
       emit("state", snapshot());
       return null;
@@ -252,19 +280,23 @@
   };
   window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener(event, id) { listeners.delete(id); } };
 
-  // Presence keeps moving: a delta every 2 s, a full snapshot every 10 s.
-  if (!params.get("still")) {
-    setInterval(() => {
-      const changed = [];
-      for (let k = 0; k < 25; k++) {
-        const c = colleagues[Math.floor(rnd() * colleagues.length)];
-        c.presence = presence(pick(ROWS), 0);
-        changed.push({ id: c.id, presence: c.presence });
-      }
-      emit("colleagues", { presence: changed });
-    }, 2000);
-    setInterval(() => { state.sync.last_sync = Date.now(); emit("state", snapshot()); }, 10000);
-  }
+  // A poll every 2 s: `last_sync` moves without a push (the real backend does not push it either),
+  // and a few colleagues change; only those whose presence really changed are sent, each with the
+  // time of its change.
+  setInterval(() => {
+    state.sync.last_sync = Date.now();
+    if (params.get("still")) return;
+    const changed = [];
+    for (let k = 0; k < 25; k++) {
+      const c = colleagues[Math.floor(rnd() * colleagues.length)];
+      const row = pick(ROWS);
+      if (c.presence?.row === row) continue;
+      const phone = c.presence?.phone ?? null;
+      c.presence = { ...presence(row, Date.now()), phone };
+      changed.push({ id: c.id, presence: c.presence });
+    }
+    if (changed.length) emit("colleagues", { presence: changed });
+  }, 2000);
   if (params.get("help")) {
     const open = () => (document.documentElement.dataset.ready ? document.dispatchEvent(new KeyboardEvent("keydown", { key: "F1", bubbles: true })) : setTimeout(open, 20));
     open();

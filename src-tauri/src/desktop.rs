@@ -5,11 +5,14 @@ use std::process::ExitCode;
 use clap::Parser;
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
-use crate::backend::Backend;
+use window_model::i18n::Lang;
+use window_model::navigate::{Navigate, Screen};
+use window_model::tray::TrayAction;
+
+use crate::app_state::AppState;
 use crate::cli::{Cli, Command, Paths};
-use crate::i18n::Lang;
 use crate::notifications::DesktopNotifier;
-use crate::{commands, tray};
+use crate::{commands, events, tray};
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
@@ -41,9 +44,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             }
             let handle = app.handle().clone();
             // Hidden at start (tauri.conf.json): no window events until it is shown.
-            app.manage(commands::WindowShown::new(false));
+            app.manage(events::WindowShown::new(false));
             if let Some(window) = app.get_webview_window("main") {
-                crate::i18n::share_languages_with_window(&window);
+                crate::webview_languages::share_languages_with_window(&window);
             }
             if let Err(error) = tray::build(&handle, lang, on_tray_item) {
                 tracing::error!(%error, "cannot create the tray icon; the app keeps running");
@@ -56,28 +59,27 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             }
             watch_termination_signals(handle.clone());
             let notifier = std::sync::Arc::new(DesktopNotifier::new(handle.clone()));
-            let backend = match store.take() {
-                Some(_) if demo => Backend::demo(&paths_for_sync.policy_file, notifier)?,
+            let state = match store.take() {
+                Some(_) if demo => AppState::demo(&paths_for_sync.policy_file, notifier)?,
                 Some(store) => {
                     let keychain = std::sync::Arc::new(
                         keychain::OsKeychain::new()
                             .with_deadline(std::time::Duration::from_secs(30)),
                     );
-                    Backend::new(store, keychain, Some(paths_for_sync.clone()), notifier)
+                    AppState::new(store, keychain, Some(paths_for_sync.clone()), notifier)
                 }
                 None => return Err("setup ran twice".into()),
             };
             if !report.problems.is_empty() && !demo {
-                backend
-                    .set_settings_problem(Some(crate::settings_watch::describe(&report.problems)));
+                state.set_settings_problem(Some(crate::settings_watch::describe(&report.problems)));
             }
-            let autostart = backend.settings().ui.autostart;
-            app.manage(backend);
+            let autostart = state.settings().ui.autostart;
+            app.manage(state);
             crate::settings_watch::start(handle.clone(), paths_for_sync.policy_file.clone());
             if !demo {
-                apply_autostart(&handle, autostart);
+                crate::autostart::apply(&handle, autostart);
             }
-            start_sync(handle);
+            tauri::async_runtime::spawn(async move { events::restart_sync(&handle).await });
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
                 "Presence Bridge started in the tray"
@@ -89,12 +91,12 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             WindowEvent::CloseRequested { api, .. } => {
                 api.prevent_close();
                 match window.hide() {
-                    Ok(()) => commands::set_window_shown(window.app_handle(), false),
+                    Ok(()) => events::set_window_shown(window.app_handle(), false),
                     Err(error) => tracing::warn!(%error, "cannot hide the window"),
                 }
             }
             // A focused window is on screen, however it got there.
-            WindowEvent::Focused(true) => commands::set_window_shown(window.app_handle(), true),
+            WindowEvent::Focused(true) => events::set_window_shown(window.app_handle(), true),
             _ => {}
         })
         .build(tauri::generate_context!());
@@ -120,110 +122,60 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn start_sync<R: Runtime>(app: AppHandle<R>) {
-    tauri::async_runtime::spawn(async move {
-        let Some(backend) = app.try_state::<Backend>() else {
-            return;
-        };
-        backend.restart_bridge().await;
-        follow_bridge(&app);
-    });
-}
-
-/// Forwards the (new) bridge's snapshots to the window and the tray; shows "not configured"
-/// when nothing runs. The previous forwarder ends when its bridge stops.
-pub fn follow_bridge<R: Runtime>(app: &AppHandle<R>) {
-    let Some(backend) = app.try_state::<Backend>() else {
-        return;
-    };
-    match backend.running() {
-        Some(running) => {
-            let snapshots = running.subscribe();
-            tauri::async_runtime::spawn(commands::forward_snapshots(app.clone(), snapshots));
-        }
-        None => {
-            tray::show(app, &crate::sync_runtime::not_configured());
-            commands::publish_state(app);
-        }
-    }
-}
-
 fn stop_sync<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(backend) = app.try_state::<Backend>() {
-        tauri::async_runtime::block_on(backend.stop_bridge());
-    }
-}
-
-/// Registers or removes the login item as `ui.autostart` says (only when it differs).
-pub fn apply_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) {
-    use tauri_plugin_autostart::ManagerExt;
-    let launcher = app.autolaunch();
-    let result = match launcher.is_enabled() {
-        Ok(current) if current == enabled => Ok(()),
-        _ if enabled => launcher.enable(),
-        _ => launcher.disable(),
-    };
-    match result {
-        Ok(()) => tracing::info!(enabled, "autostart applied"),
-        Err(error) => tracing::warn!(%error, enabled, "cannot change autostart"),
+    if let Some(state) = app.try_state::<AppState>() {
+        tauri::async_runtime::block_on(state.stop_sync());
     }
 }
 
 fn on_tray_item<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    use bridge::BridgeCommand;
-    use commands::sync::PauseLength;
-    let send = |command: BridgeCommand| {
-        if let Some(backend) = app.try_state::<Backend>() {
-            if let Err(error) = backend.send(command) {
+    let Some(action) = TrayAction::of_item(id) else {
+        tracing::debug!(item = id, "tray item without an action");
+        return;
+    };
+    let send = |command: bridge::BridgeCommand| {
+        if let Some(state) = app.try_state::<AppState>() {
+            if let Err(error) = state.send(command) {
                 tracing::warn!(%error, "tray action not applied");
             }
-            commands::publish_state(app);
+            events::publish_state(app);
         }
     };
-    match id {
-        tray::item::OPEN => {
+    match action {
+        TrayAction::Open => {
             show_window(app);
-            navigate(app, serde_json::json!({"screen": "colleagues"}));
+            navigate(app, Navigate::to(Screen::Colleagues));
         }
-        tray::item::SETTINGS => {
+        TrayAction::Settings => {
             show_window(app);
-            navigate(app, serde_json::json!({"screen": "settings"}));
+            navigate(app, Navigate::to(Screen::Settings));
         }
-        tray::item::QUIT => quit(app),
-        tray::item::PAUSE_15M => send(BridgeCommand::PauseFor(
-            PauseLength::FifteenMinutes.duration(),
+        TrayAction::Quit => quit(app),
+        TrayAction::Pause(length) => send(bridge::BridgeCommand::PauseFor(
+            commands::sync::pause_duration(length),
         )),
-        tray::item::PAUSE_1H => send(BridgeCommand::PauseFor(PauseLength::OneHour.duration())),
-        tray::item::PAUSE_TOMORROW => send(BridgeCommand::PauseFor(
-            PauseLength::UntilTomorrow.duration(),
-        )),
-        tray::item::RESUME => send(BridgeCommand::Resume),
-        tray::item::SYNC_NOW => send(BridgeCommand::SyncNow),
-        other => match other.strip_prefix(tray::item::FAVOURITE_PREFIX) {
-            Some(colleague_id) => open_chat(app, colleague_id),
-            None => tracing::debug!(item = other, "tray item without an action"),
-        },
+        TrayAction::Resume => send(bridge::BridgeCommand::Resume),
+        TrayAction::SyncNow => send(bridge::BridgeCommand::SyncNow),
+        TrayAction::OpenChat { colleague_id } => open_chat(app, &colleague_id),
     }
 }
 
-fn navigate<R: Runtime>(app: &AppHandle<R>, payload: serde_json::Value) {
+fn navigate<R: Runtime>(app: &AppHandle<R>, to: Navigate) {
     use tauri::Emitter;
-    if let Err(error) = app.emit("navigate", payload) {
+    if let Err(error) = app.emit("navigate", to) {
         tracing::debug!(%error, "cannot send the navigate event");
     }
 }
 
 fn open_chat<R: Runtime>(app: &AppHandle<R>, colleague_id: &str) {
-    let Some(backend) = app.try_state::<Backend>() else {
+    let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let action = commands::links::LinkAction {
-        kind: commands::links::LinkKind::TeamsChat,
-        colleague_id: colleague_id.to_owned(),
-        phone: None,
-    };
-    let opened = commands::links::url_for(&backend, &action)
-        .and_then(|url| Ok(crate::opener::open_url(app, &url)?));
+    let opened = state.person(colleague_id).and_then(|person| {
+        let url =
+            window_model::links::url_for(&person, window_model::links::LinkKind::TeamsChat, None)?;
+        Ok(crate::opener::open_url(app, &url)?)
+    });
     if let Err(error) = opened {
         tracing::warn!(%error, "cannot open the Teams chat from the tray");
     }
@@ -248,7 +200,7 @@ fn show_window<R: Runtime>(app: &AppHandle<R>) {
         tracing::warn!(%error, "cannot show the window");
         return;
     }
-    commands::set_window_shown(app, true);
+    events::set_window_shown(app, true);
     match window.unminimize().and_then(|()| window.set_focus()) {
         Ok(()) => tracing::info!("window shown"),
         Err(error) => tracing::warn!(%error, "window shown, but cannot raise it"),

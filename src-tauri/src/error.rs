@@ -1,33 +1,28 @@
-/// Errors of the desktop app; each crate's error converts into it.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error(transparent)]
-    Settings(#[from] settings::SettingsError),
-    #[error(transparent)]
-    Keychain(#[from] keychain::KeychainError),
-    #[error(transparent)]
-    Tauri(#[from] tauri::Error),
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-}
+//! What a Tauri command rejects with: the contract's `{key?, message}`.
 
-/// What a Tauri command rejects with; serialises as the contract's `{key?, message}`.
+use graph_client::AuthError;
+use window_model::links::LinkError;
+use window_model::settings_view::ChangeError;
+
+/// Why a command failed; serialises as `{key?, message}`.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
+    SettingsChange(#[from] ChangeError),
+    #[error(transparent)]
     Keychain(#[from] keychain::KeychainError),
     #[error(transparent)]
     Bridge(#[from] bridge::BridgeError),
     #[error(transparent)]
-    Link(#[from] crate::links::LinkError),
+    Link(#[from] LinkError),
     #[error(transparent)]
     Open(#[from] crate::opener::OpenError),
     #[error(transparent)]
     Tauri(#[from] tauri::Error),
-    #[error("Microsoft sign-in did not complete: {}", crate::commands::accounts::why_not_signed_in(.0))]
-    SignIn(#[from] graph_client::AuthError),
+    #[error("Microsoft sign-in did not complete: {}", why_not_signed_in(.0))]
+    SignIn(#[from] AuthError),
     /// A value the user entered is wrong; `key` names the setting when there is one.
     #[error("{message}")]
     Invalid {
@@ -42,6 +37,15 @@ pub enum CommandError {
     Task(String),
 }
 
+/// Why an interactive sign-in failed, in words for the person who just tried it ("sign in
+/// again" is what the error says about a saved sign-in, not news to them).
+fn why_not_signed_in(error: &AuthError) -> String {
+    match error {
+        AuthError::SignInRequired { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl CommandError {
     pub fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid {
@@ -53,8 +57,8 @@ impl CommandError {
     /// The dotted settings key the error is about, if any.
     pub fn key(&self) -> Option<String> {
         match self {
-            Self::Settings(settings::SettingsError::Locked { key, .. })
-            | Self::Settings(settings::SettingsError::Invalid { key, .. }) => Some(key.clone()),
+            Self::Settings(error) => error.key().map(str::to_owned),
+            Self::SettingsChange(error) => error.key().map(str::to_owned),
             Self::Bridge(bridge::BridgeError::InvalidSetting { key, .. }) => {
                 Some((*key).to_owned())
             }

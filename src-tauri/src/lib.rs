@@ -1,30 +1,30 @@
-//! Presence Bridge: the desktop app. Tauri glue only; the logic lives in the Tauri-free crates
-//! under `crates/` (see docs/ARCHITECTURE.md).
+//! Presence Bridge: the desktop app. Tauri glue only: commands, the tray's rendering, the window,
+//! notifications and the opener. What the window and the tray show is `crates/window-model`, the
+//! running sync is `crates/bridge` (see docs/ARCHITECTURE.md).
 
 mod account;
-mod backend;
+mod app_state;
+mod autostart;
 mod cli;
 mod commands;
 mod desktop;
 mod doctor;
-mod dto;
 mod error;
+mod events;
 mod headless;
-mod i18n;
-mod links;
 mod logging;
 mod notifications;
 mod opener;
+mod settings_changed;
 mod settings_watch;
 mod sync_runtime;
 mod test_hooks;
 mod tray;
+mod webview_languages;
 
 use std::process::ExitCode;
 
 use clap::Parser;
-
-pub use error::AppError;
 
 /// Entry point of the `presence-bridge` binary.
 pub fn main() -> ExitCode {

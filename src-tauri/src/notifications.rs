@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use bridge::{BridgeNotification, Notifier};
-use presence_core::engine::Notification as EngineNotification;
 use tauri::{AppHandle, Manager, Runtime};
+use window_model::i18n::Lang;
+use window_model::links::{self, LinkKind};
+use window_model::notification::{self, NotificationText};
 
-use crate::backend::Backend;
-use crate::i18n::{tr, tr_with, Lang};
+use crate::app_state::AppState;
 
 /// Shows bridge notifications on the desktop.
 pub struct DesktopNotifier<R: Runtime> {
@@ -28,78 +29,26 @@ impl<R: Runtime> DesktopNotifier<R> {
 
     fn lang(&self) -> Lang {
         self.app
-            .try_state::<Backend>()
-            .map(|b| Lang::choose(b.settings().ui.language))
+            .try_state::<AppState>()
+            .map(|state| Lang::choose(state.settings().ui.language))
             .unwrap_or(Lang::En)
-    }
-}
-
-/// Title, body and (for colleagues) the Teams chat link to open on click.
-pub fn texts(lang: Lang, notification: &BridgeNotification) -> (String, String) {
-    match notification {
-        BridgeNotification::ColleagueAvailable { display_name, .. } => (
-            tr_with(lang, "notify.available.title", &[("name", display_name)]),
-            tr(lang, "notify.available.body"),
-        ),
-        BridgeNotification::SignInNeeded { service } => {
-            let service = if service == "microsoft" {
-                "Microsoft 365"
-            } else {
-                "STARFACE"
-            };
-            (
-                "Presence Bridge".into(),
-                tr_with(lang, "notify.sign_in", &[("service", service)]),
-            )
-        }
-        BridgeNotification::Engine(EngineNotification::AnotherSyncActive) => (
-            tr(lang, "warning.another_sync.title"),
-            tr_with(
-                lang,
-                "warning.another_sync.body",
-                &[("reverts", "3"), ("period_minutes", "10")],
-            ),
-        ),
-        BridgeNotification::Engine(EngineNotification::PauseEnded) => {
-            ("Presence Bridge".into(), tr(lang, "notify.pause_ended"))
-        }
-        BridgeNotification::Engine(EngineNotification::WritesFailing { target }) => {
-            let target = target.to_string();
-            (
-                tr_with(lang, "warning.writes_failing.title", &[("target", &target)]),
-                tr_with(lang, "warning.writes_failing.body", &[("target", &target)]),
-            )
-        }
-        #[allow(unreachable_patterns)]
-        other => ("Presence Bridge".into(), other.to_string()),
     }
 }
 
 impl<R: Runtime> Notifier for DesktopNotifier<R> {
     fn notify(&self, notification: &BridgeNotification) {
         let lang = self.lang();
-        let (title, body) = texts(lang, notification);
+        let NotificationText { title, body } = notification::text(lang, notification);
         let chat_link = match notification {
             BridgeNotification::ColleagueAvailable { id, .. } => {
-                self.app.try_state::<Backend>().and_then(|backend| {
-                    let upn = backend
-                        .known(id)
-                        .and_then(|u| u.user_principal_name.or(u.mail))
-                        .or_else(|| {
-                            let snapshot = backend.snapshot();
-                            snapshot
-                                .colleagues
-                                .iter()
-                                .find(|c| &c.id == id)?
-                                .mail
-                                .clone()
-                        })?;
-                    crate::links::teams_chat(&upn).ok()
+                self.app.try_state::<AppState>().and_then(|state| {
+                    let person = state.person(id).ok()?;
+                    links::url_for(&person, LinkKind::TeamsChat, None).ok()
                 })
             }
             _ => None,
         };
-        let action_label = tr(lang, "notify.available.action");
+        let action_label = notification::open_chat_label(lang);
         let app = self.app.clone();
         let warned = self.warned.clone();
         // Showing and waiting for a click block on D-Bus; the bridge must not wait for that.

@@ -6,7 +6,7 @@
 
 use tauri::{AppHandle, Runtime};
 
-use crate::links::{self, LinkError};
+use window_model::links::{self, LinkError};
 
 /// Environment variable of the opener test hook.
 pub const OPENER_LOG_ENV: &str = "PRESENCE_BRIDGE_OPENER_LOG";

@@ -7,18 +7,18 @@ use std::time::Duration;
 use settings::{Reload, SettingsError, SettingsWatch};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::backend::Backend;
-use crate::commands;
+use crate::app_state::AppState;
+use crate::events;
 
 /// How often the files are looked at.
 const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
-/// Watches the backend's settings file and `policy_file` for as long as the app runs.
+/// Watches the settings file and `policy_file` for as long as the app runs.
 pub fn start<R: Runtime>(app: AppHandle<R>, policy_file: PathBuf) {
-    let Some(backend) = app.try_state::<Backend>() else {
+    let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let config = backend.with_store(|store| store.file().to_owned());
+    let config = state.with_store(|store| store.file().to_owned());
     let mut watch = SettingsWatch::new(&config, &policy_file);
     tauri::async_runtime::spawn(async move {
         let mut interval = tokio::time::interval(POLL_INTERVAL);
@@ -41,10 +41,10 @@ pub fn describe(problems: &[SettingsError]) -> String {
 
 /// One look at the files: reload, apply and tell the window when they changed.
 pub async fn poll<R: Runtime>(app: &AppHandle<R>, watch: &mut SettingsWatch) {
-    let Some(backend) = app.try_state::<Backend>() else {
+    let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    match backend.with_store(|store| watch.poll(store)) {
+    match state.with_store(|store| watch.poll(store)) {
         Reload::Unchanged => {}
         Reload::Rejected(problems) => {
             for problem in &problems {
@@ -54,19 +54,19 @@ pub async fn poll<R: Runtime>(app: &AppHandle<R>, watch: &mut SettingsWatch) {
                      saving is refused until the file is fixed"
                 );
             }
-            backend.set_settings_problem(Some(describe(&problems)));
-            commands::publish_state(app);
+            state.set_settings_problem(Some(describe(&problems)));
+            events::publish_state(app);
         }
         Reload::Loaded { previous, changed } => {
-            let had_problem = backend.set_settings_problem(None).is_some();
+            let had_problem = state.set_settings_problem(None).is_some();
             if changed {
                 tracing::info!("the settings changed on disk; applying them");
-                let after = backend.settings();
+                let after = state.settings();
                 // Publishes the state, so the cleared warning goes out with it.
-                commands::settings::apply_to_running_app(app, &backend, &previous, &after).await;
+                crate::settings_changed::apply(app, &previous, &after).await;
                 publish_settings(app).await;
             } else if had_problem {
-                commands::publish_state(app);
+                events::publish_state(app);
             }
         }
     }
@@ -75,7 +75,7 @@ pub async fn poll<R: Runtime>(app: &AppHandle<R>, watch: &mut SettingsWatch) {
 /// The `settings` event; off the async runtime because the view asks the keychain.
 async fn publish_settings<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
-    let sent = tauri::async_runtime::spawn_blocking(move || commands::publish_settings(&app)).await;
+    let sent = tauri::async_runtime::spawn_blocking(move || events::publish_settings(&app)).await;
     if let Err(error) = sent {
         tracing::warn!(%error, "cannot send the settings event");
     }
@@ -110,14 +110,14 @@ mod tests {
             assert!(report.problems.is_empty(), "{:?}", report.problems);
             // No bridge runs: what reaches it is covered by the commands' tests; here the point
             // is the store, the warning and the event.
-            let backend = Backend::new(
+            let state = AppState::new(
                 store,
                 Arc::new(keychain::MemoryStore::new()),
                 None,
                 Arc::new(bridge::LogNotifier),
             );
             let app = mock_builder()
-                .manage(backend)
+                .manage(state)
                 .build(mock_context(noop_assets()))
                 .unwrap();
             let settings_events = Arc::new(Mutex::new(Vec::new()));
@@ -145,15 +145,20 @@ mod tests {
             tauri::async_runtime::block_on(poll(self.app.handle(), &mut self.watch));
         }
 
-        fn backend(&self) -> tauri::State<'_, Backend> {
-            self.app.state::<Backend>()
+        fn app_state(&self) -> tauri::State<'_, AppState> {
+            self.app.state::<AppState>()
+        }
+
+        fn state(&self) -> Value {
+            serde_json::to_value(self.app_state().current_state()).unwrap()
         }
 
         fn warnings(&self) -> Vec<String> {
-            commands::current_state(&self.backend())
-                .warnings
+            self.state()["warnings"]
+                .as_array()
+                .unwrap()
                 .iter()
-                .map(|w| w.kind.to_owned())
+                .map(|w| w["kind"].as_str().unwrap().to_owned())
                 .collect()
         }
 
@@ -178,7 +183,7 @@ mod tests {
 
         rig.write("[sync]\npoll_interval_secs = 45\n");
         rig.poll();
-        assert_eq!(rig.backend().settings().sync.poll_interval_secs, 45);
+        assert_eq!(rig.app_state().settings().sync.poll_interval_secs, 45);
         let events = rig.settings_events(1);
         assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(events[0]["values"]["sync"]["poll_interval_secs"], 45);
@@ -189,17 +194,17 @@ mod tests {
         let mut rig = Rig::start("[sync]\npoll_interval_secs = 30\n");
         rig.write("[sync\npoll_interval_secs = 45\n");
         rig.poll();
-        assert_eq!(rig.backend().settings().sync.poll_interval_secs, 30);
-        assert!(!rig.backend().with_store(|s| s.is_writable()));
+        assert_eq!(rig.app_state().settings().sync.poll_interval_secs, 30);
+        assert!(!rig.app_state().with_store(|s| s.is_writable()));
         assert_eq!(rig.warnings(), ["settings_file_invalid"]);
-        let state = serde_json::to_value(commands::current_state(&rig.backend())).unwrap();
+        let state = rig.state();
         let message = state["warnings"][0]["params"]["message"].as_str().unwrap();
         assert!(message.contains("config.toml"), "{message}");
 
         rig.write("[sync]\npoll_interval_secs = 50\n");
         rig.poll();
-        assert_eq!(rig.backend().settings().sync.poll_interval_secs, 50);
-        assert!(rig.backend().with_store(|s| s.is_writable()));
+        assert_eq!(rig.app_state().settings().sync.poll_interval_secs, 50);
+        assert!(rig.app_state().with_store(|s| s.is_writable()));
         assert!(rig.warnings().is_empty());
         assert_eq!(
             rig.settings_events(1)[0]["values"]["sync"]["poll_interval_secs"],

@@ -13,8 +13,9 @@ use presence_core::Mapping;
 use settings::{MicrosoftSettings, Settings};
 use tokio::sync::watch;
 
+use window_model::i18n::{self, Lang};
+
 use crate::cli::Paths;
-use crate::i18n::{self, Lang};
 
 /// A running bridge.
 pub enum Running {
@@ -75,7 +76,7 @@ impl Running {
 }
 
 /// What says whose accounts a sync runs with. The signed-in Microsoft user is not in the
-/// settings; a sign-out ends the hand-over instead (`Backend::set_microsoft_saved`).
+/// settings; a sign-out ends the hand-over instead (`AppState::set_microsoft_saved`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncAccounts {
     /// Authority, tenant, app registration and Graph endpoint: where the Microsoft account lives.

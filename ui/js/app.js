@@ -206,7 +206,7 @@ async function main() {
     colleagues.start();
     // The backend sends only changes (none while idle, none while the window is hidden): times
     // are fixed, so re-render the ages every 30 s while on screen, and at once when shown.
-    // `last_sync` is the time the state was built, so the status screen asks for a fresh one.
+    // `last_sync` moves with every poll without being pushed, so the status screen asks for it.
     const refreshAges = () => {
       if (document.hidden) return;
       colleagues.tick();

@@ -325,12 +325,6 @@ export function createColleagues(store) {
     }, icon(ic, 18), h("span", { class: "action__label" }, t(labelKey)), h("kbd", { class: "action__key", "aria-hidden": "true" }, key));
   }
 
-  function previewLink(c) {
-    // Display only: the backend builds and checks the real URL.
-    const who = c.user_principal_name || c.mail;
-    return who ? `https://teams.microsoft.com/l/chat/0/0?users=${encodeURIComponent(who)}` : "";
-  }
-
   function renderCard() {
     const c = current();
     clear(card);
@@ -390,7 +384,6 @@ export function createColleagues(store) {
           phones.map((ph) => h("div", { class: "phone" },
             h("span", { class: "phone__label" }, ph.label),
             h("button", { type: "button", class: "link", onclick: () => act("phone", c.id, ph.index >= 0 ? { phone: ph.index } : {}) }, ph.number))))] : null),
-      previewLink(c) ? h("p", { class: "card__preview", title: t("card.preview_hint") }, previewLink(c)) : null,
     ]);
   }
 

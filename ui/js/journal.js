@@ -1,9 +1,9 @@
 // Journal entries arrive structured ({at, kind, params, text}); render them with translated templates.
 import { t, has, formatDateTime, currentLang } from "./i18n.js";
-import { rowLabel, chatLabel, graphLabel } from "./status.js";
+import { rowLabel, chatLabel, teamsPair } from "./status.js";
 
 const onOff = (on) => t(on ? "common.on" : "common.off");
-const teams = (p) => t("journal.teams_pair", { availability: graphLabel(p.availability), activity: graphLabel(p.activity) });
+const teams = (p) => teamsPair(p.availability, p.activity);
 
 function dnd(d) {
   if (!d) return "";

@@ -2,7 +2,7 @@
 import { h, clear } from "./dom.js";
 import { t, formatDateTime, formatJournalTime, formatAge } from "./i18n.js";
 import { api } from "./ipc.js";
-import { makeDot, rowLabel, chatLabel, graphLabel } from "./status.js";
+import { makeDot, rowLabel, chatLabel, teamsPair } from "./status.js";
 import { icon } from "./icons.js";
 import { showError, toast } from "./toast.js";
 import { journalText, journalTone } from "./journal.js";
@@ -52,7 +52,12 @@ export function createMyStatus(store, nav) {
         body = t("warning.writes_failing.body", { target: t("target." + p.target) });
         break;
       case "starface_unreachable":
-        body = t("warning.starface_unreachable.body", { message: p.message || "" });
+      case "graph_unreachable":
+        body = t(`warning.${w.kind}.body`, { message: p.message || "" });
+        break;
+      case "starface_login_rejected":
+        body = t("warning.starface_login_rejected.body", { message: p.message || "" });
+        actions.push(h("button", { type: "button", class: "btn", onclick: () => nav("settings", "accounts") }, t("warning.starface_login_rejected.action")));
         break;
       case "settings_file_invalid":
         body = t("warning.settings_file_invalid.body", { message: p.message || "" });
@@ -64,7 +69,7 @@ export function createMyStatus(store, nav) {
       default:
         body = t(`warning.${w.kind}.body`, p);
     }
-    const tone = ["another_sync", "writes_failing", "starface_unreachable", "certificate_untrusted", "sign_in_required", "settings_file_invalid"].includes(w.kind) ? "bad" : "info";
+    const tone = ["another_sync", "writes_failing", "graph_unreachable", "starface_unreachable", "starface_login_rejected", "certificate_untrusted", "sign_in_required", "settings_file_invalid"].includes(w.kind) ? "bad" : "info";
     return h("div", { class: `warning warning--${tone}`, role: tone === "bad" ? "alert" : "status" },
       icon(tone === "bad" ? "warning" : "info", 20),
       h("div", { class: "warning__text" },
@@ -95,7 +100,7 @@ export function createMyStatus(store, nav) {
         h("div", { class: "bigstatus" }, makeDot(tm?.row || "unknown", 28),
           h("div", {},
             h("div", { class: "bigstatus__text" }, tm ? rowLabel(tm.row) : t("mystatus.not_read")),
-            tm ? h("div", { class: "bigstatus__sub" }, t("journal.teams_pair", { availability: graphLabel(tm.availability), activity: graphLabel(tm.activity) })) : null)),
+            tm ? h("div", { class: "bigstatus__sub" }, teamsPair(tm.availability, tm.activity)) : null)),
         tm?.status_message ? kv("mystatus.status_message", tm.status_message) : null,
         tm?.out_of_office ? kv("status.out_of_office", t("common.yes")) : null),
       tile("mystatus.starface",

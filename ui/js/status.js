@@ -78,6 +78,12 @@ export function graphLabel(value) {
   return has(key) ? t(key) : String(value);
 }
 
+/** Graph's availability and activity, the activity only when it adds something ("Available", not "Available / Available"). */
+export function teamsPair(availability, activity) {
+  const a = graphLabel(availability), b = graphLabel(activity);
+  return !b || a.toLowerCase() === b.toLowerCase() ? a : t("journal.teams_pair", { availability: a, activity: b });
+}
+
 /** What a colleague's row shows as status text. */
 export function presenceText(p) {
   if (!p) return t("status.unknown");

@@ -28,6 +28,7 @@ pub mod demo;
 mod error;
 pub mod journal_file;
 mod notifier;
+mod people;
 mod runtime;
 pub mod setup;
 mod snapshot;
@@ -38,5 +39,6 @@ pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
-    AnotherSyncView, BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
+    SyncStateView, SyncView,
 };

@@ -2,6 +2,8 @@
 
 use presence_core::engine::Notification;
 
+use crate::snapshot::Service;
+
 /// Something worth a desktop notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BridgeNotification {
@@ -15,10 +17,7 @@ pub enum BridgeNotification {
         display_name: String,
     },
     /// A sign-in must be repeated.
-    SignInNeeded {
-        /// `microsoft` or `starface`.
-        service: String,
-    },
+    SignInNeeded(Service),
 }
 
 impl std::fmt::Display for BridgeNotification {
@@ -28,7 +27,7 @@ impl std::fmt::Display for BridgeNotification {
             BridgeNotification::ColleagueAvailable { display_name, .. } => {
                 write!(f, "{display_name} is available now.")
             }
-            BridgeNotification::SignInNeeded { service } => {
+            BridgeNotification::SignInNeeded(service) => {
                 write!(
                     f,
                     "Please sign in to {service} again; your settings are kept."
@@ -51,5 +50,22 @@ pub struct LogNotifier;
 impl Notifier for LogNotifier {
     fn notify(&self, notification: &BridgeNotification) {
         tracing::info!(%notification, "notification");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_notification_names_the_service_as_users_know_it() {
+        assert_eq!(
+            BridgeNotification::SignInNeeded(Service::Microsoft).to_string(),
+            "Please sign in to Microsoft 365 again; your settings are kept."
+        );
+        assert_eq!(
+            BridgeNotification::SignInNeeded(Service::Starface).to_string(),
+            "Please sign in to STARFACE again; your settings are kept."
+        );
     }
 }

@@ -1,12 +1,11 @@
 //! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
 //! to the connector workers and publishes [`BridgeSnapshot`]s.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use graph_client::graph::{Colleague, DirectoryUser};
 use graph_client::GraphClient;
 use presence_core::engine::{
     Command, ConflictDecision, EngineStatus, Input, IssuedCommand, Outputs, SyncOptions, SyncState,
@@ -15,9 +14,9 @@ use presence_core::engine::{
 use presence_core::journal::{Journal, JournalEvent};
 use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
 use presence_core::{
-    ChatStatus, Engine, EngineCarryOver, EngineConfig, Mapping, StatusRow, TeamsPresence, Timestamp,
+    ChatStatus, Engine, EngineCarryOver, EngineConfig, Mapping, Person, StatusRow, TeamsPresence,
+    Timestamp,
 };
-use starface_client::rest::DirectoryEntry;
 use starface_client::{RestClient, UciClient, XmppSettings};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -26,8 +25,10 @@ use crate::clock::SharedClock;
 use crate::error::BridgeError;
 use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
+use crate::people::{self, PbxDirectory};
 use crate::snapshot::{
-    AnotherSyncView, BridgeSnapshot, ColleagueView, JournalLine, OwnStatus, SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
+    SyncStateView, SyncView,
 };
 use crate::workers::{self, StarfaceLinks, WorkerControl, WorkerEvent};
 
@@ -121,8 +122,9 @@ pub enum BridgeCommand {
     OptionsChanged(SyncOptions),
     /// The answer to the "another sync seems active" warning.
     ConflictDecided(ConflictDecision),
-    /// Watch a colleague (Entra object id) found by [`BridgeHandle::search_directory`].
-    Watch(DirectoryUser),
+    /// Watch a colleague found by [`BridgeHandle::search_directory`] (or known otherwise);
+    /// boxed: a person is large and commands are moved around.
+    Watch(Box<Person>),
     /// Stop watching a colleague.
     Unwatch(String),
     /// Notify when the colleague becomes available.
@@ -134,6 +136,8 @@ pub enum BridgeCommand {
     },
     /// Remove a "notify when available" alert.
     CancelAlert(String),
+    /// The favourites in the settings changed (e-mail addresses or sign-in names).
+    FavouritesChanged(Vec<String>),
 }
 
 enum Message {
@@ -167,13 +171,15 @@ impl BridgeHandle {
             .map_err(|_| BridgeError::Stopped)
     }
 
-    /// Searches the Microsoft 365 directory (name or address prefix).
+    /// Searches the Microsoft 365 directory (name or address prefix). The basic profile it
+    /// reads has names and addresses only.
     pub async fn search_directory(
         &self,
         query: &str,
         top: usize,
-    ) -> Result<Vec<DirectoryUser>, BridgeError> {
-        Ok(self.graph.search_users(query, top).await?)
+    ) -> Result<Vec<Person>, BridgeError> {
+        let users = self.graph.search_users(query, top).await?;
+        Ok(users.into_iter().map(people::from_directory_user).collect())
     }
 
     /// Stops cleanly: clears the Teams presence session, logs out of STARFACE REST and UCI,
@@ -257,17 +263,19 @@ pub fn start(
     let state = BridgeState {
         journal: Journal::with_capacity(options.journal_capacity),
         journal_file: options.journal_file.clone().map(JournalFile::new),
+        favourites: options.favourites.clone(),
         options,
         engine,
         clock,
         notifier,
         watch_list: WatchList::new(),
         colleagues: Vec::new(),
-        directory: HashMap::new(),
+        directory: PbxDirectory::default(),
         own_name: None,
         own_teams: None,
         telephony: None,
-        sign_in: None,
+        teams_read_at: None,
+        starface_read_at: None,
         warnings: BTreeMap::new(),
         chat_set,
         another_sync,
@@ -287,7 +295,7 @@ pub fn start(
 }
 
 struct WatchedColleague {
-    info: Colleague,
+    person: Person,
     teams: Option<TeamsPresence>,
     /// The latest successful read (staleness).
     observed_at: Option<Timestamp>,
@@ -303,16 +311,20 @@ struct BridgeState {
     journal: Journal,
     journal_file: Option<JournalFile>,
     watch_list: WatchList,
+    /// The favourites from the settings (addresses).
+    favourites: Vec<String>,
     colleagues: Vec<WatchedColleague>,
-    /// STARFACE directory by lower-case e-mail.
-    directory: HashMap<String, DirectoryEntry>,
+    /// The PBX's users, for matching colleagues by e-mail.
+    directory: PbxDirectory,
     own_name: Option<String>,
     /// The latest own Teams presence as polled (the engine acts on it after the debounce).
     own_teams: Option<TeamsPresence>,
     telephony: Option<presence_core::TelephonyState>,
-    sign_in: Option<(String, String)>,
-    /// Ordered, so the snapshot's warning list does not reorder on its own.
-    warnings: BTreeMap<&'static str, String>,
+    /// When the own Teams presence and the STARFACE state were last read successfully.
+    teams_read_at: Option<Timestamp>,
+    starface_read_at: Option<Timestamp>,
+    /// At most one per service; ordered, so the snapshot's list does not reorder on its own.
+    warnings: BTreeMap<Service, BridgeWarning>,
     /// The chat status last set successfully. Kept here rather than taken from the engine's belief:
     /// the belief would also follow chat readings, and front ends label this "set by the app".
     chat_set: Option<ChatStatus>,
@@ -446,24 +458,10 @@ impl BridgeState {
             BridgeCommand::ConflictDecided(decision) => {
                 self.feed(Input::User(UserAction::ConflictDecided(decision)))
             }
-            BridgeCommand::Watch(user) => {
-                let colleague = Colleague {
-                    id: user.id,
-                    display_name: user.display_name,
-                    mail: user.mail,
-                    user_principal_name: user.user_principal_name,
-                    job_title: None,
-                    department: None,
-                    office_location: None,
-                    phones: Vec::new(),
-                    sip_address: None,
-                    relevance: None,
-                };
-                self.add_colleagues(vec![colleague]);
-            }
+            BridgeCommand::Watch(person) => self.add_colleagues(vec![*person]),
             BridgeCommand::Unwatch(id) => {
                 let id = id.to_ascii_lowercase();
-                self.colleagues.retain(|c| c.info.id != id);
+                self.colleagues.retain(|c| c.person.id != id);
                 self.watch_list.forget(&ColleagueId(id));
                 self.update_watched();
             }
@@ -475,45 +473,50 @@ impl BridgeState {
                 self.watch_list
                     .cancel_alert(&ColleagueId(id.to_ascii_lowercase()));
             }
+            BridgeCommand::FavouritesChanged(favourites) => self.favourites = favourites,
         }
     }
 
     fn on_event(&mut self, event: WorkerEvent) {
         match event {
-            WorkerEvent::Me { id, display_name } => {
+            WorkerEvent::SignedIn {
+                display_name,
+                colleagues,
+            } => {
                 tracing::info!(user = %display_name, "signed in to Microsoft 365");
-                let _ = id;
                 self.own_name = Some(display_name);
+                self.add_colleagues(colleagues);
             }
-            WorkerEvent::Colleagues(colleagues) => self.add_colleagues(colleagues),
             WorkerEvent::Teams {
                 own,
                 colleagues,
-                warning,
+                consent_needed,
             } => {
-                self.sign_in = self.sign_in.take().filter(|(s, _)| s != "microsoft");
-                match warning {
-                    Some(text) => self.warnings.insert("microsoft", text),
-                    None => self.warnings.remove("microsoft"),
-                };
+                if consent_needed {
+                    self.warnings
+                        .insert(Service::Microsoft, BridgeWarning::NeedsAdminConsent);
+                } else {
+                    self.warnings.remove(&Service::Microsoft);
+                }
                 if let Some(own) = own {
+                    self.teams_read_at = Some(self.clock.now().mono);
                     self.own_teams = Some(own.clone());
                     self.feed(Input::TeamsObserved(own));
                 }
                 self.on_colleague_presence(colleagues);
             }
             WorkerEvent::Starface(state) => {
-                self.warnings.remove("starface");
-                self.sign_in = self.sign_in.take().filter(|(s, _)| s != "starface");
+                self.warnings.remove(&Service::Starface);
+                self.starface_read_at = Some(self.clock.now().mono);
                 self.telephony = Some(state.telephony.clone());
                 self.feed(Input::StarfaceObserved(state));
             }
             WorkerEvent::Directory(entries) => {
-                tracing::info!(users = entries.len(), "STARFACE directory loaded");
-                self.directory = entries
-                    .into_iter()
-                    .filter_map(|e| Some((e.email.clone()?.to_ascii_lowercase(), e)))
-                    .collect();
+                self.directory = PbxDirectory::new(entries);
+                tracing::info!(users = self.directory.len(), "STARFACE directory loaded");
+                for colleague in &mut self.colleagues {
+                    colleague.person.starface = self.directory.account_for(&colleague.person);
+                }
             }
             WorkerEvent::Finished {
                 id,
@@ -527,29 +530,42 @@ impl BridgeState {
                 self.feed(Input::CommandFinished { id, result });
             }
             WorkerEvent::SignInNeeded { service, reason } => {
-                self.notifier.notify(&BridgeNotification::SignInNeeded {
-                    service: service.to_owned(),
-                });
-                self.sign_in = Some((service.to_owned(), reason));
+                // Told once: the worker keeps reporting while the sign-in stays refused.
+                if !self.sign_in_needed(service) {
+                    self.notifier
+                        .notify(&BridgeNotification::SignInNeeded(service));
+                }
+                self.warnings
+                    .insert(service, BridgeWarning::SignInNeeded { service, reason });
             }
-            WorkerEvent::Healthy { service } => {
-                self.warnings.remove(service);
-                self.sign_in = self.sign_in.take().filter(|(s, _)| s != service);
+            WorkerEvent::Healthy(service) => {
+                self.warnings.remove(&service);
             }
-            WorkerEvent::Warning { service, text } => {
-                self.warnings.insert(service, text);
+            WorkerEvent::Warning(warning) => {
+                let service = warning.service();
+                // Nothing of a service works until its sign-in is repeated; that is what to say.
+                if !self.sign_in_needed(service) {
+                    self.warnings.insert(service, warning);
+                }
             }
         }
     }
 
-    fn add_colleagues(&mut self, colleagues: Vec<Colleague>) {
-        for colleague in colleagues {
-            let id = colleague.id.to_ascii_lowercase();
-            if self.colleagues.iter().any(|c| c.info.id == id) {
+    fn sign_in_needed(&self, service: Service) -> bool {
+        matches!(
+            self.warnings.get(&service),
+            Some(BridgeWarning::SignInNeeded { .. })
+        )
+    }
+
+    fn add_colleagues(&mut self, people: Vec<Person>) {
+        for mut person in people {
+            if self.colleagues.iter().any(|c| c.person.id == person.id) {
                 continue;
             }
+            person.starface = self.directory.account_for(&person);
             self.colleagues.push(WatchedColleague {
-                info: Colleague { id, ..colleague },
+                person,
                 teams: None,
                 observed_at: None,
                 changed_at: None,
@@ -559,7 +575,11 @@ impl BridgeState {
     }
 
     fn update_watched(&mut self) {
-        let ids: Vec<String> = self.colleagues.iter().map(|c| c.info.id.clone()).collect();
+        let ids: Vec<String> = self
+            .colleagues
+            .iter()
+            .map(|c| c.person.id.clone())
+            .collect();
         self.watched_tx.send_replace(ids);
     }
 
@@ -567,7 +587,7 @@ impl BridgeState {
         let now = self.clock.now().mono;
         let mut snapshots = Vec::new();
         for (id, presence) in presences {
-            if let Some(colleague) = self.colleagues.iter_mut().find(|c| c.info.id == id) {
+            if let Some(colleague) = self.colleagues.iter_mut().find(|c| c.person.id == id) {
                 if colleague.teams.as_ref() != Some(&presence) {
                     colleague.teams = Some(presence.clone());
                     colleague.changed_at = Some(now);
@@ -585,8 +605,8 @@ impl BridgeState {
             let display_name = self
                 .colleagues
                 .iter()
-                .find(|c| c.info.id == alert.id.0)
-                .map(|c| c.info.display_name.clone())
+                .find(|c| c.person.id == alert.id.0)
+                .map(|c| c.person.display_name.clone())
                 .unwrap_or_else(|| alert.id.0.clone());
             self.notifier
                 .notify(&BridgeNotification::ColleagueAvailable {
@@ -598,16 +618,15 @@ impl BridgeState {
 
     /// Publishes only a snapshot that differs from the last one: every publication wakes each
     /// front end (the tray app re-sends its whole state to the window), so an idle bridge must
-    /// stay silent. Hence no ages in the snapshot, only fixed timestamps.
+    /// stay silent. Hence no ages in the snapshot, only fixed timestamps; and the time of the
+    /// last sync, which moves with every poll, is written into the watched value without waking
+    /// anyone (`send_if_modified` returning `false` leaves the new value for the next reader).
     fn publish(&self) {
         let snapshot = self.build_snapshot();
         self.snapshot_tx.send_if_modified(|current| {
-            if *current == snapshot {
-                false
-            } else {
-                *current = snapshot;
-                true
-            }
+            let changed = !same_but_last_sync(current, &snapshot);
+            *current = snapshot;
+            changed
         });
     }
 
@@ -634,36 +653,25 @@ impl BridgeState {
                 another_sync: self
                     .another_sync
                     .filter(|_| status.state == SyncState::AnotherSyncSuspected),
+                last_sync_ms: self
+                    .teams_read_at
+                    .zip(self.starface_read_at)
+                    .map(|(teams, starface)| teams.min(starface).as_millis()),
             },
             colleagues: self
                 .colleagues
                 .iter()
                 .map(|c| {
                     let age = c.observed_at.map(|at| now.saturating_since(at));
-                    let matched = c
-                        .info
-                        .mail
-                        .as_deref()
-                        .or(c.info.user_principal_name.as_deref())
-                        .and_then(|mail| self.directory.get(&mail.to_ascii_lowercase()));
                     ColleagueView {
-                        id: c.info.id.clone(),
-                        display_name: c.info.display_name.clone(),
-                        mail: c.info.mail.clone(),
-                        job_title: c.info.job_title.clone(),
-                        office_location: c.info.office_location.clone(),
-                        phones: c.info.phones.iter().map(|p| p.number.clone()).collect(),
+                        person: c.person.clone(),
                         row: c.teams.as_ref().map(StatusRow::from_presence),
                         teams: c.teams.clone(),
                         updated_at_ms: c.changed_at.map(Timestamp::as_millis),
                         stale: age.is_none_or(|a| a > stale_after),
-                        starface_login: matched.map(|e| e.login.clone()),
-                        internal_number: matched.and_then(|e| e.internal_number.clone()),
                         telephony: None,
-                        alert: self
-                            .watch_list
-                            .alert(&ColleagueId(c.info.id.clone()))
-                            .is_some(),
+                        alert: self.watch_list.alert(&ColleagueId(c.person.id.clone())),
+                        favourite: c.person.is_among(&self.favourites),
                     }
                 })
                 .collect(),
@@ -680,12 +688,6 @@ impl BridgeState {
     }
 
     fn sync_state(&self, status: &EngineStatus) -> SyncStateView {
-        if let Some((service, reason)) = &self.sign_in {
-            return SyncStateView::SignInNeeded {
-                service: service.clone(),
-                reason: reason.clone(),
-            };
-        }
         if self.own_teams.is_none() || self.telephony.is_none() {
             return SyncStateView::Starting;
         }
@@ -699,4 +701,15 @@ impl BridgeState {
             SyncState::Running => SyncStateView::Running,
         }
     }
+}
+
+/// Whether two snapshots differ only in the time of the last sync (or not at all).
+fn same_but_last_sync(a: &BridgeSnapshot, b: &BridgeSnapshot) -> bool {
+    a.own == b.own
+        && a.colleagues == b.colleagues
+        && a.journal == b.journal
+        && SyncView {
+            last_sync_ms: b.sync.last_sync_ms,
+            ..a.sync.clone()
+        } == b.sync
 }

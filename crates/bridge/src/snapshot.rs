@@ -1,16 +1,23 @@
-//! What front ends see: one serialisable snapshot, published on a `tokio::sync::watch` channel.
+//! What front ends see: one snapshot, published on a `tokio::sync::watch` channel.
 //!
 //! Times in a snapshot are fixed engine timestamps (milliseconds on the bridge clock), never ages
 //! or remaining times: a snapshot only changes when something happened, so an idle bridge publishes
 //! nothing and front ends turn the timestamps into wall-clock times themselves.
+//!
+//! Everything in it is typed: problems are [`BridgeWarning`]s that name their [`Service`] and carry
+//! their details, the journal keeps the engine's structured events, colleagues are the
+//! directory's [`Person`]s. A front end translates these; it never has to read meaning out of text.
+//! The snapshot is no wire format (it has no `Serialize`): each front end maps it to its own.
+
+use std::fmt;
 
 use presence_core::engine::WriteTarget;
 use presence_core::journal::JournalEvent;
-use presence_core::{ChatStatus, StatusRow, TeamsPresence, TelephonyState};
-use serde::Serialize;
+use presence_core::watch_list::AlertMode;
+use presence_core::{ChatStatus, Person, StatusRow, TeamsPresence, TelephonyState};
 
 /// Everything a front end shows, rebuilt after every change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeSnapshot {
     /// The user's own status, Teams and STARFACE merged.
     pub own: OwnStatus,
@@ -23,13 +30,13 @@ pub struct BridgeSnapshot {
 }
 
 /// The user's own status.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct OwnStatus {
     /// Display name from Microsoft 365, once known.
     pub display_name: Option<String>,
     /// The own Teams presence as last polled.
     pub teams: Option<TeamsPresence>,
-    /// Its mapping row.
+    /// The mapping row of `teams`.
     pub row: Option<StatusRow>,
     /// STARFACE DND as last read or written.
     pub starface_dnd: Option<bool>,
@@ -47,9 +54,10 @@ pub struct OwnStatus {
     pub dnd_kept_manual: bool,
 }
 
-/// Headline sync state.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "state")]
+/// Headline sync state, as the engine has it. Problems with a service (an expired sign-in, a PBX
+/// that cannot be reached) are [`SyncView::warnings`], not states: the sync goes on with the
+/// other side.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum SyncStateView {
     /// Connecting; nothing observed yet.
     #[default]
@@ -67,33 +75,40 @@ pub enum SyncStateView {
     Stopped,
     /// Another presence sync seems to fight over DND; waiting for the user's decision.
     AnotherSyncSuspected,
-    /// A sign-in expired or was revoked; settings are kept, only the sign-in must be repeated.
-    SignInNeeded {
-        /// `microsoft` or `starface`.
-        service: String,
-        /// What the server said.
-        reason: String,
-    },
     /// The settings lack the Microsoft app registration or the PBX.
     NotConfigured,
 }
 
 /// Sync state with details.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncView {
     /// The headline.
-    #[serde(flatten)]
     pub state: SyncStateView,
     /// Writes that currently fail.
     pub failing: Vec<WriteTarget>,
-    /// Non-fatal problems (e.g. colleagues' presence needs admin consent, a connector is down).
-    pub warnings: Vec<String>,
+    /// What keeps a service from working fully, at most one per service, Microsoft 365 first.
+    pub warnings: Vec<BridgeWarning>,
     /// What raised the "another sync" warning, while it stands.
     pub another_sync: Option<AnotherSyncView>,
+    /// Engine time (milliseconds) of the last sync: the older of the latest successful readings
+    /// of the own Teams presence and of STARFACE (`None` until both were read). It stops moving
+    /// while either side cannot be read. The bridge updates it in the watched value without
+    /// waking anyone, so an idle bridge still publishes nothing; a front end sees the current
+    /// value whenever it looks.
+    pub last_sync_ms: Option<u64>,
+}
+
+impl SyncView {
+    /// Whether `service` waits for the user to sign in again.
+    pub fn sign_in_needed(&self, service: Service) -> bool {
+        self.warnings
+            .iter()
+            .any(|w| matches!(w, BridgeWarning::SignInNeeded { service: s, .. } if *s == service))
+    }
 }
 
 /// The evidence behind the "another sync seems active" warning.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct AnotherSyncView {
     /// DND reverts counted.
     pub reverts: u32,
@@ -101,49 +116,131 @@ pub struct AnotherSyncView {
     pub period_minutes: u32,
 }
 
-/// One watched colleague: Teams presence merged with the STARFACE directory by e-mail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The two services the bridge works with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Service {
+    /// Microsoft 365: sign-in and Graph (Teams presence, directory).
+    Microsoft,
+    /// The STARFACE PBX: REST, UCI, XMPP.
+    Starface,
+}
+
+impl Service {
+    /// The name users know the service by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Microsoft => "Microsoft 365",
+            Service::Starface => "STARFACE",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Something that keeps a service from working fully. Each warning stands until the service
+/// works again; the `reason`s are the connector's own words, for the user to read (never to be
+/// parsed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BridgeWarning {
+    /// The sign-in must be repeated: a revoked or expired Microsoft refresh token, or a STARFACE
+    /// login the PBX rejects. Settings are kept. While it stands, other problems of the same
+    /// service do not replace it (nothing works until the user signs in).
+    SignInNeeded {
+        /// Whose sign-in.
+        service: Service,
+        /// What the server said.
+        reason: String,
+    },
+    /// Graph answers, but colleagues' presence needs an administrator's consent
+    /// (`Presence.Read.All`): only the user's own presence is read.
+    NeedsAdminConsent,
+    /// A Microsoft Graph poll failed (network, server, throttling beyond the retries).
+    GraphUnreachable {
+        /// The connector's error.
+        reason: String,
+    },
+    /// The PBX cannot be reached or answers with errors.
+    StarfaceUnreachable {
+        /// The connector's error.
+        reason: String,
+    },
+    /// The PBX presents a certificate that the configured trust (system roots, CA file, pin)
+    /// does not accept.
+    CertificateUntrusted {
+        /// Its SHA-256 fingerprint (`AA:BB:…`), for the user to compare and pin.
+        presented: String,
+    },
+}
+
+impl BridgeWarning {
+    /// The service the warning is about.
+    pub fn service(&self) -> Service {
+        match self {
+            BridgeWarning::SignInNeeded { service, .. } => *service,
+            BridgeWarning::NeedsAdminConsent | BridgeWarning::GraphUnreachable { .. } => {
+                Service::Microsoft
+            }
+            BridgeWarning::StarfaceUnreachable { .. }
+            | BridgeWarning::CertificateUntrusted { .. } => Service::Starface,
+        }
+    }
+}
+
+impl fmt::Display for BridgeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BridgeWarning::SignInNeeded { service, reason } => {
+                write!(f, "{service}: sign in again ({reason})")
+            }
+            BridgeWarning::NeedsAdminConsent => f.write_str(
+                "Microsoft 365: colleagues' presence needs an administrator's consent \
+                 (Presence.Read.All)",
+            ),
+            BridgeWarning::GraphUnreachable { reason } => write!(f, "Microsoft 365: {reason}"),
+            BridgeWarning::StarfaceUnreachable { reason } => write!(f, "STARFACE: {reason}"),
+            BridgeWarning::CertificateUntrusted { presented } => write!(
+                f,
+                "STARFACE: the PBX presents a certificate that is not trusted ({presented})"
+            ),
+        }
+    }
+}
+
+/// One watched colleague: who they are, their presence, and what the user set on them.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ColleagueView {
-    /// Entra object id.
-    pub id: String,
-    /// Name.
-    pub display_name: String,
-    /// E-mail (lower case).
-    pub mail: Option<String>,
-    /// Job title.
-    pub job_title: Option<String>,
-    /// Office.
-    pub office_location: Option<String>,
-    /// Phone numbers from Microsoft 365.
-    pub phones: Vec<String>,
+    /// As the directory describes them, with their STARFACE user once matched by e-mail.
+    pub person: Person,
     /// Teams presence, once polled.
     pub teams: Option<TeamsPresence>,
-    /// Its row.
+    /// The mapping row of `teams`.
     pub row: Option<StatusRow>,
     /// Engine time (milliseconds) at which the presence was first read with its current value
     /// (`None` until it was read). Not the time of the latest read: that moves with every poll.
     pub updated_at_ms: Option<u64>,
     /// Not read for a few poll intervals: shown greyed out. Flips when the threshold is crossed.
     pub stale: bool,
-    /// Matched STARFACE user (login id), if any.
-    pub starface_login: Option<String>,
-    /// Internal STARFACE number, for click-to-call.
-    pub internal_number: Option<String>,
-    /// STARFACE phone state, when known.
+    /// The colleague's STARFACE phone state. Always `None` so far: the live phone state from
+    /// STARFACE OneHub (issue 16) fills it.
     pub telephony: Option<TelephonyState>,
-    /// A "notify me when available" alert is set.
-    pub alert: bool,
+    /// The "notify me when available" alert set on them, if any (a `Once` alert is gone after it
+    /// fired).
+    pub alert: Option<AlertMode>,
+    /// One of the user's favourites (an address of theirs is in the settings' favourites).
+    pub favourite: bool,
 }
 
 /// One journal line (own status only; never colleagues' presence).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalLine {
     /// Engine time in milliseconds.
     pub at_ms: u64,
     /// What happened, structured, so a front end can translate it. Times inside it (e.g. the end of
-    /// a pause) are engine time like `at_ms`. Not serialised: each front end maps it to its own
-    /// wire format (the tray app in its `dto` module).
-    #[serde(skip)]
+    /// a pause) are engine time like `at_ms`.
     pub event: JournalEvent,
     /// English explanation (logs, and the fallback for kinds a front end does not know).
     pub text: String,

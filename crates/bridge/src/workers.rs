@@ -10,28 +10,36 @@ use graph_client::graph::{AppPresenceStatus, ClearOutcome, ColleaguePresence, Po
 use graph_client::{GraphClient, GraphError};
 use presence_core::engine::{Command, CommandFailure, CommandId, IssuedCommand};
 use presence_core::mapping::SessionPresence;
-use presence_core::{Activity, Availability, StarfaceState, TeamsPresence, TelephonyState};
+use presence_core::{Activity, Availability, Person, StarfaceState, TeamsPresence, TelephonyState};
 use starface_client::rest::DirectoryEntry;
 use starface_client::{RestClient, RestError, UciClient, XmppChatLink, XmppSettings};
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::time::Instant;
 
+use crate::people;
+use crate::snapshot::{BridgeWarning, Service};
+
 /// PollPacing never polls faster than this; shorter base intervals bypass it (simulators only).
 const SIMULATOR_ONLY_INTERVAL: Duration = Duration::from_secs(10);
 const XMPP_COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the look at the PBX's certificate may take when it cannot be reached.
+const CERTIFICATE_PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the workers tell the bridge task.
 #[derive(Debug)]
 pub(crate) enum WorkerEvent {
-    /// The signed-in Microsoft user.
-    Me { id: String, display_name: String },
-    /// Colleagues to watch (from `/me/people` and resolved favourites).
-    Colleagues(Vec<graph_client::graph::Colleague>),
+    /// Signed in to Microsoft 365: the user's name and the colleagues to watch (resolved
+    /// favourites and `/me/people`).
+    SignedIn {
+        display_name: String,
+        colleagues: Vec<Person>,
+    },
     /// One presence poll.
     Teams {
         own: Option<TeamsPresence>,
         colleagues: Vec<(String, TeamsPresence)>,
-        warning: Option<String>,
+        /// Colleagues' presence needs an administrator's consent (only the own was read).
+        consent_needed: bool,
     },
     /// One reading of the own STARFACE state.
     Starface(StarfaceState),
@@ -43,15 +51,12 @@ pub(crate) enum WorkerEvent {
         command: Command,
         result: Result<(), CommandFailure>,
     },
-    /// A sign-in must be repeated (`microsoft` / `starface`).
-    SignInNeeded {
-        service: &'static str,
-        reason: String,
-    },
+    /// A sign-in must be repeated.
+    SignInNeeded { service: Service, reason: String },
     /// A connector works again after a problem.
-    Healthy { service: &'static str },
-    /// A transient problem worth showing.
-    Warning { service: &'static str, text: String },
+    Healthy(Service),
+    /// A problem worth showing (its service is part of it).
+    Warning(BridgeWarning),
 }
 
 pub(crate) type Events = mpsc::UnboundedSender<WorkerEvent>;
@@ -120,13 +125,12 @@ pub(crate) async fn graph_worker(
         let delay = if own_id.is_none() {
             match graph.me().await {
                 Ok(me) => {
-                    let _ = events.send(WorkerEvent::Me {
-                        id: me.id.clone(),
-                        display_name: me.display_name.clone(),
-                    });
                     own_id = Some(me.id);
                     let colleagues = load_colleagues(&graph, &favourites, people_count).await;
-                    let _ = events.send(WorkerEvent::Colleagues(colleagues));
+                    let _ = events.send(WorkerEvent::SignedIn {
+                        display_name: me.display_name,
+                        colleagues: colleagues.into_iter().map(people::from_graph).collect(),
+                    });
                     Duration::ZERO
                 }
                 Err(error) => failure_delay(&events, &error, &mut signed_out, base_interval),
@@ -138,16 +142,15 @@ pub(crate) async fn graph_worker(
                 Ok(snapshot) => {
                     if signed_out {
                         signed_out = false;
-                        let _ = events.send(WorkerEvent::Healthy {
-                            service: "microsoft",
-                        });
+                        let _ = events.send(WorkerEvent::Healthy(Service::Microsoft));
                     }
                     pacing.set_requests_per_poll(snapshot.requests);
                     pacing.on_success();
-                    let warning = match snapshot.colleague_presence {
-                        ColleaguePresence::Available => None,
+                    let consent_needed = match snapshot.colleague_presence {
+                        ColleaguePresence::Available => false,
                         ColleaguePresence::NeedsAdminConsent { explanation } => {
-                            Some(explanation.to_owned())
+                            tracing::warn!(explanation, "colleagues' presence is not read");
+                            true
                         }
                     };
                     let _ = events.send(WorkerEvent::Teams {
@@ -157,7 +160,7 @@ pub(crate) async fn graph_worker(
                             .values()
                             .map(|r| (r.id.clone(), teams_presence(r)))
                             .collect(),
-                        warning,
+                        consent_needed,
                     });
                     if base_interval < SIMULATOR_ONLY_INTERVAL {
                         // Sub-10 s polling exists for the simulators (tests, demo) only; real
@@ -195,7 +198,7 @@ fn failure_delay(
         if !*signed_out {
             tracing::warn!(%error, "Microsoft sign-in needed");
             let _ = events.send(WorkerEvent::SignInNeeded {
-                service: "microsoft",
+                service: Service::Microsoft,
                 reason: error.to_string(),
             });
         }
@@ -204,10 +207,9 @@ fn failure_delay(
         base * 6
     } else {
         tracing::warn!(%error, "Microsoft Graph poll failed");
-        let _ = events.send(WorkerEvent::Warning {
-            service: "microsoft",
-            text: error.to_string(),
-        });
+        let _ = events.send(WorkerEvent::Warning(BridgeWarning::GraphUnreachable {
+            reason: error.to_string(),
+        }));
         base * 2
     }
 }
@@ -288,7 +290,7 @@ pub(crate) async fn starface_worker(
     let mut logged_in = false;
     let mut uci_ready = false;
     let mut directory_loaded = false;
-    let mut failing = false;
+    let mut failing = Failing::default();
     let mut next_poll = Instant::now();
     loop {
         tokio::select! {
@@ -310,7 +312,7 @@ pub(crate) async fn starface_worker(
             match rest.login().await {
                 Ok(()) => logged_in = true,
                 Err(error) => {
-                    report_rest_failure(&events, &error, &mut failing);
+                    failing.report(&events, &rest, &error).await;
                     next_poll = Instant::now() + interval * 3;
                     continue;
                 }
@@ -333,15 +335,12 @@ pub(crate) async fn starface_worker(
         }
         match read_state(&rest, &uci, &mut uci_ready).await {
             Ok(state) => {
-                if failing {
-                    failing = false;
-                    let _ = events.send(WorkerEvent::Healthy {
-                        service: "starface",
-                    });
+                if failing.recovered() {
+                    let _ = events.send(WorkerEvent::Healthy(Service::Starface));
                 }
                 let _ = events.send(WorkerEvent::Starface(state));
             }
-            Err(error) => report_rest_failure(&events, &error, &mut failing),
+            Err(error) => failing.report(&events, &rest, &error).await,
         }
     }
     if let Some(link) = xmpp {
@@ -361,24 +360,85 @@ pub(crate) async fn starface_worker(
     }
 }
 
-fn report_rest_failure(events: &Events, error: &RestError, failing: &mut bool) {
-    if !*failing {
-        tracing::warn!(%error, "STARFACE not reachable");
-    }
-    *failing = true;
-    let event = match error {
-        RestError::LoginRejected { .. } | RestError::OAuthDenied { .. } => {
-            WorkerEvent::SignInNeeded {
-                service: "starface",
-                reason: error.to_string(),
-            }
+/// A run of failed STARFACE polls, and what it is about.
+#[derive(Default)]
+struct Failing {
+    since_last_success: bool,
+    /// The fingerprint of the certificate the PBX presents, when the configured trust refuses
+    /// it. Looked at once per run of failures: a handshake per poll would only repeat the answer.
+    untrusted_certificate: Option<Option<String>>,
+}
+
+impl Failing {
+    /// Reports `error` as the warning it means: a rejected login asks to sign in again, a
+    /// connection the configured trust refuses is an untrusted certificate, anything else means
+    /// the PBX cannot be reached.
+    async fn report(&mut self, events: &Events, rest: &RestClient, error: &RestError) {
+        if !self.since_last_success {
+            tracing::warn!(%error, "STARFACE not reachable");
         }
-        _ => WorkerEvent::Warning {
-            service: "starface",
-            text: error.to_string(),
-        },
-    };
-    let _ = events.send(event);
+        self.since_last_success = true;
+        let event = match error {
+            RestError::LoginRejected { .. } | RestError::OAuthDenied { .. } => {
+                WorkerEvent::SignInNeeded {
+                    service: Service::Starface,
+                    reason: error.to_string(),
+                }
+            }
+            RestError::Unreachable { .. } | RestError::Tls(_) => {
+                if self.untrusted_certificate.is_none() {
+                    self.untrusted_certificate = Some(untrusted_certificate(rest).await);
+                }
+                match self.untrusted_certificate.clone().flatten() {
+                    Some(presented) => {
+                        WorkerEvent::Warning(BridgeWarning::CertificateUntrusted { presented })
+                    }
+                    None => WorkerEvent::Warning(BridgeWarning::StarfaceUnreachable {
+                        reason: error.to_string(),
+                    }),
+                }
+            }
+            _ => WorkerEvent::Warning(BridgeWarning::StarfaceUnreachable {
+                reason: error.to_string(),
+            }),
+        };
+        let _ = events.send(event);
+    }
+
+    /// Ends the run; true if there was one.
+    fn recovered(&mut self) -> bool {
+        let was = self.since_last_success;
+        *self = Self::default();
+        was
+    }
+}
+
+/// The fingerprint of the certificate the PBX presents, if the configured trust does not accept
+/// it (`None` when it does, or when no TLS handshake happens at all: plain http, nobody there).
+async fn untrusted_certificate(rest: &RestClient) -> Option<String> {
+    let endpoint = rest.endpoint();
+    if endpoint.base_url.scheme() != "https" {
+        return None;
+    }
+    let host = endpoint.host()?;
+    match starface_client::tls::fetch_presented_certificate(
+        &host,
+        endpoint.port(),
+        &endpoint.trust,
+        CERTIFICATE_PROBE_TIMEOUT,
+    )
+    .await
+    {
+        Ok(presented) if !presented.trusted => {
+            tracing::warn!(fingerprint = %presented.sha256, "the PBX presents an untrusted certificate");
+            Some(presented.sha256.to_string())
+        }
+        Ok(_) => None,
+        Err(error) => {
+            tracing::debug!(%error, "no TLS handshake with the PBX");
+            None
+        }
+    }
 }
 
 async fn read_state(
@@ -456,5 +516,89 @@ async fn execute_starface(
         other => Err(CommandFailure::new(format!(
             "{other} is not a STARFACE command"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! What a failed STARFACE poll is reported as, against the STARFACE simulator over TLS with a
+    //! self-signed certificate.
+
+    use simulators::starface::{Organisation, SimSettings, StarfaceSimulator};
+    use starface_client::{CertificatePin, Credentials, PbxEndpoint, RestAuth, TlsTrust};
+
+    use super::*;
+
+    async fn self_signed_pbx() -> (StarfaceSimulator, CertificatePin) {
+        let generated =
+            rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
+                .unwrap();
+        let pbx = StarfaceSimulator::start_tls(
+            Organisation::demo(),
+            SimSettings::default(),
+            &generated.cert.pem(),
+            &generated.signing_key.serialize_pem(),
+        )
+        .await
+        .unwrap();
+        (pbx, CertificatePin::of_certificate(generated.cert.der()))
+    }
+
+    fn rest_client(pbx: &StarfaceSimulator, trust: TlsTrust) -> RestClient {
+        let endpoint = PbxEndpoint::new(pbx.base_url().parse().unwrap()).with_trust(trust);
+        let credentials = Credentials::new("0001", keychain::Secret::new("wrong"));
+        RestClient::new(endpoint, credentials, RestAuth::NonceLogin).unwrap()
+    }
+
+    /// Reports the failure of one login attempt and returns what the bridge was told.
+    async fn report_login(failing: &mut Failing, rest: &RestClient) -> WorkerEvent {
+        let error = rest.login().await.unwrap_err();
+        let (events, mut reported) = mpsc::unbounded_channel();
+        failing.report(&events, rest, &error).await;
+        reported.try_recv().unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_untrusted_certificate_is_reported_with_its_fingerprint() {
+        let (pbx, pin) = self_signed_pbx().await;
+        let rest = rest_client(&pbx, TlsTrust::PublicRoots);
+        let mut failing = Failing::default();
+        for _ in 0..2 {
+            match report_login(&mut failing, &rest).await {
+                WorkerEvent::Warning(BridgeWarning::CertificateUntrusted { presented }) => {
+                    assert_eq!(presented, pin.to_string())
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(pbx.request_log().is_empty(), "no request got through");
+        assert!(failing.recovered());
+        assert!(!failing.recovered(), "a run ends once");
+    }
+
+    #[tokio::test]
+    async fn with_the_certificate_pinned_a_wrong_password_asks_to_sign_in_again() {
+        let (pbx, pin) = self_signed_pbx().await;
+        let rest = rest_client(&pbx, TlsTrust::Pin(pin));
+        match report_login(&mut Failing::default(), &rest).await {
+            WorkerEvent::SignInNeeded { service, .. } => assert_eq!(service, Service::Starface),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn nobody_listening_is_unreachable_not_a_certificate_problem() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let endpoint = PbxEndpoint::new(format!("https://127.0.0.1:{port}").parse().unwrap());
+        let credentials = Credentials::new("0001", keychain::Secret::new("secret"));
+        let rest = RestClient::new(endpoint, credentials, RestAuth::NonceLogin).unwrap();
+        match report_login(&mut Failing::default(), &rest).await {
+            WorkerEvent::Warning(BridgeWarning::StarfaceUnreachable { reason }) => {
+                assert!(!reason.is_empty())
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

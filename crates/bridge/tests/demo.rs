@@ -39,6 +39,6 @@ async fn demo_dnd_follows_the_scripted_teams_status() {
     assert!(snapshot
         .colleagues
         .iter()
-        .any(|c| c.internal_number.is_some()));
+        .any(|c| c.person.starface.is_some()));
     demo.shutdown().await;
 }

@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use bridge::{
-    AnotherSyncView, BridgeClock, BridgeCommand, BridgeNotification, BridgeOptions, SyncStateView,
+    AnotherSyncView, BridgeClock, BridgeCommand, BridgeNotification, BridgeOptions, Service,
+    SyncStateView,
 };
 use presence_core::engine::{Command, ConflictDecision};
 use presence_core::journal::JournalEvent;
@@ -319,12 +320,17 @@ async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
     control.revoke_refresh_tokens();
     control.expire_access_tokens();
     h.wait("sign in again", |h| {
-        matches!(&h.snapshot().sync.state, SyncStateView::SignInNeeded { service, .. } if service == "microsoft")
+        h.snapshot().sync.sign_in_needed(Service::Microsoft)
     })
     .await;
-    assert!(h.notifier.0.lock().unwrap().iter().any(
-        |n| matches!(n, BridgeNotification::SignInNeeded { service } if service == "microsoft")
-    ));
+    let told = h.notifier.0.lock().unwrap().clone();
+    assert_eq!(
+        told.iter()
+            .filter(|n| **n == BridgeNotification::SignInNeeded(Service::Microsoft))
+            .count(),
+        1,
+        "{told:?}"
+    );
     // Settings untouched, and the STARFACE side keeps working.
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
     h.pbx.press_dnd_on_phone(LOGIN, true);
@@ -364,10 +370,11 @@ async fn colleagues_merge_with_the_starface_directory_and_go_stale() {
     })
     .await;
     let snapshot = h.snapshot();
-    assert!(snapshot
-        .colleagues
-        .iter()
-        .all(|c| c.internal_number.is_some() && c.starface_login.is_some()));
+    assert!(snapshot.colleagues.iter().all(|c| c
+        .person
+        .starface
+        .as_ref()
+        .is_some_and(|account| account.internal_number.is_some())));
     assert!(snapshot.colleagues.iter().all(|c| !c.stale));
     // Graph stops answering: presence ages and turns stale (3 poll intervals).
     h.graph_sim.control().reject_access_tokens(true);
@@ -407,7 +414,7 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
             && !s.colleagues.is_empty()
             && s.colleagues
                 .iter()
-                .all(|c| c.teams.is_some() && c.starface_login.is_some())
+                .all(|c| c.teams.is_some() && c.person.starface.is_some())
     })
     .await;
     let started = h.snapshot();
@@ -429,6 +436,13 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
         "the bridge did not poll while idle"
     );
     assert_unchanged(&mut snapshots, &before, "running");
+    // The time of the last sync moved with the polls, without waking anyone.
+    let last_sync = h.snapshot().sync.last_sync_ms;
+    assert!(
+        last_sync > before.sync.last_sync_ms,
+        "{last_sync:?} after {:?}",
+        before.sync.last_sync_ms
+    );
 
     // A pause carries its end, not the time left.
     h.bridge()
@@ -454,7 +468,7 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
 
     // A colleague's presence changes: published, with the time of the read that saw it.
     let colleague = before.colleagues[0].clone();
-    let id: uuid::Uuid = colleague.id.parse().unwrap();
+    let id: uuid::Uuid = colleague.person.id.parse().unwrap();
     let (availability, activity) = match colleague.teams.as_ref().map(|t| t.availability.as_str()) {
         Some("Busy") => ("Away", "Away"),
         _ => ("Busy", "InAMeeting"),
@@ -471,7 +485,7 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
     let seen = after
         .colleagues
         .iter()
-        .find(|c| c.id == colleague.id)
+        .find(|c| c.person.id == colleague.person.id)
         .unwrap();
     assert_eq!(
         seen.teams.as_ref().map(|t| t.availability.as_str()),
@@ -484,9 +498,21 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
         colleague.updated_at_ms
     );
     // The others kept the time their presence was first read.
-    for other in after.colleagues.iter().filter(|c| c.id != colleague.id) {
-        let old = before.colleagues.iter().find(|c| c.id == other.id).unwrap();
-        assert_eq!(other.updated_at_ms, old.updated_at_ms, "{}", other.id);
+    for other in after
+        .colleagues
+        .iter()
+        .filter(|c| c.person.id != colleague.person.id)
+    {
+        let old = before
+            .colleagues
+            .iter()
+            .find(|c| c.person.id == other.person.id)
+            .unwrap();
+        assert_eq!(
+            other.updated_at_ms, old.updated_at_ms,
+            "{}",
+            other.person.id
+        );
     }
     h.shutdown().await;
 }

@@ -7,11 +7,12 @@
 //! [`JournalEvent::CommandSucceeded`] / [`JournalEvent::CommandFailed`], so a failed write is never shown
 //! as done.
 
-use crate::engine::{Command, ConflictDecision, OutsideHours, WriteTarget};
+use crate::command::{on_off, Command, ConflictDecision, WriteTarget};
 use crate::starface::{ChatPresence, ChatStatus};
 use crate::status_row::StatusRow;
 use crate::teams::{Activity, Availability};
 use crate::time::Timestamp;
+use crate::working_hours::OutsideHours;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -247,10 +248,6 @@ pub enum JournalEvent {
     },
     /// New options were applied.
     OptionsChanged,
-}
-
-fn on_off(on: bool) -> &'static str {
-    crate::engine::io::on_off(on)
 }
 
 fn write_held(f: &mut fmt::Formatter<'_>, held: &Option<HoldReason>) -> fmt::Result {

@@ -9,8 +9,11 @@
 //! * [`mapping`]: what each row does on STARFACE, and the reverse direction ([`Mapping`]); the
 //!   default chat messages in English and German ([`MessageLanguage`]).
 //! * [`working_hours`]: when the sync may write.
+//! * [`command`]: what the engine asks the caller to do (below both the engine and the journal).
 //! * [`engine`]: the state machine ([`Engine`]) turning observations into commands and journal entries.
 //! * [`journal`]: structured explanations of every decision.
+//! * [`person`]: a colleague as the directory and the PBX describe them ([`Person`]), carried
+//!   unchanged from the directory to the window.
 //! * [`directory_search`]: local directory search as the user types (umlaut folding, favourites first).
 //! * [`watch_list`]: colleagues' presence in, changes and "notify me when available" alerts out.
 //! * [`time`]: the monotonic timestamp and local wall clock the caller passes in.
@@ -36,10 +39,12 @@
 #[macro_use]
 mod open_enum;
 
+pub mod command;
 pub mod directory_search;
 pub mod engine;
 pub mod journal;
 pub mod mapping;
+pub mod person;
 pub mod starface;
 pub mod status_row;
 pub mod teams;
@@ -49,6 +54,7 @@ pub mod working_hours;
 
 pub use engine::{Engine, EngineCarryOver, EngineConfig};
 pub use mapping::{Mapping, MessageLanguage};
+pub use person::{Person, Phone, PhoneKind, StarfaceAccount};
 pub use starface::{ChatPresence, ChatStatus, StarfaceState, TelephonyState};
 pub use status_row::StatusRow;
 pub use teams::{Activity, Availability, TeamsPresence};

@@ -6,6 +6,7 @@
 //! and the reason. A file with errors is never rewritten: the app runs on the layers below it
 //! and saving is refused until the user fixes the file (see [`SettingsStore::save`]).
 
+mod edit;
 mod error;
 mod layers;
 mod paths;
@@ -15,6 +16,7 @@ mod store;
 mod validate;
 mod watch;
 
+pub use edit::KeyChange;
 pub use error::SettingsError;
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::Policy;
@@ -22,4 +24,6 @@ pub use schema::{
     Language, MicrosoftSettings, Settings, StarfaceAuth, StarfaceSettings, SyncSettings, UiSettings,
 };
 pub use store::{LoadReport, SettingsStore};
+/// A setting's value as [`KeyChange`] takes it.
+pub use toml::Value;
 pub use watch::{Reload, SettingsWatch};

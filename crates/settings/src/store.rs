@@ -110,6 +110,11 @@ impl SettingsStore {
         &self.policy
     }
 
+    /// Built-in defaults with the policy's defaults on top: what a key falls back to.
+    pub(crate) fn base(&self) -> &Table {
+        &self.base
+    }
+
     pub fn is_locked(&self, key: &str) -> bool {
         self.policy.is_locked(key)
     }

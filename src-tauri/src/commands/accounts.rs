@@ -7,8 +7,9 @@ use graph_client::Timing;
 use keychain::{names, Secret};
 use tauri::{AppHandle, Runtime, State};
 
-use crate::backend::Backend;
+use crate::app_state::AppState;
 use crate::error::{CommandError, CommandResult};
+use crate::events::{publish_settings, publish_state, restart_sync};
 
 /// How a browser sign-in ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,34 +26,34 @@ pub(crate) enum SignInEnd {
 /// newer sign-in took over), and a failure comes back as the error the window shows: the sign-in
 /// never stays "signing in" without an end. `changed` runs whenever the account state changed.
 pub(crate) async fn browser_sign_in(
-    backend: &Backend,
+    state: &AppState,
     options: PkceOptions,
     open: impl FnOnce(&url::Url) -> CommandResult<()>,
     changed: impl Fn(),
 ) -> CommandResult<SignInEnd> {
-    let settings = backend.settings();
+    let settings = state.settings();
     let config = bridge::setup::microsoft_config(&settings)?;
     let scopes = bridge::setup::scope_request(&settings);
     let pending = auth::begin_pkce_sign_in(&config, scopes, options).await?;
     let authorize_url = pending.authorize_url().clone();
     // Its own task, so a newer sign-in can cancel it (which also closes its listener).
-    let waiting = tokio::spawn(pending.complete(backend.secrets(), Timing::real()));
-    let attempt = backend.begin_sign_in(waiting.abort_handle());
+    let waiting = tokio::spawn(pending.complete(state.secrets(), Timing::real()));
+    let attempt = state.begin_sign_in(waiting.abort_handle());
     changed();
     if let Err(error) = open(&authorize_url) {
         waiting.abort();
-        backend.end_sign_in(attempt);
+        state.end_sign_in(attempt);
         changed();
         return Err(error);
     }
     tracing::info!(attempt, "waiting for the Microsoft sign-in in the browser");
     let result = waiting.await;
-    if !backend.end_sign_in(attempt) {
+    if !state.end_sign_in(attempt) {
         return Ok(SignInEnd::Replaced);
     }
     let end = match result {
         Ok(Ok(_credentials)) => {
-            backend.set_microsoft_saved(true);
+            state.set_microsoft_saved(true);
             tracing::info!(attempt, "signed in to Microsoft 365");
             Ok(SignInEnd::SignedIn)
         }
@@ -69,41 +70,31 @@ pub(crate) async fn browser_sign_in(
     end
 }
 
-/// Why an interactive sign-in failed, in words for the person who just tried it ("sign in
-/// again" is what the error says about a saved sign-in, not news to them).
-pub(crate) fn why_not_signed_in(error: &auth::AuthError) -> String {
-    match error {
-        auth::AuthError::SignInRequired { reason, .. } => reason.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// The browser sign-in (PKCE). Resolves when it is over: `null` once signed in (the sync
 /// restarts), or the reason it failed (refused, declined, no answer from the browser within
 /// five minutes). Meanwhile `state.accounts.microsoft.state` is `signing_in`.
 #[tauri::command]
 pub async fn sign_in_microsoft<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
 ) -> CommandResult<()> {
-    if backend.demo {
+    if state.demo {
         return Err(CommandError::Invalid {
             key: None,
             message: "the demo is signed in to its simulator already".into(),
         });
     }
-    let authority = backend.settings().microsoft.authority;
+    let authority = state.settings().microsoft.authority;
     let end = browser_sign_in(
-        &backend,
+        &state,
         PkceOptions::default(),
         |page| Ok(crate::opener::open_sign_in_page(&app, page, &authority)?),
-        || super::publish_state(&app),
+        || publish_state(&app),
     )
     .await?;
     if end == SignInEnd::SignedIn {
         tracing::info!("restarting the sync with the new Microsoft sign-in");
-        backend.restart_bridge().await;
-        crate::desktop::follow_bridge(&app);
+        restart_sync(&app).await;
     }
     Ok(())
 }
@@ -111,16 +102,16 @@ pub async fn sign_in_microsoft<R: Runtime>(
 #[tauri::command]
 pub async fn sign_out_microsoft<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
 ) -> CommandResult<()> {
-    backend.stop_bridge().await;
-    let store = backend.secrets();
+    state.stop_sync().await;
+    let store = state.secrets();
     tauri::async_runtime::spawn_blocking(move || store.delete(names::MICROSOFT_REFRESH_TOKEN))
         .await
         .map_err(|e| CommandError::Task(e.to_string()))??;
-    backend.set_microsoft_saved(false);
+    state.set_microsoft_saved(false);
     tracing::info!("signed out of Microsoft 365");
-    super::publish_state(&app);
+    publish_state(&app);
     Ok(())
 }
 
@@ -128,7 +119,7 @@ pub async fn sign_out_microsoft<R: Runtime>(
 #[tauri::command]
 pub async fn save_starface_password<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     password: String,
 ) -> CommandResult<()> {
     if password.is_empty() {
@@ -138,14 +129,13 @@ pub async fn save_starface_password<R: Runtime>(
         ));
     }
     let secret = Secret::new(password);
-    let store = backend.secrets();
+    let store = state.secrets();
     tauri::async_runtime::spawn_blocking(move || store.set(names::STARFACE_PASSWORD, &secret))
         .await
         .map_err(|e| CommandError::Task(e.to_string()))??;
     tracing::info!("STARFACE password stored in the keychain");
-    backend.restart_bridge().await;
-    crate::desktop::follow_bridge(&app);
-    super::publish_state(&app);
+    restart_sync(&app).await;
+    publish_state(&app);
     Ok(())
 }
 
@@ -154,14 +144,14 @@ pub async fn save_starface_password<R: Runtime>(
 #[tauri::command]
 pub async fn trust_certificate<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     fingerprint: String,
 ) -> CommandResult<()> {
     const KEY: &str = "starface.certificate_pin";
     let wanted: starface_client::CertificatePin = fingerprint
         .parse()
         .map_err(|e: starface_client::TlsError| CommandError::invalid(KEY, e.to_string()))?;
-    let settings = backend.settings();
+    let settings = state.settings();
     let endpoint = bridge::setup::pbx_endpoint(&settings)?;
     let host = endpoint
         .host()
@@ -175,10 +165,7 @@ pub async fn trust_certificate<R: Runtime>(
     )
     .await
     .map_err(|e| CommandError::invalid(KEY, e.to_string()))?;
-    *backend
-        .presented_fingerprint
-        .lock()
-        .unwrap_or_else(|p| p.into_inner()) = Some(presented.sha256.to_string());
+    state.set_presented_fingerprint(presented.sha256.to_string());
     if presented.sha256 != wanted {
         return Err(CommandError::invalid(
             KEY,
@@ -188,7 +175,7 @@ pub async fn trust_certificate<R: Runtime>(
             ),
         ));
     }
-    backend.with_store(|store| -> CommandResult<()> {
+    state.with_store(|store| -> CommandResult<()> {
         if store.is_locked(KEY) {
             return Err(CommandError::invalid(
                 KEY,
@@ -200,10 +187,11 @@ pub async fn trust_certificate<R: Runtime>(
         Ok(store.save(new)?)
     })?;
     tracing::info!(fingerprint = %presented.sha256, "STARFACE certificate pinned");
-    backend.restart_bridge().await;
-    crate::desktop::follow_bridge(&app);
-    super::publish_settings(&app);
-    super::publish_state(&app);
+    restart_sync(&app).await;
+    let settings_app = app.clone();
+    // The settings view reads the keychain: off the async runtime.
+    let _ = tauri::async_runtime::spawn_blocking(move || publish_settings(&settings_app)).await;
+    publish_state(&app);
     Ok(())
 }
 
@@ -221,7 +209,7 @@ mod tests {
 
     struct World {
         sim: GraphSimulator,
-        backend: Arc<Backend>,
+        state: Arc<AppState>,
         keychain: Arc<keychain::MemoryStore>,
         _dir: tempfile::TempDir,
     }
@@ -251,10 +239,10 @@ mod tests {
             settings::SettingsStore::load(&config, &dir.path().join("no-policy.toml"));
         assert!(report.problems.is_empty(), "{:?}", report.problems);
         let keychain = Arc::new(keychain::MemoryStore::new());
-        let backend = Backend::new(store, keychain.clone(), None, Arc::new(bridge::LogNotifier));
+        let state = AppState::new(store, keychain.clone(), None, Arc::new(bridge::LogNotifier));
         World {
             sim,
-            backend: Arc::new(backend),
+            state: Arc::new(state),
             keychain,
             _dir: dir,
         }
@@ -262,10 +250,10 @@ mod tests {
 
     impl World {
         fn microsoft_state(&self) -> String {
-            crate::commands::current_state(&self.backend)
-                .accounts
-                .microsoft
-                .state
+            serde_json::to_value(self.state.current_state().accounts.microsoft.state)
+                .unwrap()
+                .as_str()
+                .unwrap()
                 .to_owned()
         }
     }
@@ -297,11 +285,11 @@ mod tests {
     }
 
     /// `changed` for the tests: records whether the account showed "signing in" each time.
-    fn recorder(backend: &Arc<Backend>) -> (Arc<Mutex<Vec<bool>>>, impl Fn()) {
+    fn recorder(state: &Arc<AppState>) -> (Arc<Mutex<Vec<bool>>>, impl Fn()) {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (record, backend) = (seen.clone(), backend.clone());
+        let (record, state) = (seen.clone(), state.clone());
         (seen, move || {
-            record.lock().unwrap().push(backend.signing_in())
+            record.lock().unwrap().push(state.signing_in())
         })
     }
 
@@ -316,9 +304,9 @@ mod tests {
     async fn a_completed_sign_in_counts_while_the_sync_cannot_run() {
         let w = world().await;
         assert_eq!(w.microsoft_state(), "signed_out");
-        let (seen, changed) = recorder(&w.backend);
+        let (seen, changed) = recorder(&w.state);
         let end = browser_sign_in(
-            &w.backend,
+            &w.state,
             options(Duration::from_secs(60)),
             |page| {
                 play_browser(page, |location| location);
@@ -333,16 +321,16 @@ mod tests {
         let token = w.keychain.get(names::MICROSOFT_REFRESH_TOKEN).unwrap();
         assert!(w.sim.control().refresh_token_valid(token.unwrap().expose()));
         // No bridge runs (the STARFACE password is missing), yet the account is signed in.
-        assert!(w.backend.running().is_none());
+        assert!(w.state.running().is_none());
         assert_eq!(w.microsoft_state(), "signed_in");
     }
 
     #[tokio::test]
     async fn a_refused_code_redemption_ends_the_sign_in_with_the_reason() {
         let w = world().await;
-        let (seen, changed) = recorder(&w.backend);
+        let (seen, changed) = recorder(&w.state);
         let error = browser_sign_in(
-            &w.backend,
+            &w.state,
             // Far longer than the test may take: the refusal, not the timeout, must end it.
             options(Duration::from_secs(600)),
             |page| {
@@ -376,7 +364,7 @@ mod tests {
         assert_eq!(redemptions.len(), 1);
         assert_eq!(redemptions[0].status, 400, "the simulator refused the code");
         assert_eq!(*seen.lock().unwrap(), [true, false]);
-        assert!(!w.backend.signing_in());
+        assert!(!w.state.signing_in());
         assert_eq!(w.microsoft_state(), "signed_out");
         assert!(w
             .keychain
@@ -388,9 +376,9 @@ mod tests {
     #[tokio::test]
     async fn a_browser_that_never_comes_back_ends_the_sign_in_at_the_timeout() {
         let w = world().await;
-        let (seen, changed) = recorder(&w.backend);
+        let (seen, changed) = recorder(&w.state);
         let error = browser_sign_in(
-            &w.backend,
+            &w.state,
             options(Duration::from_millis(300)),
             |_page| Ok(()),
             changed,
@@ -411,9 +399,9 @@ mod tests {
     #[tokio::test]
     async fn a_page_that_cannot_be_opened_ends_the_sign_in_at_once() {
         let w = world().await;
-        let (seen, changed) = recorder(&w.backend);
+        let (seen, changed) = recorder(&w.state);
         let error = browser_sign_in(
-            &w.backend,
+            &w.state,
             options(Duration::from_secs(600)),
             |_page| Err(CommandError::Task("no browser".into())),
             changed,
@@ -429,10 +417,10 @@ mod tests {
     async fn a_second_sign_in_replaces_the_one_still_waiting() {
         let w = world().await;
         let (first_page_tx, first_page) = tokio::sync::oneshot::channel();
-        let backend = w.backend.clone();
+        let state = w.state.clone();
         let first = tokio::spawn(async move {
             browser_sign_in(
-                &backend,
+                &state,
                 options(Duration::from_secs(600)),
                 move |page| {
                     let _ = first_page_tx.send(page.clone());
@@ -444,9 +432,9 @@ mod tests {
         });
         // The user closed the first tab without signing in, and asks again.
         let first_page: url::Url = first_page.await.unwrap();
-        assert!(w.backend.signing_in());
+        assert!(w.state.signing_in());
         let end = browser_sign_in(
-            &w.backend,
+            &w.state,
             options(Duration::from_secs(60)),
             |page| {
                 play_browser(page, |location| location);
@@ -458,7 +446,7 @@ mod tests {
         .expect("the second sign-in completes");
         assert_eq!(end, SignInEnd::SignedIn);
         assert_eq!(first.await.unwrap().unwrap(), SignInEnd::Replaced);
-        assert!(!w.backend.signing_in());
+        assert!(!w.state.signing_in());
         assert_eq!(w.microsoft_state(), "signed_in");
         // The first attempt's listener is gone: its redirect cannot land anywhere.
         let redirect = first_page

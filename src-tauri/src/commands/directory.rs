@@ -1,72 +1,58 @@
 //! `search_directory`, `set_favourite`, `set_notify_when_available`, `copy_sip`.
 
 use bridge::BridgeCommand;
-use graph_client::graph::DirectoryUser;
 use presence_core::watch_list::AlertMode;
-use serde::Serialize;
 use tauri::{AppHandle, Runtime, State};
+use window_model::colleague::Copied;
+use window_model::search::{self, Candidates, SearchResult};
 
-use crate::backend::Backend;
-use crate::dto;
+use crate::app_state::AppState;
 use crate::error::{CommandError, CommandResult};
+use crate::events::publish_state;
 
 /// Most hits one search returns (the UI virtualises, the directory pages).
 const SEARCH_LIMIT: usize = 50;
 
-#[derive(Debug, Serialize)]
-pub struct SearchResult {
-    pub query: String,
-    pub colleagues: Vec<dto::Colleague>,
-    pub complete: bool,
-}
-
 #[tauri::command]
-pub async fn search_directory<R: Runtime>(
-    _app: AppHandle<R>,
-    backend: State<'_, Backend>,
+pub async fn search_directory(
+    state: State<'_, AppState>,
     query: String,
 ) -> CommandResult<SearchResult> {
     let query = query.trim().to_owned();
-    let snapshot = backend.snapshot();
-    let (users, complete) = if query.is_empty() {
+    let (hits, complete) = if query.is_empty() {
         (Vec::new(), true)
     } else {
-        match backend.running() {
+        match state.running() {
             Some(running) => match running
                 .handle()
                 .search_directory(&query, SEARCH_LIMIT)
                 .await
             {
-                Ok(users) => (users, true),
+                Ok(hits) => (hits, true),
                 Err(error) => {
-                    tracing::warn!(%error, "directory search failed; showing watched colleagues only");
+                    tracing::warn!(%error, "directory search failed; searching the people known already");
                     (Vec::new(), false)
                 }
             },
             None => (Vec::new(), false),
         }
     };
-    backend.remember(&users);
+    state.remember(&hits);
     // Presence for the hits arrives as `colleagues` events once the bridge has polled them.
-    backend.watch_search_hits(&users);
-    let colleagues = super::with_state_context(&backend, |ctx| {
-        let watched = |id: &str| snapshot.colleagues.iter().find(|c| c.id == id);
-        let mut colleagues: Vec<dto::Colleague> = users
-            .iter()
-            .map(|user| dto::directory_colleague(user, watched(&user.id), ctx))
-            .collect();
-        // Watched colleagues (favourites, people, alerts) that match but the directory missed.
-        let needle = query.to_lowercase();
-        for view in &snapshot.colleagues {
-            let matches = needle.is_empty()
-                || view.display_name.to_lowercase().contains(&needle)
-                || view.mail.as_deref().is_some_and(|m| m.contains(&needle));
-            if matches && !colleagues.iter().any(|c| c.id == view.id) {
-                colleagues.push(dto::colleague(view, ctx));
-            }
-        }
-        colleagues
-    });
+    state.watch_search_hits(&hits);
+    let remembered = state.found_people();
+    let favourites = state.settings().ui.favourites;
+    let colleagues = search::search(
+        &query,
+        &state.snapshot(),
+        &Candidates {
+            directory_hits: &hits,
+            remembered: &remembered,
+            favourites: &favourites,
+        },
+        state.started_wall_ms(),
+        SEARCH_LIMIT,
+    );
     Ok(SearchResult {
         query,
         colleagues,
@@ -74,44 +60,22 @@ pub async fn search_directory<R: Runtime>(
     })
 }
 
-/// A directory user for `id`, from earlier searches or the watched colleagues.
-fn directory_user(backend: &Backend, id: &str) -> CommandResult<DirectoryUser> {
-    if let Some(user) = backend.known(id) {
-        return Ok(user);
-    }
-    let snapshot = backend.snapshot();
-    let view = snapshot
-        .colleagues
-        .iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| CommandError::UnknownColleague(id.to_owned()))?;
-    Ok(DirectoryUser {
-        id: view.id.clone(),
-        display_name: view.display_name.clone(),
-        given_name: None,
-        surname: None,
-        mail: view.mail.clone(),
-        user_principal_name: view.mail.clone(),
-    })
-}
-
 #[tauri::command]
 pub async fn set_favourite<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     colleague_id: String,
     favourite: bool,
 ) -> CommandResult<()> {
-    let user = directory_user(&backend, &colleague_id)?;
-    let mail = user
-        .mail
-        .clone()
-        .or_else(|| user.user_principal_name.clone())
+    let person = state.person(&colleague_id)?;
+    let address = person
+        .addresses()
+        .next()
         .ok_or_else(|| {
             CommandError::invalid("ui.favourites", "this colleague has no e-mail address")
         })?
         .to_lowercase();
-    backend.with_store(|store| {
+    let favourites = state.with_store(|store| {
         if store.is_locked("ui.favourites") {
             return Err(CommandError::invalid(
                 "ui.favourites",
@@ -119,73 +83,72 @@ pub async fn set_favourite<R: Runtime>(
             ));
         }
         let mut settings = store.settings().clone();
-        settings
-            .ui
-            .favourites
-            .retain(|f| !f.eq_ignore_ascii_case(&mail));
+        let own = |f: &String| person.is_among(std::slice::from_ref(f));
+        settings.ui.favourites.retain(|f| !own(f));
         if favourite {
-            settings.ui.favourites.push(mail.clone());
+            settings.ui.favourites.push(address.clone());
         }
-        Ok(store.save(settings)?)
+        let favourites = settings.ui.favourites.clone();
+        store.save(settings)?;
+        Ok(favourites)
     })?;
     tracing::info!(favourite, "favourites changed");
-    let command = if favourite {
-        Some(BridgeCommand::Watch(user))
-    } else if backend.alert_mode(&colleague_id).is_none() {
-        Some(BridgeCommand::Unwatch(colleague_id))
-    } else {
-        None
-    };
-    if let Some(command) = command {
-        // Persisted either way; the bridge picks favourites up at its next start if not running.
-        if let Err(error) = backend.send(command) {
-            tracing::debug!(%error, "bridge not told about the favourite");
-        }
+    // Saved either way; a bridge started later reads the favourites from the settings.
+    let watched = state
+        .snapshot()
+        .colleagues
+        .into_iter()
+        .find(|c| c.person.id == person.id);
+    let told = state
+        .send(BridgeCommand::FavouritesChanged(favourites))
+        .and_then(|()| match (favourite, &watched) {
+            (true, None) => state.send(BridgeCommand::Watch(Box::new(person))),
+            (false, Some(view)) if view.alert.is_none() => {
+                state.send(BridgeCommand::Unwatch(colleague_id))
+            }
+            _ => Ok(()),
+        });
+    if let Err(error) = told {
+        tracing::debug!(%error, "bridge not told about the favourite");
     }
-    super::publish_state(&app);
-    crate::tray::refresh_favourites(&app);
+    publish_state(&app);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn set_notify_when_available<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     colleague_id: String,
     mode: Option<AlertMode>,
 ) -> CommandResult<()> {
     match mode {
         Some(mode) => {
-            let user = directory_user(&backend, &colleague_id)?;
+            let person = state.person(&colleague_id)?;
             // The bridge can only alert on colleagues it polls.
-            backend.send(BridgeCommand::Watch(user))?;
-            backend.send(BridgeCommand::NotifyWhenAvailable {
-                id: colleague_id.clone(),
+            state.send(BridgeCommand::Watch(Box::new(person)))?;
+            state.send(BridgeCommand::NotifyWhenAvailable {
+                id: colleague_id,
                 mode,
             })?;
         }
-        None => backend.send(BridgeCommand::CancelAlert(colleague_id.clone()))?,
+        None => state.send(BridgeCommand::CancelAlert(colleague_id))?,
     }
-    backend.set_alert_mode(&colleague_id, mode);
-    super::publish_state(&app);
+    publish_state(&app);
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
-pub struct Copied {
-    pub copied: String,
-}
-
+/// Puts the colleague's SIP address (as the directory reports it, never their e-mail address)
+/// on the clipboard as a `sip:` link.
 #[tauri::command]
 pub async fn copy_sip<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     colleague_id: String,
 ) -> CommandResult<Copied> {
-    let user = directory_user(&backend, &colleague_id)?;
-    let address = user.mail.or(user.user_principal_name).unwrap_or_default();
-    // The same checked link `open_link` builds: trimmed, encoded, refused when blank.
-    let text = crate::links::sip(&address)?;
+    let person = state.person(&colleague_id)?;
+    // The same checked link `open_link` builds: trimmed, encoded, refused when missing.
+    let text = window_model::links::sip_of(&person)?;
     use tauri_plugin_clipboard_manager::ClipboardExt;
     app.clipboard()
         .write_text(text.clone())

@@ -4,90 +4,60 @@ use std::time::Duration;
 
 use bridge::BridgeCommand;
 use presence_core::engine::ConflictDecision;
-use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State};
+use window_model::pause::PauseLength;
 
-use crate::backend::Backend;
+use crate::app_state::AppState;
 use crate::error::CommandResult;
+use crate::events::publish_state;
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-pub enum PauseLength {
-    #[serde(rename = "15m")]
-    FifteenMinutes,
-    #[serde(rename = "1h")]
-    OneHour,
-    #[serde(rename = "tomorrow")]
-    UntilTomorrow,
-}
-
-impl PauseLength {
-    /// How long the pause lasts from now; "tomorrow" ends at the next local midnight.
-    pub fn duration(self) -> Duration {
-        match self {
-            Self::FifteenMinutes => Duration::from_secs(15 * 60),
-            Self::OneHour => Duration::from_secs(60 * 60),
-            Self::UntilTomorrow => until_local_midnight(),
-        }
-    }
-}
-
-fn until_local_midnight() -> Duration {
+/// How long a pause chosen now lasts (a pause until tomorrow ends at the local midnight).
+pub fn pause_duration(length: PauseLength) -> Duration {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let seconds_today =
+    let seconds_into_day =
         u64::from(now.hour()) * 3600 + u64::from(now.minute()) * 60 + u64::from(now.second());
-    Duration::from_secs((24 * 3600 - seconds_today).max(60))
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    KeepSyncing,
-    StopSyncing,
+    length.duration(seconds_into_day)
 }
 
 #[tauri::command]
 pub async fn pause_sync<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
     duration: PauseLength,
 ) -> CommandResult<()> {
-    backend.send(BridgeCommand::PauseFor(duration.duration()))?;
+    state.send(BridgeCommand::PauseFor(pause_duration(duration)))?;
     tracing::info!(?duration, "sync paused by the user");
-    super::publish_state(&app);
+    publish_state(&app);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn resume_sync<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
 ) -> CommandResult<()> {
-    backend.send(BridgeCommand::Resume)?;
-    super::publish_state(&app);
+    state.send(BridgeCommand::Resume)?;
+    publish_state(&app);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn sync_now<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
+    state: State<'_, AppState>,
 ) -> CommandResult<()> {
-    backend.send(BridgeCommand::SyncNow)?;
-    super::publish_state(&app);
+    state.send(BridgeCommand::SyncNow)?;
+    publish_state(&app);
     Ok(())
 }
 
 #[tauri::command]
 pub async fn decide_conflict<R: Runtime>(
     app: AppHandle<R>,
-    backend: State<'_, Backend>,
-    decision: Decision,
+    state: State<'_, AppState>,
+    decision: ConflictDecision,
 ) -> CommandResult<()> {
-    let decision = match decision {
-        Decision::KeepSyncing => ConflictDecision::KeepSyncing,
-        Decision::StopSyncing => ConflictDecision::StopSyncing,
-    };
-    backend.send(BridgeCommand::ConflictDecided(decision))?;
-    super::publish_state(&app);
+    state.send(BridgeCommand::ConflictDecided(decision))?;
+    publish_state(&app);
     Ok(())
 }

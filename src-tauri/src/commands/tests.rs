@@ -6,15 +6,15 @@
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use graph_client::graph::DirectoryUser;
 use keychain::{names, SecretStore};
+use presence_core::Person;
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
-use crate::backend::Backend;
+use crate::app_state::AppState;
 
 /// How a test's app starts.
 #[derive(Default)]
@@ -23,17 +23,19 @@ struct Setup {
     policy: Option<String>,
     /// The user's settings file, if any.
     config: Option<String>,
-    /// The `--demo` backend (its own temporary settings and in-memory keychain).
+    /// The `--demo` app state (its own temporary settings and in-memory keychain).
     demo: bool,
     /// Registers the clipboard plugin; it needs an X display ([`private_display`]).
     clipboard: bool,
+    /// The window starts hidden (as in the tray app), so events wait until it is shown.
+    hidden_window: bool,
 }
 
 struct Harness {
     app: App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     dir: tempfile::TempDir,
-    /// The backend's keychain (not the `--demo` backend's: that one keeps its own).
+    /// The app state's keychain (not the `--demo` one's: that one keeps its own).
     keychain: Arc<keychain::MemoryStore>,
 }
 
@@ -57,13 +59,13 @@ impl Harness {
             std::fs::write(&config_file, config).unwrap();
         }
         let keychain = Arc::new(keychain::MemoryStore::new());
-        let backend = if setup.demo {
-            Backend::demo(&policy_file, Arc::new(bridge::LogNotifier)).unwrap()
+        let state = if setup.demo {
+            AppState::demo(&policy_file, Arc::new(bridge::LogNotifier)).unwrap()
         } else {
             let (store, report) = settings::SettingsStore::load(&config_file, &policy_file);
             assert!(report.problems.is_empty(), "{:?}", report.problems);
-            // No paths: the backend runs the bridge on the in-process simulators.
-            Backend::new(store, keychain.clone(), None, Arc::new(bridge::LogNotifier))
+            // No paths: the sync runs on the in-process simulators.
+            AppState::new(store, keychain.clone(), None, Arc::new(bridge::LogNotifier))
         };
         let mut builder = mock_builder();
         if setup.clipboard {
@@ -71,12 +73,13 @@ impl Harness {
         }
         let app = builder
             .invoke_handler(super::handler::<MockRuntime>())
-            .manage(backend)
+            .manage(state)
+            .manage(crate::events::WindowShown::new(!setup.hidden_window))
             .build(mock_context(noop_assets()))
             .unwrap();
-        tauri::async_runtime::block_on(app.state::<Backend>().restart_bridge());
+        tauri::async_runtime::block_on(crate::events::restart_sync(app.handle()));
         assert!(
-            app.state::<Backend>().running().is_some(),
+            app.state::<AppState>().running().is_some(),
             "demo bridge runs"
         );
         let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -90,8 +93,8 @@ impl Harness {
         }
     }
 
-    fn backend(&self) -> tauri::State<'_, Backend> {
-        self.app.state::<Backend>()
+    fn app_state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
     }
 
     fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -138,7 +141,7 @@ impl Harness {
     }
 
     fn shutdown(self) {
-        tauri::async_runtime::block_on(self.backend().stop_bridge());
+        tauri::async_runtime::block_on(self.app_state().stop_sync());
     }
 }
 
@@ -190,6 +193,49 @@ fn search_finds_directory_users_and_echoes_the_query() {
     h.shutdown();
 }
 
+/// "mueller", "muller" and "Müller" find the same colleague: the window's search is the
+/// directory index, which folds umlauts both ways (Graph's own search does not).
+#[test]
+fn umlauts_are_found_however_they_are_typed() {
+    let h = Harness::start(None);
+    h.some_colleague();
+    let everyone = h.invoke("search_directory", json!({"query": ""})).unwrap();
+    let (id, word) = everyone["colleagues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|c| {
+            let name = c["display_name"].as_str()?;
+            let word = name.split(' ').find(|w| w.contains(['ä', 'ö', 'ü']))?;
+            Some((c["id"].clone(), word.to_owned()))
+        })
+        .expect("the demo has a colleague with an umlaut in the name");
+    let expanded = word
+        .replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue");
+    let stripped = word.replace('ä', "a").replace('ö', "o").replace('ü', "u");
+    for query in [
+        word.clone(),
+        expanded.to_lowercase(),
+        stripped.to_lowercase(),
+        word.to_uppercase(),
+    ] {
+        let found = h
+            .invoke("search_directory", json!({ "query": query }))
+            .unwrap();
+        assert!(
+            found["colleagues"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == id),
+            "`{query}` does not find {word}: {found}"
+        );
+    }
+    h.shutdown();
+}
+
 #[test]
 fn favourites_persist_in_the_settings_file() {
     let h = Harness::start(None);
@@ -207,15 +253,21 @@ fn favourites_persist_in_the_settings_file() {
     assert!(h.config_text().contains(&mail), "{}", h.config_text());
     let settings = h.invoke("get_settings", json!({})).unwrap();
     assert_eq!(settings["values"]["ui"]["favourites"], json!([mail]));
-    let state = h.invoke("get_state", json!({})).unwrap();
-    assert!(
-        state["colleagues"]
+    // The bridge marks the watched colleague as a favourite.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = h.state();
+        let marked = state["colleagues"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["id"] == json!(id) && c["favourite"] == json!(true)),
-        "{state}"
-    );
+            .any(|c| c["id"] == json!(id) && c["favourite"] == json!(true));
+        if marked {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not a favourite: {state}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     h.invoke(
         "set_favourite",
         json!({"colleagueId": id, "favourite": false}),
@@ -504,7 +556,7 @@ fn pause_and_resume_reach_the_engine() {
         let sync = mode(&h);
         if sync["mode"] == json!("paused") {
             let until = sync["paused_until"].as_u64().unwrap();
-            let now = crate::backend::now_ms();
+            let now = crate::app_state::now_ms();
             assert!(
                 until > now + 50 * 60_000 && until <= now + 61 * 60_000,
                 "{sync}"
@@ -590,15 +642,12 @@ fn private_display() -> test_session::DesktopSession {
     session
 }
 
-fn directory_user(id: &str, mail: Option<&str>, upn: Option<&str>) -> DirectoryUser {
-    DirectoryUser {
-        id: id.into(),
-        display_name: format!("User {id}"),
-        given_name: None,
-        surname: None,
-        mail: mail.map(str::to_owned),
-        user_principal_name: upn.map(str::to_owned),
-    }
+/// A person found by an earlier search, as the directory described them.
+fn found(id: &str, mail: Option<&str>, sip: Option<&str>) -> Person {
+    let mut person = Person::new(id, format!("User {id}"));
+    person.mail = mail.map(str::to_owned);
+    person.sip_address = sip.map(str::to_owned);
+    person
 }
 
 #[test]
@@ -612,26 +661,33 @@ fn copy_sip_copies_a_checked_sip_address() {
         use tauri_plugin_clipboard_manager::ClipboardExt;
         h.app.clipboard().read_text().unwrap()
     };
+    // A watched colleague: the SIP address Graph reported (`imAddress` of `/me/people`).
     let colleague = h.some_colleague();
-    let mail = colleague["mail"].as_str().unwrap().to_owned();
+    let sip = colleague["sip_address"]
+        .as_str()
+        .expect("Graph gave a SIP address");
     let copied = h
         .invoke("copy_sip", json!({"colleagueId": colleague["id"]}))
         .unwrap();
-    assert_eq!(copied, json!({ "copied": format!("sip:{mail}") }));
-    assert_eq!(clipboard(), format!("sip:{mail}"));
+    assert_eq!(copied, json!({ "copied": format!("sip:{sip}") }));
+    assert_eq!(clipboard(), format!("sip:{sip}"));
 
-    h.backend().remember(&[
-        directory_user("upn-only", None, Some(" sip:uma@example.de ")),
-        directory_user("injected", Some("zoe@example.de\r\nrm -rf ~"), None),
-        directory_user("blank", Some("  "), None),
-        directory_user("no-address", None, None),
+    h.app_state().remember(&[
+        found(
+            "own-sip",
+            Some("uma.ullrich@example.de"),
+            Some(" sip:uma@sip.example.de "),
+        ),
+        found("injected", None, Some("zoe@example.de\r\nrm -rf ~")),
+        found("blank", Some("blank@example.de"), Some("  ")),
+        found("mail-only", Some("max@example.de"), None),
     ]);
-    // No mail: the UPN, trimmed, with its `sip:` not doubled.
-    let upn = h
-        .invoke("copy_sip", json!({"colleagueId": "upn-only"}))
+    // The SIP address, not the e-mail address; trimmed, its `sip:` not doubled.
+    let own = h
+        .invoke("copy_sip", json!({"colleagueId": "own-sip"}))
         .unwrap();
-    assert_eq!(upn["copied"], json!("sip:uma@example.de"));
-    assert_eq!(clipboard(), "sip:uma@example.de");
+    assert_eq!(own["copied"], json!("sip:uma@sip.example.de"));
+    assert_eq!(clipboard(), "sip:uma@sip.example.de");
     // Directory text never reaches the clipboard as lines of its own.
     let injected = h
         .invoke("copy_sip", json!({"colleagueId": "injected"}))
@@ -641,7 +697,8 @@ fn copy_sip_copies_a_checked_sip_address() {
         json!("sip:zoe@example.de%0D%0Arm%20-rf%20~")
     );
 
-    for id in ["blank", "no-address"] {
+    // No SIP address from the directory: none is made of the e-mail address.
+    for id in ["blank", "mail-only"] {
         let refused = h
             .invoke("copy_sip", json!({ "colleagueId": id }))
             .unwrap_err();
@@ -1027,12 +1084,12 @@ fn a_policy_locked_certificate_pin_is_refused() {
 /// a hidden window; showing it sends the state at once and the presence that changed meanwhile.
 #[test]
 fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
-    let h = Harness::start(None);
-    h.app.manage(super::WindowShown::new(false));
-    let running = h.backend().running().unwrap();
+    let h = Harness::with(Setup {
+        hidden_window: true,
+        ..Setup::default()
+    });
+    let running = h.app_state().running().unwrap();
     let mut watch = running.subscribe();
-    let handle = h.app.handle().clone();
-    tauri::async_runtime::spawn(super::forward_snapshots(handle, running.subscribe()));
     let seen = h.record_events(&["state", "colleagues"]);
     h.some_colleague();
     std::thread::sleep(Duration::from_secs(1));
@@ -1041,7 +1098,8 @@ fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let now = watch.borrow().clone();
-        if !crate::dto::presence_changes(&mid, &now, 0).is_empty() && now.own != mid.own {
+        let moved = window_model::colleague::presence_changes(&mid, &now, 0);
+        if !moved.presence.is_empty() && now.own != mid.own {
             break;
         }
         assert!(Instant::now() < deadline, "the demo changed nothing");
@@ -1060,8 +1118,9 @@ fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
 
     // What changed while hidden is measured up to the moment of showing: a colleague the demo
     // changed and changed back meanwhile (likely on a loaded machine) has nothing to send.
-    let moved = crate::dto::presence_changes(&mid, &watch.borrow().clone(), 0);
-    super::set_window_shown(h.app.handle(), true);
+    let moved =
+        window_model::colleague::presence_changes(&mid, &watch.borrow().clone(), 0).presence;
+    crate::events::set_window_shown(h.app.handle(), true);
     let state_event = seen.lock().unwrap().first().cloned();
     let state: Value = serde_json::from_str(&state_event.expect("no state when shown")).unwrap();
     assert!(
@@ -1075,7 +1134,7 @@ fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
                 let payload: Value = serde_json::from_str(payload).unwrap();
                 payload["presence"]
                     .as_array()
-                    .is_some_and(|p| p.iter().any(|c| c["id"] == change["id"]))
+                    .is_some_and(|p| p.iter().any(|c| c["id"] == json!(change.id)))
             });
             if delivered {
                 break;
@@ -1083,7 +1142,7 @@ fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
             assert!(
                 Instant::now() < deadline,
                 "{} changed while hidden and was not sent: {:?}",
-                change["id"],
+                change.id,
                 seen.lock().unwrap()
             );
             std::thread::sleep(Duration::from_millis(100));

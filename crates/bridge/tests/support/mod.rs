@@ -233,10 +233,10 @@ impl Harness {
     /// Both sides read and no sign-in needed: the sync runs or holds (paused, stopped, ...).
     pub async fn wait_running_or_paused(&self) {
         self.wait("both sides read", |h| {
-            !matches!(
-                h.snapshot().sync.state,
-                bridge::SyncStateView::Starting | bridge::SyncStateView::SignInNeeded { .. }
-            )
+            let sync = h.snapshot().sync;
+            sync.state != bridge::SyncStateView::Starting
+                && !sync.sign_in_needed(bridge::Service::Microsoft)
+                && !sync.sign_in_needed(bridge::Service::Starface)
         })
         .await;
     }

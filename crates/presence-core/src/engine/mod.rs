@@ -52,18 +52,18 @@
 
 mod carry_over;
 mod config;
-pub(crate) mod io;
+mod io;
 mod status;
 #[cfg(test)]
 mod tests;
 
+pub use crate::command::{
+    Command, CommandFailure, CommandId, ConflictDecision, IssuedCommand, Notification, WriteTarget,
+};
 pub use crate::working_hours::OutsideHours;
 pub use carry_over::EngineCarryOver;
 pub use config::{ConfigError, ConflictHeuristic, EngineConfig, SyncOptions};
-pub use io::{
-    Command, CommandFailure, CommandId, ConflictDecision, Input, IssuedCommand, Notification,
-    Outputs, UserAction, WriteTarget,
-};
+pub use io::{Input, Outputs, UserAction};
 pub use status::{EngineStatus, SyncState};
 
 use crate::journal::{

@@ -5,7 +5,7 @@ use crate::status_row::StatusRow;
 use crate::teams::TeamsPresence;
 use crate::time::Timestamp;
 
-use super::io::WriteTarget;
+use crate::command::WriteTarget;
 
 /// The headline state, most important first when several apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

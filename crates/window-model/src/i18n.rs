@@ -1,5 +1,5 @@
-//! The strings the Rust side shows (tray menu, notifications), from the same `ui/i18n/*.json` the
-//! window uses, so both speak with one voice in English and German.
+//! The strings the tray menu and the notifications show, from the same `ui/i18n/*.json` the
+//! window uses, so both speak with one voice in English and German; and which language that is.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -100,39 +100,11 @@ fn bcp47(posix: &str) -> String {
         .replace('_', "-")
 }
 
-/// Hands the user's languages to the window's WebKit, so `navigator.languages` (which the window
-/// reads for "automatic") says what the environment says. On its own WebKitGTK takes them from
-/// `setlocale`, which ignores `LANGUAGE` and yields English whenever the locale named in `LANG`
-/// is not generated on the system, while the tray would speak German.
-#[cfg(target_os = "linux")]
-pub fn share_languages_with_window<R: tauri::Runtime>(window: &tauri::WebviewWindow<R>) {
-    let languages = os_languages();
-    tracing::info!(?languages, "the user's languages");
-    if languages.is_empty() {
-        return;
-    }
-    let shared = window.with_webview(move |webview| {
-        use webkit2gtk::{WebContextExt, WebViewExt};
-        let tags: Vec<&str> = languages.iter().map(String::as_str).collect();
-        match webview.inner().context() {
-            Some(context) => context.set_preferred_languages(&tags),
-            None => tracing::warn!("the window has no web context; it may not use your language"),
-        }
-    });
-    if let Err(error) = shared {
-        tracing::warn!(%error, "cannot tell the window your languages");
-    }
-}
-
-/// Elsewhere the webview takes the languages from the OS itself.
-#[cfg(not(target_os = "linux"))]
-pub fn share_languages_with_window<R: tauri::Runtime>(_window: &tauri::WebviewWindow<R>) {}
-
 /// The window's translation file for `lang` (`en` or `de`), embedded at build time.
 pub fn ui_json(lang: &str) -> Option<&'static str> {
     match lang {
-        "en" => Some(include_str!("../../ui/i18n/en.json")),
-        "de" => Some(include_str!("../../ui/i18n/de.json")),
+        "en" => Some(include_str!("../../../ui/i18n/en.json")),
+        "de" => Some(include_str!("../../../ui/i18n/de.json")),
         _ => None,
     }
 }
@@ -152,13 +124,18 @@ fn table(lang: Lang) -> &'static HashMap<String, String> {
     })
 }
 
-/// The string for `key` (English if the language lacks it, the key itself as a last resort).
-pub fn tr(lang: Lang, key: &str) -> String {
+/// The string for `key`, English if the language lacks it; `None` if neither has it (for keys
+/// built from open values, such as Graph's activities).
+pub fn lookup(lang: Lang, key: &str) -> Option<String> {
     table(lang)
         .get(key)
         .or_else(|| table(Lang::En).get(key))
         .cloned()
-        .unwrap_or_else(|| key.to_owned())
+}
+
+/// The string for `key` (English if the language lacks it, the key itself as a last resort).
+pub fn tr(lang: Lang, key: &str) -> String {
+    lookup(lang, key).unwrap_or_else(|| key.to_owned())
 }
 
 /// [`tr`] with `{name}` placeholders filled in.

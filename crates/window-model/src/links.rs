@@ -3,6 +3,71 @@
 
 use std::fmt::Write as _;
 
+use presence_core::Person;
+use serde::Deserialize;
+
+/// What the window asks to open (`LinkAction` in docs/UI-CONTRACT.md).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    TeamsChat,
+    TeamsCall,
+    Email,
+    Phone,
+    Sip,
+}
+
+/// An action on one colleague, as the window names it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct LinkAction {
+    pub kind: LinkKind,
+    pub colleague_id: String,
+    /// Index into the colleague's phones; absent: [`Person::default_phone`].
+    #[serde(default)]
+    pub phone: Option<usize>,
+}
+
+/// The checked URL that does `kind` for `person`, from what the directory says about them.
+/// Teams links address the sign-in name (the e-mail address where it is unknown, which Teams
+/// also accepts); a missing address is an error, never a guess.
+pub fn url_for(person: &Person, kind: LinkKind, phone: Option<usize>) -> Result<String, LinkError> {
+    let teams_address = || {
+        person
+            .user_principal_name
+            .as_deref()
+            .or(person.mail.as_deref())
+            .ok_or(LinkError::Missing("Teams address"))
+    };
+    let url = match kind {
+        LinkKind::TeamsChat => teams_chat(teams_address()?)?,
+        LinkKind::TeamsCall => teams_call(teams_address()?)?,
+        LinkKind::Email => mailto(
+            person
+                .mail
+                .as_deref()
+                .ok_or(LinkError::Missing("e-mail address"))?,
+        )?,
+        LinkKind::Sip => sip_of(person)?,
+        LinkKind::Phone => {
+            let number = match phone {
+                Some(index) => person.phones.get(index).map(|phone| phone.number.as_str()),
+                None => person.default_phone(),
+            };
+            tel(number.ok_or(LinkError::Missing("phone number"))?)?
+        }
+    };
+    check_allowed(&url)?;
+    Ok(url)
+}
+
+/// `sip:` with the SIP address the directory reports for `person` (never their e-mail).
+pub fn sip_of(person: &Person) -> Result<String, LinkError> {
+    sip(person
+        .sip_address
+        .as_deref()
+        .ok_or(LinkError::Missing("SIP address"))?)
+}
+
 /// Why a link is not built or not opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
@@ -57,7 +122,6 @@ fn teams(kind: &str, upn: &str) -> Result<String, LinkError> {
 /// A Teams call to a phone number (PSTN): `users=4:+E164`, the `+` encoded as `%2B`.
 /// Not used by the window contract yet (it calls phones with `tel:`); kept tested for a
 /// "call with Teams" option.
-#[allow(dead_code)]
 pub fn teams_call_phone(number: &str) -> Result<String, LinkError> {
     let e164 = to_e164(number)?;
     Ok(format!(
@@ -235,5 +299,69 @@ mod tests {
         ] {
             assert!(check_allowed(bad).is_err(), "{bad} must be refused");
         }
+    }
+
+    fn anna() -> Person {
+        use presence_core::{Phone, PhoneKind, StarfaceAccount};
+        Person {
+            mail: Some("anna.berg@contoso.de".into()),
+            user_principal_name: Some("anna@contoso.onmicrosoft.com".into()),
+            sip_address: Some("anna.sip@contoso.de".into()),
+            phones: vec![
+                Phone::new(PhoneKind::Mobile, "0171 5550101"),
+                Phone::new(PhoneKind::Business, "040 5550101"),
+            ],
+            starface: Some(StarfaceAccount {
+                user_id: 7,
+                login: "0007".into(),
+                account_id: None,
+                internal_number: Some("107".into()),
+            }),
+            ..Person::new("a", "Anna Berg")
+        }
+    }
+
+    #[test]
+    fn actions_use_what_the_directory_says() {
+        let anna = anna();
+        let url = |kind, phone| url_for(&anna, kind, phone).unwrap();
+        assert_eq!(
+            url(LinkKind::TeamsChat, None),
+            "https://teams.microsoft.com/l/chat/0/0?users=anna@contoso.onmicrosoft.com"
+        );
+        assert_eq!(url(LinkKind::Email, None), "mailto:anna.berg@contoso.de");
+        assert_eq!(url(LinkKind::Sip, None), "sip:anna.sip@contoso.de");
+        assert_eq!(url(LinkKind::Phone, None), "tel:107");
+        assert_eq!(url(LinkKind::Phone, Some(0)), "tel:+491715550101");
+        assert_eq!(
+            url_for(&anna, LinkKind::Phone, Some(5)),
+            Err(LinkError::Missing("phone number"))
+        );
+    }
+
+    #[test]
+    fn nothing_missing_is_made_up() {
+        let mut ben = Person::new("b", "Ben Cho");
+        ben.mail = Some("ben@contoso.de".into());
+        // Teams accepts the e-mail address where the sign-in name is unknown.
+        assert_eq!(
+            url_for(&ben, LinkKind::TeamsCall, None).unwrap(),
+            "https://teams.microsoft.com/l/call/0/0?users=ben@contoso.de"
+        );
+        // No SIP address is made of the e-mail address.
+        assert_eq!(sip_of(&ben), Err(LinkError::Missing("SIP address")));
+        assert_eq!(
+            url_for(&ben, LinkKind::Phone, None),
+            Err(LinkError::Missing("phone number"))
+        );
+        let nobody = Person::new("c", "Carl");
+        assert_eq!(
+            url_for(&nobody, LinkKind::TeamsChat, None),
+            Err(LinkError::Missing("Teams address"))
+        );
+        assert_eq!(
+            url_for(&nobody, LinkKind::Email, None),
+            Err(LinkError::Missing("e-mail address"))
+        );
     }
 }

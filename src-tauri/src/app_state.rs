@@ -1,14 +1,16 @@
-//! What the Tauri commands work on: the settings, the keychain and the running bridge, kept in
-//! Tauri's managed state. Commands stay thin; the shared steps live here.
+//! The app's state, kept in Tauri's managed state (one per process): the settings, the keychain,
+//! the running sync, the people found by searches, and the account facts the bridge does not
+//! track. Commands stay thin; the steps they share live here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bridge::{BridgeCommand, BridgeSnapshot, Notifier};
-use graph_client::graph::DirectoryUser;
 use keychain::SecretStore;
-use presence_core::watch_list::AlertMode;
+use presence_core::Person;
 use settings::{Settings, SettingsStore};
+use window_model::settings_view::SettingsView;
+use window_model::state::{State, StateContext};
 
 use crate::cli::Paths;
 use crate::error::{CommandError, CommandResult};
@@ -27,8 +29,28 @@ struct SignInProgress {
     saved: bool,
 }
 
-/// Managed state of the app (one per process).
-pub struct Backend {
+/// The sync that runs, and what the one before left.
+struct SyncSlot {
+    running: Option<Arc<Running>>,
+    /// What the stopped sync left for the next start (a DND kept by hand, a pause, ...), so a
+    /// restart does not undo the user's choices. Memory only.
+    hand_over: Option<SyncHandOver>,
+    /// Wall clock when the bridge's clock started: the snapshot's engine milliseconds count from
+    /// there.
+    started_wall_ms: u64,
+}
+
+/// People the window found by searching, beyond the ones the bridge watches.
+#[derive(Default)]
+struct Found {
+    /// Every search hit so far, by id: actions and later searches can use them.
+    people: HashMap<String, Person>,
+    /// Hits watched only because they were hits (unwatched at the next search).
+    watched_for_search: Vec<String>,
+}
+
+/// What the app holds while it runs.
+pub struct AppState {
     settings: Mutex<SettingsStore>,
     secrets: Arc<dyn SecretStore>,
     /// `--demo`: the settings file is a temporary copy and the keychain is in memory, so nothing
@@ -36,22 +58,11 @@ pub struct Backend {
     pub demo: bool,
     paths: Option<Paths>,
     notifier: Arc<dyn Notifier>,
-    running: Mutex<Option<Arc<Running>>>,
-    /// What the stopped sync left for the next start (a DND kept by hand, a pause, ...), so a
-    /// restart does not undo the user's choices. Memory only.
-    hand_over: Mutex<Option<SyncHandOver>>,
-    /// Wall clock when the bridge's clock started: the journal's engine milliseconds count from
-    /// there.
-    started_wall_ms: Mutex<u64>,
-    /// Directory users seen in searches, so favourites and alerts can be watched by id.
-    known: Mutex<HashMap<String, DirectoryUser>>,
-    /// The alert mode per colleague (the snapshot only says whether there is one).
-    alerts: Mutex<HashMap<String, AlertMode>>,
-    /// Colleagues watched only because they were search hits (unwatched at the next search).
-    search_watched: Mutex<Vec<String>>,
+    sync: Mutex<SyncSlot>,
+    found: Mutex<Found>,
     sign_in: Mutex<SignInProgress>,
-    /// SHA-256 of the certificate the PBX presented last time we looked (for the pin dialog).
-    pub presented_fingerprint: Mutex<Option<String>>,
+    /// SHA-256 of the certificate the PBX presented when the user last tried to pin one.
+    presented_fingerprint: Mutex<Option<String>>,
     /// Why the settings on disk are not in use (errors in the file or the policy), if they are not.
     settings_problem: Mutex<Option<String>>,
     _demo_dir: Option<tempfile::TempDir>,
@@ -68,8 +79,9 @@ pub fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
-impl Backend {
-    /// For a normal run: the user's settings file and the OS keychain.
+impl AppState {
+    /// For a normal run: the user's settings file and the OS keychain. Without `paths` the sync
+    /// runs on the built-in simulators (the demo's).
     pub fn new(
         store: SettingsStore,
         secrets: Arc<dyn SecretStore>,
@@ -82,12 +94,12 @@ impl Backend {
             demo: false,
             paths,
             notifier,
-            running: Mutex::new(None),
-            hand_over: Mutex::default(),
-            started_wall_ms: Mutex::new(now_ms()),
-            known: Mutex::default(),
-            alerts: Mutex::default(),
-            search_watched: Mutex::default(),
+            sync: Mutex::new(SyncSlot {
+                running: None,
+                hand_over: None,
+                started_wall_ms: now_ms(),
+            }),
+            found: Mutex::default(),
             sign_in: Mutex::default(),
             presented_fingerprint: Mutex::default(),
             settings_problem: Mutex::default(),
@@ -103,32 +115,19 @@ impl Backend {
     ) -> std::io::Result<Self> {
         let dir = tempfile::tempdir()?;
         let (store, _) = SettingsStore::load(&dir.path().join("config.toml"), policy_file);
-        let mut backend = Self::new(
+        let mut state = Self::new(
             store,
             Arc::new(keychain::MemoryStore::new()),
             None,
             notifier,
         );
-        backend.demo = true;
-        backend._demo_dir = Some(dir);
-        Ok(backend)
+        state.demo = true;
+        state._demo_dir = Some(dir);
+        Ok(state)
     }
 
     pub fn settings(&self) -> Settings {
         lock(&self.settings).settings().clone()
-    }
-
-    /// Records why the settings on disk are not in use (`None`: they are); returns the previous.
-    pub fn set_settings_problem(&self, problem: Option<String>) -> Option<String> {
-        std::mem::replace(&mut *lock(&self.settings_problem), problem)
-    }
-
-    pub fn settings_problem(&self) -> Option<String> {
-        lock(&self.settings_problem).clone()
-    }
-
-    pub fn secrets(&self) -> Arc<dyn SecretStore> {
-        self.secrets.clone()
     }
 
     /// Runs `f` on the settings store (locks, save).
@@ -136,22 +135,33 @@ impl Backend {
         f(&mut lock(&self.settings))
     }
 
+    /// Records why the settings on disk are not in use (`None`: they are); returns the previous.
+    pub fn set_settings_problem(&self, problem: Option<String>) -> Option<String> {
+        std::mem::replace(&mut *lock(&self.settings_problem), problem)
+    }
+
+    pub fn secrets(&self) -> Arc<dyn SecretStore> {
+        self.secrets.clone()
+    }
+
+    /// Whether the STARFACE password is in the keychain. May block on the keychain.
+    pub fn has_starface_password(&self) -> bool {
+        matches!(
+            self.secrets.get(keychain::names::STARFACE_PASSWORD),
+            Ok(Some(_))
+        )
+    }
+
+    /// The settings screen; `has_password` from [`Self::has_starface_password`].
+    pub fn settings_view(&self, has_password: bool) -> SettingsView {
+        self.with_store(|store| window_model::settings_view::view(store, has_password))
+    }
+
     pub fn running(&self) -> Option<Arc<Running>> {
-        lock(&self.running).clone()
+        lock(&self.sync).running.clone()
     }
 
-    pub fn set_running(&self, running: Option<Running>) -> Option<Arc<Running>> {
-        *lock(&self.started_wall_ms) = running
-            .as_ref()
-            .and_then(Running::clock_started_wall_ms)
-            .unwrap_or_else(now_ms);
-        std::mem::replace(&mut *lock(&self.running), running.map(Arc::new))
-    }
-
-    pub fn started_wall_ms(&self) -> u64 {
-        *lock(&self.started_wall_ms)
-    }
-
+    /// The latest snapshot, or "not configured" while nothing runs.
     pub fn snapshot(&self) -> BridgeSnapshot {
         self.running()
             .map(|r| r.handle().snapshot())
@@ -163,52 +173,88 @@ impl Backend {
         Ok(running.handle().send(command)?)
     }
 
-    pub fn remember(&self, users: &[DirectoryUser]) {
-        let mut known = lock(&self.known);
-        for user in users {
-            known.insert(user.id.clone(), user.clone());
+    pub fn started_wall_ms(&self) -> u64 {
+        lock(&self.sync).started_wall_ms
+    }
+
+    /// The window's `State` now.
+    pub fn current_state(&self) -> State {
+        window_model::state::state(&self.snapshot(), &self.state_context())
+    }
+
+    /// What the window's state needs besides the snapshot.
+    pub fn state_context(&self) -> StateContext {
+        let settings = self.settings();
+        StateContext {
+            started_wall_ms: self.started_wall_ms(),
+            sync_enabled: settings.sync.enabled,
+            microsoft_configured: settings.microsoft.client_id.is_some() || self.demo,
+            starface_configured: (settings.starface.url.is_some()
+                && settings.starface.login.is_some())
+                || self.demo,
+            signing_in: self.signing_in(),
+            microsoft_saved: self.microsoft_saved(),
+            presented_fingerprint: lock(&self.presented_fingerprint).clone(),
+            settings_problem: lock(&self.settings_problem).clone(),
         }
     }
 
-    pub fn known(&self, id: &str) -> Option<DirectoryUser> {
-        lock(&self.known).get(id).cloned()
+    /// Records the fingerprint of the certificate the PBX presents (for the pin dialog).
+    pub fn set_presented_fingerprint(&self, fingerprint: String) {
+        *lock(&self.presented_fingerprint) = Some(fingerprint);
+    }
+
+    /// Remembers search hits, so the window can act on them and later searches find them.
+    pub fn remember(&self, people: &[Person]) {
+        let mut found = lock(&self.found);
+        for person in people {
+            found.people.insert(person.id.clone(), person.clone());
+        }
+    }
+
+    /// Everyone earlier searches found.
+    pub fn found_people(&self) -> Vec<Person> {
+        lock(&self.found).people.values().cloned().collect()
+    }
+
+    /// The person with `id`: the watched colleague (the bridge knows most about them), else an
+    /// earlier search hit.
+    pub fn person(&self, id: &str) -> CommandResult<Person> {
+        let snapshot = self.snapshot();
+        snapshot
+            .colleagues
+            .into_iter()
+            .find(|c| c.person.id == id)
+            .map(|c| c.person)
+            .or_else(|| lock(&self.found).people.get(id).cloned())
+            .ok_or_else(|| CommandError::UnknownColleague(id.to_owned()))
     }
 
     /// Polls presence for search hits: watches the new hits the bridge does not watch yet and
     /// stops watching the previous search's hits that are neither favourites nor alerted.
-    pub fn watch_search_hits(&self, users: &[DirectoryUser]) {
+    pub fn watch_search_hits(&self, hits: &[Person]) {
         let snapshot = self.snapshot();
-        let favourites = self.settings().ui.favourites;
-        let mut watched_for_search = lock(&self.search_watched);
-        for id in watched_for_search.drain(..) {
-            let keep = users.iter().any(|u| u.id == id)
-                || self.alert_mode(&id).is_some()
-                || snapshot.colleagues.iter().any(|c| {
-                    c.id == id
-                        && (c.alert || crate::dto::is_favourite(&favourites, c.mail.as_deref()))
-                });
+        let mut found = lock(&self.found);
+        for id in std::mem::take(&mut found.watched_for_search) {
+            let keep = hits.iter().any(|hit| hit.id == id)
+                || snapshot
+                    .colleagues
+                    .iter()
+                    .any(|c| c.person.id == id && (c.favourite || c.alert.is_some()));
             if !keep {
                 let _ = self.send(BridgeCommand::Unwatch(id));
             }
         }
-        for user in users {
-            let already = snapshot.colleagues.iter().any(|c| c.id == user.id);
-            if !already && self.send(BridgeCommand::Watch(user.clone())).is_ok() {
-                watched_for_search.push(user.id.clone());
+        for hit in hits {
+            let watched = snapshot.colleagues.iter().any(|c| c.person.id == hit.id);
+            if !watched
+                && self
+                    .send(BridgeCommand::Watch(Box::new(hit.clone())))
+                    .is_ok()
+            {
+                found.watched_for_search.push(hit.id.clone());
             }
         }
-    }
-
-    pub fn alert_mode(&self, id: &str) -> Option<AlertMode> {
-        lock(&self.alerts).get(id).copied()
-    }
-
-    pub fn set_alert_mode(&self, id: &str, mode: Option<AlertMode>) {
-        let mut alerts = lock(&self.alerts);
-        match mode {
-            Some(mode) => alerts.insert(id.to_owned(), mode),
-            None => alerts.remove(id),
-        };
     }
 
     /// Whether a browser sign-in is waiting to finish.
@@ -223,7 +269,7 @@ impl Backend {
 
     pub fn set_microsoft_saved(&self, saved: bool) {
         lock(&self.sign_in).saved = saved;
-        if !saved && lock(&self.hand_over).take().is_some() {
+        if !saved && lock(&self.sync).hand_over.take().is_some() {
             // The settings do not say who signs in next; after a sign-out it may be someone else.
             tracing::info!("signed out of Microsoft; the next sync starts afresh");
         }
@@ -275,15 +321,15 @@ impl Backend {
         self.set_microsoft_saved(saved.is_some());
     }
 
-    /// Stops the bridge (clearing the Teams session) and starts it again from the settings:
-    /// after accounts changed, a sign-in or a new password. The new sync goes on from the stopped
-    /// one if the accounts are the same.
-    pub async fn restart_bridge(&self) {
-        self.stop_bridge().await;
+    /// Stops the sync and starts it again from the settings, going on from the stopped one if
+    /// the accounts are the same. Only `events::restart_sync` calls this: the new sync's
+    /// snapshots must also be forwarded to the window and the tray.
+    pub(crate) async fn replace_sync(&self) {
+        self.stop_sync().await;
         if !self.demo {
             self.check_microsoft_saved().await;
         }
-        let hand_over = lock(&self.hand_over).take();
+        let hand_over = lock(&self.sync).hand_over.take();
         let started = match &self.paths {
             Some(paths) if !self.demo => {
                 sync_runtime::start(false, paths, self.notifier.clone(), hand_over).await
@@ -291,24 +337,39 @@ impl Backend {
             _ => {
                 // The demo runs the window's mapping, default messages in the UI language.
                 let settings = self.settings();
-                let messages = crate::i18n::message_language(&settings);
+                let messages = window_model::i18n::message_language(&settings);
                 let mapping = settings.mapping.with_default_messages_in(messages);
                 sync_runtime::start_demo(self.notifier.clone(), mapping).await
             }
         };
-        self.set_running(started);
+        if let Some(running) = &started {
+            // The demo's bridge does not read the settings: tell every new bridge.
+            let favourites = self.settings().ui.favourites;
+            let _ = running
+                .handle()
+                .send(BridgeCommand::FavouritesChanged(favourites));
+        }
+        let mut sync = lock(&self.sync);
+        sync.started_wall_ms = started
+            .as_ref()
+            .and_then(Running::clock_started_wall_ms)
+            .unwrap_or_else(now_ms);
+        sync.running = started.map(Arc::new);
     }
 
-    /// Shuts the bridge down cleanly, if it runs and no command still holds it, and keeps what
-    /// it hands over for the next start.
-    pub async fn stop_bridge(&self) {
-        let Some(running) = self.set_running(None) else {
+    /// Shuts the sync down cleanly (clearing the Teams session), if it runs and no command still
+    /// holds it, and keeps what it hands over for the next start.
+    pub async fn stop_sync(&self) {
+        let Some(running) = lock(&self.sync).running.take() else {
             return;
         };
         match Arc::try_unwrap(running) {
-            Ok(running) => *lock(&self.hand_over) = running.shutdown().await,
+            Ok(running) => {
+                let hand_over = running.shutdown().await;
+                lock(&self.sync).hand_over = hand_over;
+            }
             // A command still uses it; it stops when that command drops its reference.
-            Err(_) => tracing::warn!("the bridge is busy; it stops after the current command"),
+            Err(_) => tracing::warn!("the sync is busy; it stops after the current command"),
         }
     }
 }

@@ -1,0 +1,113 @@
+//! The words of desktop notifications, in the user's language.
+
+use bridge::BridgeNotification;
+use presence_core::engine::{Notification, WriteTarget};
+
+use crate::i18n::{tr, tr_with, Lang};
+
+/// A notification's title and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationText {
+    pub title: String,
+    pub body: String,
+}
+
+/// What to show for `notification` in `lang`.
+pub fn text(lang: Lang, notification: &BridgeNotification) -> NotificationText {
+    let (title, body) = match notification {
+        BridgeNotification::ColleagueAvailable { display_name, .. } => (
+            tr_with(lang, "notify.available.title", &[("name", display_name)]),
+            tr(lang, "notify.available.body"),
+        ),
+        BridgeNotification::SignInNeeded(service) => (
+            "Presence Bridge".to_owned(),
+            tr_with(lang, "notify.sign_in", &[("service", service.name())]),
+        ),
+        // The notification carries no counts; the warning in the window has them.
+        BridgeNotification::Engine(Notification::AnotherSyncActive) => (
+            tr(lang, "warning.another_sync.title"),
+            tr(lang, "warning.another_sync.body_without_counts"),
+        ),
+        BridgeNotification::Engine(Notification::PauseEnded) => {
+            ("Presence Bridge".to_owned(), tr(lang, "notify.pause_ended"))
+        }
+        BridgeNotification::Engine(Notification::WritesFailing { target }) => {
+            let target = tr(lang, target_key(*target));
+            (
+                tr_with(lang, "warning.writes_failing.title", &[("target", &target)]),
+                tr_with(lang, "warning.writes_failing.body", &[("target", &target)]),
+            )
+        }
+    };
+    NotificationText { title, body }
+}
+
+/// The label of "Chat in Teams" on an availability notification.
+pub fn open_chat_label(lang: Lang) -> String {
+    tr(lang, "notify.available.action")
+}
+
+fn target_key(target: WriteTarget) -> &'static str {
+    match target {
+        WriteTarget::Dnd => "target.dnd",
+        WriteTarget::ChatStatus => "target.chat_status",
+        WriteTarget::TeamsSession => "target.teams_session",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bridge::Service;
+
+    use super::*;
+
+    #[test]
+    fn sign_in_names_the_service_as_users_know_it_in_both_languages() {
+        let microsoft = BridgeNotification::SignInNeeded(Service::Microsoft);
+        assert_eq!(
+            text(Lang::En, &microsoft).body,
+            "Please sign in to Microsoft 365 again; your settings are kept."
+        );
+        assert!(
+            text(Lang::De, &microsoft).body.contains("Microsoft 365"),
+            "{:?}",
+            text(Lang::De, &microsoft)
+        );
+        assert!(text(
+            Lang::En,
+            &BridgeNotification::SignInNeeded(Service::Starface)
+        )
+        .body
+        .contains("STARFACE"));
+    }
+
+    #[test]
+    fn another_sync_makes_up_no_counts_and_targets_are_translated() {
+        let another = text(
+            Lang::En,
+            &BridgeNotification::Engine(Notification::AnotherSyncActive),
+        );
+        assert!(
+            !another.body.chars().any(|c| c.is_ascii_digit()),
+            "{another:?}"
+        );
+        let failing = text(
+            Lang::De,
+            &BridgeNotification::Engine(Notification::WritesFailing {
+                target: WriteTarget::Dnd,
+            }),
+        );
+        assert!(
+            failing.title.contains(&tr(Lang::De, "target.dnd")),
+            "{failing:?}"
+        );
+        let available = text(
+            Lang::De,
+            &BridgeNotification::ColleagueAvailable {
+                id: "a".into(),
+                display_name: "Anna".into(),
+            },
+        );
+        assert!(available.title.contains("Anna"), "{available:?}");
+    }
+}

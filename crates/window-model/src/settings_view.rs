@@ -1,0 +1,234 @@
+//! The settings screen (`SettingsView`, `save_settings` in docs/UI-CONTRACT.md): the effective
+//! settings with what the policy locks, and the window's dotted-key changes applied through the
+//! settings crate's own key editing ([`SettingsStore::with_changes`]).
+//!
+//! The settings hold the default chat messages in English (as the file does). The window sees
+//! them in the UI language ([`view`]), and [`apply_changes`] turns what it sends back into the
+//! stored form, so a default saved unchanged is not written to the file in the UI language.
+
+use serde::{Deserialize, Serialize};
+use settings::{KeyChange, Settings, SettingsError, SettingsStore};
+
+use crate::i18n::message_language;
+
+/// What the settings screen shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SettingsView {
+    /// The effective settings as serde writes them, default chat messages in the UI language.
+    pub values: serde_json::Value,
+    /// Keys the administrator's policy locks.
+    pub locked: Vec<Lock>,
+    pub secrets: Secrets,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lock {
+    /// Dotted key; everything below it is locked too.
+    pub key: String,
+    /// The policy file that locks it.
+    pub policy: String,
+}
+
+/// Which secrets the keychain holds (never the secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Secrets {
+    pub starface_password: bool,
+}
+
+/// One change the window sends: a dotted key and its new value (`null`: back to the default).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Change {
+    pub key: String,
+    #[serde(default)]
+    pub value: serde_json::Value,
+}
+
+/// Why changes were refused; each names the key it is about.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// A value no setting can hold (e.g. an object with `null`s inside).
+    #[error("`{key}`: {reason}")]
+    Value { key: String, reason: String },
+}
+
+impl ChangeError {
+    /// The dotted key the problem is about.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ChangeError::Settings(error) => error.key(),
+            ChangeError::Value { key, .. } => Some(key),
+        }
+    }
+}
+
+/// The view of `store`'s settings; `has_password`: the STARFACE password is in the keychain.
+pub fn view(store: &SettingsStore, has_password: bool) -> SettingsView {
+    let mut settings = store.settings().clone();
+    let messages = message_language(&settings);
+    settings.mapping = settings.mapping.with_default_messages_in(messages);
+    let policy = store.policy();
+    let policy_file = policy
+        .file
+        .as_ref()
+        .map(|file| file.display().to_string())
+        .unwrap_or_default();
+    SettingsView {
+        // Plain data of strings, numbers and tables: turning it into JSON cannot fail.
+        values: serde_json::to_value(&settings).unwrap_or_default(),
+        locked: policy
+            .locked
+            .iter()
+            .map(|key| Lock {
+                key: key.clone(),
+                policy: policy_file.clone(),
+            })
+            .collect(),
+        secrets: Secrets {
+            starface_password: has_password,
+        },
+    }
+}
+
+/// `store`'s settings with `changes` applied together, or why not (a locked key, an unknown key,
+/// a wrong value; named by its key). Default chat messages the window shows in the UI language
+/// come back as the settings store them; messages the user wrote are kept. Nothing is saved.
+pub fn apply_changes(store: &SettingsStore, changes: &[Change]) -> Result<Settings, ChangeError> {
+    let changes = changes
+        .iter()
+        .map(|change| {
+            let value =
+                match &change.value {
+                    serde_json::Value::Null => None,
+                    value => Some(settings::Value::try_from(value).map_err(|error| {
+                        ChangeError::Value {
+                            key: change.key.clone(),
+                            reason: error.to_string(),
+                        }
+                    })?),
+                };
+            Ok(KeyChange {
+                key: change.key.clone(),
+                value,
+            })
+        })
+        .collect::<Result<Vec<_>, ChangeError>>()?;
+    let new = store.with_changes(&changes)?;
+    Ok(Settings {
+        mapping: new
+            .mapping
+            .with_stored_default_messages(&store.settings().mapping),
+        ..new
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use presence_core::mapping::{ChatAction, DndAction};
+    use serde_json::json;
+
+    use super::*;
+
+    fn store(config: &str, policy: &str) -> (SettingsStore, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
+        let (store, report) = SettingsStore::load(
+            &dir.path().join("config.toml"),
+            &dir.path().join("policy.toml"),
+        );
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        (store, dir)
+    }
+
+    fn change(key: &str, value: serde_json::Value) -> Change {
+        Change {
+            key: key.into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn the_view_shows_default_messages_in_the_ui_language_and_the_locks() {
+        let (store, _dir) = store(
+            "[ui]\nlanguage = \"de\"\n",
+            "locked = [\"mapping.busy_meeting\"]\n",
+        );
+        let view = serde_json::to_value(view(&store, true)).unwrap();
+        assert_eq!(
+            view["values"]["mapping"]["busy"]["chat_message"],
+            json!("Beschäftigt (Teams)")
+        );
+        assert_eq!(view["locked"][0]["key"], json!("mapping.busy_meeting"));
+        assert!(view["locked"][0]["policy"]
+            .as_str()
+            .unwrap()
+            .ends_with("policy.toml"));
+        assert_eq!(view["secrets"], json!({"starface_password": true}));
+    }
+
+    #[test]
+    fn changes_come_back_as_settings_and_a_default_in_german_stays_a_default() {
+        let (store, _dir) = store("[ui]\nlanguage = \"de\"\n", "");
+        let new = apply_changes(
+            &store,
+            &[
+                change("mapping.busy.dnd", json!("activate")),
+                change("mapping.busy.chat_message", json!("Beschäftigt (Teams)")),
+                change("sync.working_hours", json!({
+                    "days": ["mon", "tue"], "start": "08:00", "end": "17:00", "outside": "dnd_on"
+                })),
+            ],
+        )
+        .unwrap();
+        assert_eq!(new.mapping.busy.dnd, DndAction::Activate);
+        assert_eq!(new.mapping.busy, {
+            let mut row = store.settings().mapping.busy.clone();
+            row.dnd = DndAction::Activate;
+            row
+        });
+        assert!(new.sync.working_hours.is_some());
+        let unchanged = apply_changes(
+            &store,
+            &[
+                change("mapping.busy_meeting.chat_status", json!("unchanged")),
+                change("mapping.busy_meeting.chat_message", json!("")),
+                change("sync.working_hours", serde_json::Value::Null),
+            ],
+        )
+        .unwrap();
+        assert_eq!(unchanged.mapping.busy_meeting.chat, ChatAction::Unchanged);
+        assert_eq!(unchanged.sync.working_hours, None);
+    }
+
+    #[test]
+    fn refusals_name_the_key() {
+        let (store, _dir) = store("", "locked = [\"mapping.busy_meeting\"]\n");
+        let key = |changes: &[Change]| {
+            apply_changes(&store, changes)
+                .unwrap_err()
+                .key()
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            key(&[change("mapping.busy_meeting.dnd", json!("deactivate"))]),
+            Some("mapping.busy_meeting.dnd".into())
+        );
+        assert_eq!(
+            key(&[
+                change("mapping.away.dnd", json!("activate")),
+                change("sync.poll_interval_secs", json!(1))
+            ]),
+            Some("sync.poll_interval_secs".into())
+        );
+        assert_eq!(
+            key(&[change("mapping.busy", json!({"dnd": null}))]),
+            Some("mapping.busy".into())
+        );
+        assert_eq!(
+            key(&[change("ui.colour", json!("blue"))]),
+            Some("ui.colour".into())
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! What the window and the tray are told, and when: the `state`, `colleagues` and `settings`
+//! events, the forwarding of bridge snapshots, and restarting the sync (which must be followed
+//! by forwarding the new one's snapshots). Commands, the desktop setup and the settings watch all
+//! use this module; it uses none of them.
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+
+use crate::app_state::AppState;
+
+/// Whether the main window is on screen. The window starts hidden (tauri.conf.json), only
+/// `desktop::show_window` shows it and closing it hides it. While it is hidden the window gets no
+/// `state` or `colleagues` events: rendering them costs the hidden WebView CPU for nothing.
+/// Without this state managed (command tests) the window counts as shown.
+pub struct WindowShown(tokio::sync::watch::Sender<bool>);
+
+impl WindowShown {
+    pub fn new(shown: bool) -> Self {
+        Self(tokio::sync::watch::Sender::new(shown))
+    }
+}
+
+fn window_shown<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<WindowShown>()
+        .is_none_or(|shown| *shown.0.borrow())
+}
+
+/// Records that the window was shown or hidden. A window that comes on screen gets the current
+/// state at once (and, from [`forward_snapshots`], the presence that changed meanwhile).
+pub fn set_window_shown<R: Runtime>(app: &AppHandle<R>, shown: bool) {
+    let Some(flag) = app.try_state::<WindowShown>() else {
+        return;
+    };
+    let changed = flag.0.send_if_modified(|current| {
+        let changed = *current != shown;
+        *current = shown;
+        changed
+    });
+    if changed && shown {
+        publish_state(app);
+    }
+}
+
+/// Sends a `state` event now (after changes the bridge does not publish itself), unless the
+/// window is hidden: it gets the state when it is shown.
+pub fn publish_state<R: Runtime>(app: &AppHandle<R>) {
+    if !window_shown(app) {
+        return;
+    }
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    if let Err(error) = app.emit("state", state.current_state()) {
+        tracing::debug!(%error, "cannot send the state event");
+    }
+}
+
+/// Sends the `settings` event (settings changed outside the window). Reads the keychain: call it
+/// off the async runtime.
+pub fn publish_settings<R: Runtime>(app: &AppHandle<R>) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let view = state.settings_view(state.has_starface_password());
+    if let Err(error) = app.emit("settings", view) {
+        tracing::debug!(%error, "cannot send the settings event");
+    }
+}
+
+/// Stops the sync and starts it again from the settings (after accounts changed, a sign-in, a
+/// new password, a pinned certificate), and forwards the new sync's snapshots to the window and
+/// the tray. The new sync goes on from the stopped one if the accounts are the same.
+pub async fn restart_sync<R: Runtime>(app: &AppHandle<R>) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    state.replace_sync().await;
+    match state.running() {
+        Some(running) => {
+            let snapshots = running.subscribe();
+            // The previous forwarder ends when its bridge stops.
+            tauri::async_runtime::spawn(forward_snapshots(app.clone(), snapshots));
+        }
+        None => {
+            crate::tray::show(app, &crate::sync_runtime::not_configured());
+            publish_state(app);
+        }
+    }
+}
+
+/// Forwards bridge snapshots to the tray, and as `state` and `colleagues` events to the window
+/// while it is shown, at most twice a second. The bridge publishes only real changes.
+pub async fn forward_snapshots<R: Runtime>(
+    app: AppHandle<R>,
+    mut snapshots: tokio::sync::watch::Receiver<bridge::BridgeSnapshot>,
+) {
+    let mut visibility = app.try_state::<WindowShown>().map(|w| w.0.subscribe());
+    // What the window has been sent; it stays behind while the window is hidden, so the window
+    // gets everything that changed meanwhile when it comes back.
+    let mut sent = snapshots.borrow_and_update().clone();
+    publish_state(&app);
+    loop {
+        // `set_window_shown` already sent the state to a window that came on screen.
+        let state_sent = tokio::select! {
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                false
+            }
+            shown = shown_changed(&mut visibility) => {
+                if !shown {
+                    visibility = None;
+                }
+                true
+            }
+        };
+        let current = snapshots.borrow_and_update().clone();
+        crate::tray::show(&app, &current);
+        if window_shown(&app) {
+            let started_wall_ms = app
+                .try_state::<AppState>()
+                .map_or(0, |state| state.started_wall_ms());
+            let changes =
+                window_model::colleague::presence_changes(&sent, &current, started_wall_ms);
+            if !changes.presence.is_empty() {
+                let _ = app.emit("colleagues", changes);
+            }
+            if current != sent && !state_sent {
+                publish_state(&app);
+            }
+            sent = current;
+        }
+        // Coalesce: whatever changes during the pause goes out with the next event.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}
+
+/// Waits until the window is shown or hidden; `false` when that can no longer be told.
+async fn shown_changed(visibility: &mut Option<tokio::sync::watch::Receiver<bool>>) -> bool {
+    match visibility {
+        Some(visibility) => visibility.changed().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
