@@ -266,9 +266,8 @@ fn settings_checks(
     report: &settings::LoadReport,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
-    let in_file = |problem: &settings::SettingsError, file: &std::path::Path| {
-        problem.to_string().starts_with(&file.display().to_string())
-    };
+    let in_file =
+        |problem: &settings::SettingsError, file: &std::path::Path| problem.file() == Some(file);
 
     let policy_problems: Vec<_> = report
         .problems
@@ -369,6 +368,31 @@ fn keychain_check(store: &dyn SecretStore) -> Check {
 mod tests {
     use super::*;
     use keychain::MemoryStore;
+
+    /// Each problem is reported against the file it is in, even where one file's path begins
+    /// with the other's (so the text of a settings problem begins with the policy's path).
+    #[test]
+    fn problems_are_told_apart_by_the_file_they_are_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy_file = dir.path().join("policy.toml");
+        let paths = Paths {
+            config_file: dir.path().join("policy.toml.d").join("config.toml"),
+            policy_file: policy_file.clone(),
+            log_dir: dir.path().join("logs"),
+            state_dir: dir.path().join("state"),
+        };
+        std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+        std::fs::write(&paths.config_file, "[sync]\npoll_interval_secs = 1\n").unwrap();
+        std::fs::write(&policy_file, "locked = [\n").unwrap();
+        let (store, report) = settings::SettingsStore::load(&paths.config_file, &policy_file);
+        assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+        let failed: Vec<&str> = settings_checks(&paths, &store, &report)
+            .iter()
+            .filter(|check| check.verdict == Verdict::Fail)
+            .map(|check| check.name)
+            .collect();
+        assert_eq!(failed, ["policy", "config"]);
+    }
 
     #[test]
     fn locked_keychain_fails_the_check() {

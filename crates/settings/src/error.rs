@@ -35,6 +35,18 @@ pub enum SettingsError {
 }
 
 impl SettingsError {
+    /// The file the problem is in (the settings file or the policy), when it is in one.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Read { file, .. }
+            | Self::Write { file, .. }
+            | Self::Syntax { file, .. }
+            | Self::Invalid { file, .. }
+            | Self::FileHasErrors { file } => Some(file),
+            Self::Locked { .. } => None,
+        }
+    }
+
     /// The dotted key the problem is about, when there is one.
     pub fn key(&self) -> Option<&str> {
         match self {
