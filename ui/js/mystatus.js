@@ -100,7 +100,8 @@ export function createMyStatus(store, nav) {
         h("div", { class: "bigstatus" }, makeDot(tm?.row || "unknown", 28),
           h("div", {},
             h("div", { class: "bigstatus__text" }, tm ? rowLabel(tm.row) : t("mystatus.not_read")),
-            tm ? h("div", { class: "bigstatus__sub" }, teamsPair(tm.availability, tm.activity)) : null)),
+            // Graph's own words only when they say more than the row ("Busy / In a meeting", not "Available" twice).
+            tm && teamsPair(tm.availability, tm.activity) !== rowLabel(tm.row) ? h("div", { class: "bigstatus__sub" }, teamsPair(tm.availability, tm.activity)) : null)),
         tm?.status_message ? kv("mystatus.status_message", tm.status_message) : null,
         tm?.out_of_office ? kv("status.out_of_office", t("common.yes")) : null),
       tile("mystatus.starface",
