@@ -16,6 +16,25 @@ use serde::Serialize;
 
 use crate::colleague::Colleague;
 
+/// What to ask Graph's directory search for `query`: the query as typed and, when it spells an
+/// umlaut or `ß` out ("mueller", "strasse"), the spelling with it ("müller", "straße"), since
+/// Graph matches words as they are written. A query typed without umlauts at all ("muller")
+/// cannot be turned back into one; it finds the people the app knows (see [`search`]).
+pub fn directory_queries(query: &str) -> Vec<String> {
+    let query = query.trim();
+    let lower = query.to_lowercase();
+    let with_umlauts = lower
+        .replace("ae", "ä")
+        .replace("oe", "ö")
+        .replace("ue", "ü")
+        .replace("ss", "ß");
+    let mut queries = vec![query.to_owned()];
+    if !query.is_empty() && with_umlauts != lower {
+        queries.push(with_umlauts);
+    }
+    queries
+}
+
 /// The answer to `search_directory`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResult {
@@ -205,6 +224,15 @@ mod tests {
             ["Zoe Quinn"]
         );
         assert_eq!(search("4711", &office(), &candidates, 0, 0), []);
+    }
+
+    #[test]
+    fn graph_is_also_asked_for_the_umlaut_spelled_out_by_the_user() {
+        assert_eq!(directory_queries(" Mueller "), ["Mueller", "müller"]);
+        assert_eq!(directory_queries("strasse"), ["strasse", "straße"]);
+        assert_eq!(directory_queries("muller"), ["muller"]);
+        assert_eq!(directory_queries("Müller"), ["Müller"]);
+        assert_eq!(directory_queries(""), [""]);
     }
 
     #[test]

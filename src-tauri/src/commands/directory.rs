@@ -2,6 +2,7 @@
 
 use bridge::BridgeCommand;
 use presence_core::watch_list::AlertMode;
+use presence_core::Person;
 use tauri::{AppHandle, Runtime, State};
 use window_model::colleague::Copied;
 use window_model::search::{self, Candidates, SearchResult};
@@ -19,24 +20,7 @@ pub async fn search_directory(
     query: String,
 ) -> CommandResult<SearchResult> {
     let query = query.trim().to_owned();
-    let (hits, complete) = if query.is_empty() {
-        (Vec::new(), true)
-    } else {
-        match state.running() {
-            Some(running) => match running
-                .handle()
-                .search_directory(&query, SEARCH_LIMIT)
-                .await
-            {
-                Ok(hits) => (hits, true),
-                Err(error) => {
-                    tracing::warn!(%error, "directory search failed; searching the people known already");
-                    (Vec::new(), false)
-                }
-            },
-            None => (Vec::new(), false),
-        }
-    };
+    let (hits, complete) = directory_hits(&state, &query).await;
     state.remember(&hits);
     // Presence for the hits arrives as `colleagues` events once the bridge has polled them.
     state.watch_search_hits(&hits);
@@ -58,6 +42,39 @@ pub async fn search_directory(
         colleagues,
         complete,
     })
+}
+
+/// Graph's directory hits for `query` (also for its umlaut spelling), and whether every search
+/// answered.
+async fn directory_hits(state: &AppState, query: &str) -> (Vec<Person>, bool) {
+    if query.is_empty() {
+        return (Vec::new(), true);
+    }
+    let Some(running) = state.running() else {
+        return (Vec::new(), false);
+    };
+    let mut hits: Vec<Person> = Vec::new();
+    let mut complete = true;
+    for asked in search::directory_queries(query) {
+        match running
+            .handle()
+            .search_directory(&asked, SEARCH_LIMIT)
+            .await
+        {
+            Ok(found) => {
+                for person in found {
+                    if !hits.iter().any(|hit| hit.id == person.id) {
+                        hits.push(person);
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "directory search failed; searching the people known already");
+                complete = false;
+            }
+        }
+    }
+    (hits, complete)
 }
 
 #[tauri::command]
