@@ -138,7 +138,7 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     let mut app = RunningApp::spawn(&session, &["--config", &config, "--headless"]);
     app.wait_for_line("sync started", support::START_TIMEOUT);
     // A STARFACE call makes the bridge set the Teams session.
-    let _call = pbx.start_call("0001");
+    let call = pbx.start_call("0001");
     app.wait_for_line("applied: Teams presence", Duration::from_secs(60));
     assert!(control.app_session(me.id).is_some());
 
@@ -171,6 +171,20 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     // The restarted sync is logged in once it has set the Teams session for the ongoing call.
     app.wait_for_lines("applied: Teams presence", 2, Duration::from_secs(60));
     assert_eq!(logouts(), before + 1);
+
+    // Hang up (the session goes), then the Microsoft sign-in is revoked: the log asks to sign in
+    // again, naming the service as users know it.
+    pbx.end_call("0001", &call);
+    app.wait_for_line(
+        "applied: Teams presence session cleared",
+        Duration::from_secs(60),
+    );
+    control.revoke_refresh_tokens();
+    control.expire_access_tokens();
+    app.wait_for_line(
+        "Please sign in to Microsoft 365 again",
+        Duration::from_secs(60),
+    );
 
     app.signal(libc::SIGTERM);
     let status = app.wait_exit(Duration::from_secs(30));
