@@ -1,0 +1,151 @@
+//! Every bridge warning has its own kind, in the contract and in both languages.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::*;
+
+fn wire(warning: Warning) -> Value {
+    serde_json::to_value(warning).unwrap()
+}
+
+#[test]
+fn each_bridge_warning_has_its_own_kind() {
+    let reason = || "connection refused".to_owned();
+    let mapped = [
+        BridgeWarning::SignInNeeded {
+            service: Service::Microsoft,
+            reason: reason(),
+        },
+        BridgeWarning::SignInNeeded {
+            service: Service::Starface,
+            reason: reason(),
+        },
+        BridgeWarning::NeedsAdminConsent,
+        BridgeWarning::GraphUnreachable { reason: reason() },
+        BridgeWarning::StarfaceUnreachable { reason: reason() },
+        BridgeWarning::CertificateUntrusted {
+            presented: "AB:CD".into(),
+        },
+    ]
+    .iter()
+    .map(|w| wire(Warning::from(w)))
+    .collect::<Vec<_>>();
+    assert_eq!(
+        mapped,
+        [
+            json!({"kind": "sign_in_required", "params": {}}),
+            json!({"kind": "starface_login_rejected", "params": {"message": "connection refused"}}),
+            json!({"kind": "needs_admin_consent", "params": {}}),
+            json!({"kind": "graph_unreachable", "params": {"message": "connection refused"}}),
+            json!({"kind": "starface_unreachable", "params": {"message": "connection refused"}}),
+            json!({"kind": "certificate_untrusted", "params": {"fingerprint": "AB:CD"}}),
+        ]
+    );
+}
+
+/// A Graph failure whose text speaks of certificates and consent is still a Graph failure.
+#[test]
+fn a_graph_failure_is_never_a_starface_or_consent_warning() {
+    let warning = BridgeWarning::GraphUnreachable {
+        reason: "invalid peer certificate: UnknownIssuer (admin consent?)".into(),
+    };
+    assert_eq!(
+        wire(Warning::from(&warning))["kind"],
+        json!("graph_unreachable")
+    );
+}
+
+#[test]
+fn another_sync_carries_the_counts_or_none() {
+    assert_eq!(
+        wire(Warning::AnotherSync {
+            counts: Some(Counts {
+                reverts: 3,
+                period_minutes: 30
+            })
+        }),
+        json!({"kind": "another_sync", "params": {"reverts": 3, "period_minutes": 30}})
+    );
+    assert_eq!(
+        wire(Warning::AnotherSync { counts: None }),
+        json!({"kind": "another_sync", "params": {}})
+    );
+}
+
+fn repo_file(path: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One of each variant (the compiler checks the list is complete).
+fn one_of_each() -> Vec<Warning> {
+    let message = String::new;
+    let all = vec![
+        Warning::AnotherSync { counts: None },
+        Warning::SignInRequired {},
+        Warning::StarfaceLoginRejected { message: message() },
+        Warning::Paused { until: 0 },
+        Warning::Stopped {},
+        Warning::WritesFailing {
+            target: WriteTarget::Dnd,
+        },
+        Warning::GraphUnreachable { message: message() },
+        Warning::StarfaceUnreachable { message: message() },
+        Warning::CertificateUntrusted {
+            fingerprint: message(),
+        },
+        Warning::NeedsAdminConsent {},
+        Warning::OutsideHours {},
+        Warning::SettingsFileInvalid { message: message() },
+    ];
+    for warning in &all {
+        match warning {
+            Warning::AnotherSync { .. }
+            | Warning::SignInRequired {}
+            | Warning::StarfaceLoginRejected { .. }
+            | Warning::Paused { .. }
+            | Warning::Stopped {}
+            | Warning::WritesFailing { .. }
+            | Warning::GraphUnreachable { .. }
+            | Warning::StarfaceUnreachable { .. }
+            | Warning::CertificateUntrusted { .. }
+            | Warning::NeedsAdminConsent {}
+            | Warning::OutsideHours {}
+            | Warning::SettingsFileInvalid { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_kind_is_in_the_contract_and_has_words_in_both_languages() {
+    let kinds: BTreeSet<String> = one_of_each()
+        .into_iter()
+        .map(|w| wire(w)["kind"].as_str().unwrap().to_owned())
+        .collect();
+    let contract = repo_file("docs/UI-CONTRACT.md");
+    let section = contract
+        .split("### Warnings")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the contract has a Warnings section");
+    let documented: BTreeSet<String> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|row| row.split('`').next())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(kinds, documented);
+    for kind in &kinds {
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::De] {
+            assert!(
+                crate::i18n::lookup(lang, &format!("warning.{kind}.title")).is_some(),
+                "warning.{kind}.title missing ({lang:?})"
+            );
+        }
+    }
+}
