@@ -11,13 +11,6 @@
 //! binary cargo builds for it); without the feature it builds one with the hooks in
 //! `target/e2e-app`.
 
-#[path = "../crates/starface-client/tests/support/prosody.rs"]
-#[allow(dead_code)]
-mod prosody;
-#[path = "../crates/starface-client/tests/support/xmpp_peer.rs"]
-#[allow(dead_code)]
-mod xmpp_peer;
-
 #[path = "e2e/harness.rs"]
 mod harness;
 

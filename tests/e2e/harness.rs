@@ -18,11 +18,9 @@ use serde_json::{json, Value};
 use simulators::graph::{GraphSimSetup, GraphSimulator, SimUser as GraphUser, DEFAULT_CLIENT_ID};
 use simulators::starface::{Organisation, SimSettings, SimUser, StarfaceSimulator};
 use starface_client::{CertificatePin, TlsTrust};
-use test_session::DesktopSession;
+use test_session::xmpp_peer::XmppPeer;
+use test_session::{DesktopSession, ProsodyServer};
 use tokio_xmpp::jid::BareJid;
-
-use crate::prosody::ProsodyServer;
-use crate::xmpp_peer::XmppPeer;
 
 /// STARFACE login (also the XMPP user) of the signed-in person.
 pub const LOGIN: &str = "0001";

@@ -10,25 +10,18 @@
 //! Short form (CI): `cargo test -p soak --test soak`. Long form: `SOAK_ROUNDS=20 cargo test -p
 //! soak --test soak -- --nocapture` (or `benches/soak-long.sh`) repeats the faulty day.
 
-#[path = "../../starface-client/tests/support/prosody.rs"]
-#[allow(dead_code)]
-mod prosody;
-#[path = "../../starface-client/tests/support/xmpp_peer.rs"]
-#[allow(dead_code)]
-mod xmpp_peer;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bridge::{BridgeCommand, BridgeOptions, SyncStateView};
 use presence_core::{Mapping, StatusRow, TeamsPresence};
-use prosody::ProsodyServer;
 use simulators::graph::{Fault, FaultKind};
 use soak::{Rig, RigOptions, LOGIN, PBX_PASSWORD};
 use starface_client::xmpp::{ChatStatus, XmppSettings};
 use starface_client::{ChatPresence, TlsTrust};
+use test_session::xmpp_peer::{PeerView, XmppPeer};
+use test_session::ProsodyServer;
 use tokio_xmpp::jid::BareJid;
-use xmpp_peer::{PeerView, XmppPeer};
 
 /// Generous real-time bound for convergence on a loaded 2-core machine; the behaviour asserted
 /// is *how many polls* it took, not how long.
