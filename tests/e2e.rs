@@ -163,7 +163,7 @@ async fn sign_in_as_browser(world: &World, tamper: fn(String) -> String) {
     })
     .await;
     assert!(
-        authorize.starts_with(&world.graph.base_url()),
+        authorize.starts_with(&world.graph().base_url()),
         "{authorize}"
     );
     assert!(
@@ -239,7 +239,7 @@ async fn refused_sign_in_shows_why(world: &World) {
     );
     assert!(
         world
-            .graph
+            .graph()
             .control()
             .log()
             .entries()
@@ -271,7 +271,7 @@ async fn sign_in_through_ui(world_mut: &mut World) {
     .await;
     assert!(
         world
-            .graph
+            .graph()
             .control()
             .log()
             .entries()
@@ -310,7 +310,7 @@ async fn sign_in_through_ui(world_mut: &mut World) {
     );
     assert!(
         world
-            .pbx
+            .pbx()
             .request_log()
             .entries()
             .iter()
@@ -348,7 +348,7 @@ async fn sign_in_through_ui(world_mut: &mut World) {
 // ---- 2 ----------------------------------------------------------------------------------------
 
 async fn meeting_sets_dnd_and_chat(world: &World) {
-    let control = world.graph.control();
+    let control = world.graph().control();
     wait_for("sync running with DND off", WAIT, || async move {
         let st = world.state().await;
         (s(&st, "sync.mode") == "running" && !world.dnd())
@@ -431,7 +431,7 @@ async fn meeting_sets_dnd_and_chat(world: &World) {
 // ---- 3 ----------------------------------------------------------------------------------------
 
 async fn mapping_edit_leaves_dnd_alone(world: &World) {
-    let control = world.graph.control();
+    let control = world.graph().control();
     control.set_presence(world.me.id, "Available", "Available");
     wait_for("DND off after Available", WAIT, || async move {
         (!world.dnd()).then_some(()).ok_or("DND on".to_owned())
@@ -506,7 +506,7 @@ async fn mapping_edit_leaves_dnd_alone(world: &World) {
 
 async fn pause_and_resume(world: &World) {
     let en = &translations("en");
-    let control = world.graph.control();
+    let control = world.graph().control();
     world.navigate("status").await;
     world
         .click_button(".synccontrols", &tr(en, "sync.pause_15m"))
@@ -635,7 +635,7 @@ async fn notify_when_available(world: &World) {
     .await;
     let displayed_before = world.session.notifications_displayed().unwrap_or(0);
     world
-        .graph
+        .graph()
         .control()
         .set_presence(who.id, "Available", "Available");
     let history = wait_for("dunst shows the notification", WAIT, || async move {
@@ -771,14 +771,14 @@ async fn german_everywhere(world: &World) {
     assert!(file.contains("language = \"de\""), "saved:\n{file}");
     // The sync speaks German too: colleagues see the next meeting's default message in German.
     world
-        .graph
+        .graph()
         .control()
         .set_presence(world.me.id, "Busy", "InAMeeting");
     wait_for(
         "the German meeting message on the PBX",
         WAIT,
         || async move {
-            let sent = world.pbx.chat_presence_message(LOGIN);
+            let sent = world.pbx().chat_presence_message(LOGIN);
             (sent == "In einer Besprechung (Teams)")
                 .then_some(())
                 .ok_or(sent)
@@ -931,9 +931,9 @@ async fn german_from_the_locale(world: &mut World) {
 // ---- 8 ----------------------------------------------------------------------------------------
 
 async fn recovers_from_throttling_and_expiry(world: &World) {
-    let control = world.graph.control();
+    let control = world.graph().control();
     let logins_before = world
-        .pbx
+        .pbx()
         .request_log()
         .entries()
         .iter()
@@ -951,7 +951,7 @@ async fn recovers_from_throttling_and_expiry(world: &World) {
         },
         3,
     ));
-    world.pbx.expire_tokens();
+    world.pbx().expire_tokens();
     control.set_presence(world.me.id, "Available", "Available");
     wait_for(
         "DND off after recovering",
@@ -976,7 +976,7 @@ async fn recovers_from_throttling_and_expiry(world: &World) {
     })
     .await;
     let logins_after = world
-        .pbx
+        .pbx()
         .request_log()
         .entries()
         .iter()

@@ -125,20 +125,20 @@ impl Soak {
             }
             Injected::GraphSlow => self.graph_fault(FaultKind::Delay(Duration::from_millis(1_500))),
             Injected::GraphReset => self.graph_fault(FaultKind::ConnectionReset),
-            Injected::GraphTokenExpired => self.rig.graph.control().expire_access_tokens(),
+            Injected::GraphTokenExpired => self.rig.graph().control().expire_access_tokens(),
             Injected::KeychainLocked => {
                 self.rig.store.set_locked(true);
-                self.rig.graph.control().expire_access_tokens();
+                self.rig.graph().control().expire_access_tokens();
             }
             Injected::StarfaceRest5xx => {
-                self.rig.pbx.inject_rest_failure("/rest/users", 500, 3);
-                self.rig.pbx.inject_rest_failure("/rest/users", 503, 2);
+                self.rig.pbx().inject_rest_failure("/rest/users", 500, 3);
+                self.rig.pbx().inject_rest_failure("/rest/users", 503, 2);
             }
             Injected::StarfaceTokensExpired => {
-                self.rig.pbx.expire_tokens();
-                self.rig.pbx.expire_uci_sessions();
+                self.rig.pbx().expire_tokens();
+                self.rig.pbx().expire_uci_sessions();
             }
-            Injected::StarfaceRestart => self.rig.pbx.restart().await.expect("PBX restarts"),
+            Injected::StarfaceRestart => self.rig.pbx().restart().await.expect("PBX restarts"),
             Injected::XmppRestart => {
                 // The status before the fault was on the server, so what the watcher sees
                 // afterwards can only come from the link publishing again.
@@ -147,7 +147,7 @@ impl Soak {
                 self.prosody.stop();
             }
             Injected::NetworkLoss => {
-                self.rig.pbx.stop().await;
+                self.rig.pbx().stop().await;
                 stopped = true;
             }
             Injected::ClockJump => {
@@ -169,12 +169,12 @@ impl Soak {
                 !dnd,
                 "written while the PBX was unreachable"
             );
-            self.rig.pbx.restart().await.expect("PBX back");
+            self.rig.pbx().restart().await.expect("PBX back");
         }
         if matches!(fault, Injected::KeychainLocked) {
             self.rig.store.set_locked(false);
         }
-        self.rig.graph.control().clear_faults();
+        self.rig.graph().control().clear_faults();
         if matches!(fault, Injected::Graph429 | Injected::Graph5xx) {
             assert!(
                 self.graph_errors() > graph_errors,
@@ -268,7 +268,7 @@ impl Soak {
     /// Graph answers that were errors (throttling, server errors).
     fn graph_errors(&self) -> usize {
         self.rig
-            .graph
+            .graph()
             .control()
             .log()
             .entries()
@@ -279,7 +279,7 @@ impl Soak {
 
     fn graph_fault(&self, kind: FaultKind) {
         self.rig
-            .graph
+            .graph()
             .control()
             .inject_fault(Fault::new(PRESENCE, kind, 3));
     }
@@ -453,8 +453,8 @@ async fn compressed_working_day_with_faults() {
 
     // Revoked refresh token: the bridge must say "sign in again" and write nothing, not crash.
     let writes = soak.rig.dnd_writes();
-    soak.rig.graph.control().revoke_refresh_tokens();
-    soak.rig.graph.control().expire_access_tokens();
+    soak.rig.graph().control().revoke_refresh_tokens();
+    soak.rig.graph().control().expire_access_tokens();
     soak.rig.set_teams("Busy", "InAMeeting");
     soak.rig
         .let_time_pass(Duration::from_secs(30), Duration::from_millis(1_500))
