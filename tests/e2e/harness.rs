@@ -23,6 +23,8 @@ use test_session::xmpp_peer::XmppPeer;
 use test_session::{DesktopSession, ProsodyServer};
 use tokio_xmpp::jid::BareJid;
 
+use crate::strings::{tr, translations};
+
 /// STARFACE login (also the XMPP user) of the signed-in person.
 pub const LOGIN: &str = simulators::office::USER_LOGIN;
 pub const PASSWORD: &str = "secret";
@@ -780,5 +782,61 @@ pub fn sign_in_by_command_line(world: &World) {
         "login microsoft: {}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Clicks "Sign in with Microsoft" and plays the browser: takes the authorize URL the app
+/// "opened" (test hook), signs in on the simulator's page and delivers its redirect, after
+/// `tamper` had a go at it, to the app's loopback listener.
+pub async fn sign_in_as_browser(world: &World, tamper: fn(String) -> String) {
+    let en = &translations("en");
+    world.navigate("settings").await;
+    let opened_before = world.opened_urls().len();
+    world
+        .click_button(".account__actions", &tr(en, "settings.microsoft.sign_in"))
+        .await;
+    let authorize = wait_for("the authorize URL in the opener log", WAIT, || async move {
+        world
+            .opened_urls()
+            .into_iter()
+            .skip(opened_before)
+            .find(|u| u.contains("/oauth2/v2.0/authorize"))
+            .ok_or(format!("{:?}", world.opened_urls()))
+    })
+    .await;
+    assert!(
+        authorize.starts_with(&world.graph().base_url()),
+        "{authorize}"
+    );
+    assert!(
+        authorize.contains("code_challenge_method=S256"),
+        "PKCE: {authorize}"
+    );
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let response = browser.get(&authorize).send().await.expect("GET authorize");
+    assert!(
+        response.status().is_redirection(),
+        "authorize: {}",
+        response.status()
+    );
+    let callback = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with("http://localhost:") || callback.starts_with("http://127.0.0.1:"),
+        "redirect to the app's loopback listener: {callback}"
+    );
+    assert!(callback.contains("code="), "{callback}");
+    let page = browser
+        .get(tamper(callback))
+        .send()
+        .await
+        .expect("GET the app's redirect listener");
+    assert!(
+        page.status().is_success(),
+        "redirect listener answered {}",
+        page.status()
     );
 }
