@@ -4,8 +4,8 @@
 //!   (Secret Service) and dunst (notifications).
 //! - [`ProsodyServer`]: a real Prosody XMPP server on a free loopback port (needs the Debian
 //!   package `prosody` and root).
-//! - With the feature `xmpp`: [`xmpp_peer::XmppPeer`], a second XMPP client that watches the
-//!   chat status a test's link publishes, and [`ProsodyServer::cert_pin`].
+//! - With the feature `xmpp`: `xmpp_peer::XmppPeer`, a second XMPP client that watches the
+//!   chat status a test's link publishes, and `ProsodyServer::cert_pin`.
 //!
 //! Used by the keychain's Secret Service tests, the STARFACE client's XMPP tests, the soak and
 //! the app's tests (command tests, `tests/*.rs`, the end-to-end test), instead of copies per crate.
