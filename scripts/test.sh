@@ -26,13 +26,13 @@ trap 'rm -f "$artifacts" "$e2e_log"' EXIT
 cargo test --workspace --locked "${features[@]}" --no-run --message-format=json-render-diagnostics >"$artifacts"
 e2e=$(grep '"name":"e2e"' "$artifacts" | grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | head -n1)
 if [ -z "$e2e" ]; then
-  echo "test.sh: the end-to-end test binary (tests/e2e.rs) was not built" >&2
+  echo "test.sh: the end-to-end test binary (tests/e2e/) was not built" >&2
   exit 1
 fi
 
 # The end-to-end test takes about five minutes, mostly waiting for the app, WebKit and the
 # polls, so it runs beside the other tests; its output follows theirs.
-echo "== cargo test (tests/e2e.rs runs alongside: $e2e)"
+echo "== cargo test (tests/e2e/ runs alongside: $e2e)"
 "$e2e" >"$e2e_log" 2>&1 &
 e2e_pid=$!
 status=0
@@ -44,10 +44,10 @@ if [ "$status" -eq 0 ]; then
 fi
 e2e_status=0
 wait "$e2e_pid" || e2e_status=$?
-echo "== tests/e2e.rs (exit status $e2e_status)"
+echo "== tests/e2e/ (exit status $e2e_status)"
 cat "$e2e_log"
 if [ "$status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
-  echo "test.sh: FAILED (cargo test: exit $status, tests/e2e.rs: exit $e2e_status)" >&2
+  echo "test.sh: FAILED (cargo test: exit $status, tests/e2e/: exit $e2e_status)" >&2
   exit 1
 fi
 echo "test.sh: all checks and tests passed"

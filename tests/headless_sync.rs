@@ -7,8 +7,8 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use simulators::graph::DEFAULT_CLIENT_ID;
+use simulators::office::{Office, USER_LOGIN};
 use support::{app_command, session, RunningApp};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -21,29 +21,17 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     let rt = runtime();
-    let graph = rt
-        .block_on(GraphSimulator::start(GraphSimSetup {
-            colleagues: 3,
-            device_code_interval: 1,
-            ..GraphSimSetup::default()
-        }))
+    let office = rt
+        .block_on(
+            Office::builder()
+                .colleagues(3)
+                .device_code_interval(1)
+                .start(),
+        )
         .unwrap();
+    let (graph, pbx) = (office.graph(), office.pbx());
     let control = graph.control().clone();
-    let me = control.signed_in_user();
-    control.set_presence(me.id, "Available", "Available");
-    let pbx = rt
-        .block_on(StarfaceSimulator::start(Organisation::new(vec![
-            SimUser::new(
-                1,
-                "0001",
-                "secret",
-                &me.given_name,
-                &me.surname,
-                &me.mail,
-                "401",
-            ),
-        ])))
-        .unwrap();
+    let me = office.me().graph.clone();
 
     let session = session().with_unlocked_keyring("test").unwrap();
     let config = session.home().join("config.toml");
@@ -51,7 +39,7 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         &config,
         format!(
             "[microsoft]\nclient_id = \"{DEFAULT_CLIENT_ID}\"\nauthority = \"{}\"\ngraph_base = \"{}\"\n\
-             [starface]\nurl = \"{}\"\nlogin = \"0001\"\nallow_insecure_http = true\nxmpp_enabled = false\n\
+             [starface]\nurl = \"{}\"\nlogin = \"{USER_LOGIN}\"\nallow_insecure_http = true\nxmpp_enabled = false\n\
              [sync]\npoll_interval_secs = 5\n",
             graph.base_url(),
             graph.graph_url(),
@@ -68,7 +56,12 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    login.stdin.take().unwrap().write_all(b"secret\n").unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{}\n", office.password()).as_bytes())
+        .unwrap();
     let output = login.wait_with_output().unwrap();
     assert!(
         output.status.success(),
@@ -77,24 +70,14 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     );
 
     // `login microsoft --device-code`; the test plays the user approving the code.
-    let approver = control.clone();
-    let approve = std::thread::spawn(move || {
-        for _ in 0..600 {
-            for code in approver.pending_user_codes() {
-                if approver.approve_device_code(&code) {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
+    let approving = office.approver().keep_approving();
     let output = app_command(
         &session,
         &["--config", &config, "login", "microsoft", "--device-code"],
     )
     .output()
     .unwrap();
-    approve.join().unwrap();
+    drop(approving);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -131,14 +114,14 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         "plain http must be flagged:\n{report}"
     );
     assert!(
-        !report.contains("secret"),
+        !report.contains(office.password()),
         "doctor must not print the password:\n{report}"
     );
 
     let mut app = RunningApp::spawn(&session, &["--config", &config, "--headless"]);
     app.wait_for_line("sync started", support::START_TIMEOUT);
     // A STARFACE call makes the bridge set the Teams session.
-    let call = pbx.start_call("0001");
+    let call = pbx.start_call(USER_LOGIN);
     app.wait_for_line("applied: Teams presence", Duration::from_secs(60));
     assert!(control.app_session(me.id).is_some());
 
@@ -174,7 +157,7 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
 
     // Hang up (the session goes), then the Microsoft sign-in is revoked: the log asks to sign in
     // again, naming the service as users know it.
-    pbx.end_call("0001", &call);
+    pbx.end_call(USER_LOGIN, &call);
     app.wait_for_line(
         "applied: Teams presence session cleared",
         Duration::from_secs(60),
@@ -193,7 +176,7 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
         control.app_session(me.id).is_none(),
         "Teams session left behind"
     );
-    assert!(!pbx.uci_session_active("0001"));
+    assert!(!pbx.uci_session_active(USER_LOGIN));
     assert!(
         pbx.request_log()
             .entries()

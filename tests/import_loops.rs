@@ -8,9 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Crates that still have a loop being removed elsewhere: `graph::org` <-> `graph::world` in
-/// the simulators is split by another change (issue 14, "one test rig"); drop the entry with it.
-const KNOWN_LOOPS: &[&str] = &["crates/simulators"];
+/// Crates allowed to keep a loop for now (none).
+const KNOWN_LOOPS: &[&str] = &[];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 

@@ -1,5 +1,5 @@
 //! The end-to-end world: a private desktop (Xvfb, session bus, unlocked gnome-keyring, dunst),
-//! a real Prosody, both simulators in-process, a settings file pointing at them, and the release
+//! a real Prosody, the simulated office in-process, a settings file pointing at it, and the
 //! app (built with `--features test-hooks`) driven through `tauri-driver` + `WebKitWebDriver`.
 //!
 //! Everything binds loopback. Every process is owned by a guard that kills it on drop, so a failing
@@ -15,17 +15,18 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use simulators::graph::{GraphSimSetup, GraphSimulator, SimUser as GraphUser, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimSettings, SimUser, StarfaceSimulator};
+use simulators::graph::{GraphSimulator, SimUser as GraphUser, DEFAULT_CLIENT_ID};
+use simulators::office::Office;
+use simulators::starface::StarfaceSimulator;
 use starface_client::{CertificatePin, TlsTrust};
-use test_session::DesktopSession;
+use test_session::xmpp_peer::XmppPeer;
+use test_session::{DesktopSession, ProsodyServer};
 use tokio_xmpp::jid::BareJid;
 
-use crate::prosody::ProsodyServer;
-use crate::xmpp_peer::XmppPeer;
+use crate::strings::{tr, translations};
 
 /// STARFACE login (also the XMPP user) of the signed-in person.
-pub const LOGIN: &str = "0001";
+pub const LOGIN: &str = simulators::office::USER_LOGIN;
 pub const PASSWORD: &str = "secret";
 /// Seconds between polls in the settings file (the minimum the app accepts).
 pub const POLL_SECS: u64 = 5;
@@ -209,8 +210,8 @@ pub struct World {
     pub driver: TauriDriver,
     pub peer: XmppPeer,
     pub prosody: ProsodyServer,
-    pub graph: GraphSimulator,
-    pub pbx: StarfaceSimulator,
+    /// Both simulators with the same people; the PBX serves the certificate Prosody serves.
+    pub office: Office,
     pub session: DesktopSession,
     pub app: PathBuf,
     pub config: PathBuf,
@@ -233,20 +234,21 @@ pub const HOSTILE_NAMES: [&str; 2] = [
 
 impl World {
     pub async fn start(app: PathBuf, lang_env: &str) -> Self {
-        let graph = GraphSimulator::start(GraphSimSetup {
-            colleagues: 12,
-            device_code_interval: 1,
-            ..GraphSimSetup::default()
-        })
-        .await
-        .expect("graph simulator");
-        let control = graph.control().clone();
-        let me = control.signed_in_user();
-        control.set_presence(me.id, "Available", "Available");
-        let users: Vec<GraphUser> = control
-            .users()
-            .into_iter()
-            .filter(|u| u.id != me.id)
+        let cert = PbxCertificate::generate();
+        let office = Office::builder()
+            .colleagues(12)
+            .device_code_interval(1)
+            .password(PASSWORD)
+            .pbx_tls(&cert.cert_pem, &cert.key_pem)
+            .start()
+            .await
+            .expect("the office opens (PBX over TLS)");
+        let control = office.graph().control().clone();
+        let me = office.me().graph.clone();
+        let users: Vec<GraphUser> = office
+            .colleagues()
+            .iter()
+            .map(|person| person.graph.clone())
             .collect();
         for (user, name) in users.iter().zip(HOSTILE_NAMES) {
             control.set_display_name(user.id, name);
@@ -260,24 +262,6 @@ impl World {
         assert_eq!(hostile.len(), 2, "hostile colleagues renamed");
         let watched = users[2].clone();
         control.set_presence(watched.id, "Away", "Away");
-
-        let cert = PbxCertificate::generate();
-        let pbx = StarfaceSimulator::start_tls(
-            Organisation::new(vec![SimUser::new(
-                1,
-                LOGIN,
-                PASSWORD,
-                &me.given_name,
-                &me.surname,
-                &me.mail,
-                "401",
-            )]),
-            SimSettings::default(),
-            &cert.cert_pem,
-            &cert.key_pem,
-        )
-        .await
-        .expect("starface simulator (TLS)");
 
         let prosody = ProsodyServer::start_with_certificate(
             &[(LOGIN, PASSWORD), ("bob", "bobsecret")],
@@ -309,9 +293,9 @@ impl World {
                  xmpp_enabled = true\nxmpp_domain = \"{}\"\nxmpp_port = {}\n\
                  [sync]\npoll_interval_secs = {POLL_SECS}\ndebounce_secs = 0\n\
                  [ui]\nlanguage = \"en\"\nfavourites = [{favourites}]\n",
-                graph.base_url(),
-                graph.graph_url(),
-                pbx.base_url(),
+                office.graph().base_url(),
+                office.graph().graph_url(),
+                office.pbx().base_url(),
                 cert.pin,
                 prosody.domain(),
                 prosody.port(),
@@ -344,8 +328,7 @@ impl World {
             driver,
             peer,
             prosody,
-            graph,
-            pbx,
+            office,
             session,
             app,
             config,
@@ -495,6 +478,14 @@ impl World {
         while running() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    pub fn graph(&self) -> &GraphSimulator {
+        self.office.graph()
+    }
+
+    pub fn pbx(&self) -> &StarfaceSimulator {
+        self.office.pbx()
     }
 
     pub fn client(&self) -> &Client {
@@ -674,13 +665,13 @@ impl World {
     }
 
     pub fn dnd(&self) -> bool {
-        self.pbx.phone_config(LOGIN).do_not_disturb
+        self.office.dnd()
     }
 
     /// Writes to the PBX that change the user's status: DND (`PUT …phoneconfig…`) and UCI calls
     /// that set something.
     pub fn pbx_writes(&self) -> Vec<String> {
-        self.pbx
+        self.pbx()
             .request_log()
             .entries()
             .into_iter()
@@ -780,26 +771,72 @@ pub fn sign_in_by_command_line(world: &World) {
         "login starface: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let approver = world.graph.control().clone();
-    let approve = std::thread::spawn(move || {
-        for _ in 0..600 {
-            for code in approver.pending_user_codes() {
-                if approver.approve_device_code(&code) {
-                    return;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    });
+    let approving = world.office.approver().keep_approving();
     let output = world
         .app_command(&["login", "microsoft", "--device-code"])
         .output()
         .unwrap();
-    approve.join().unwrap();
+    drop(approving);
     assert!(
         output.status.success(),
         "login microsoft: {}{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Clicks "Sign in with Microsoft" and plays the browser: takes the authorize URL the app
+/// "opened" (test hook), signs in on the simulator's page and delivers its redirect, after
+/// `tamper` had a go at it, to the app's loopback listener.
+pub async fn sign_in_as_browser(world: &World, tamper: fn(String) -> String) {
+    let en = &translations("en");
+    world.navigate("settings").await;
+    let opened_before = world.opened_urls().len();
+    world
+        .click_button(".account__actions", &tr(en, "settings.microsoft.sign_in"))
+        .await;
+    let authorize = wait_for("the authorize URL in the opener log", WAIT, || async move {
+        world
+            .opened_urls()
+            .into_iter()
+            .skip(opened_before)
+            .find(|u| u.contains("/oauth2/v2.0/authorize"))
+            .ok_or(format!("{:?}", world.opened_urls()))
+    })
+    .await;
+    assert!(
+        authorize.starts_with(&world.graph().base_url()),
+        "{authorize}"
+    );
+    assert!(
+        authorize.contains("code_challenge_method=S256"),
+        "PKCE: {authorize}"
+    );
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .unwrap();
+    let response = browser.get(&authorize).send().await.expect("GET authorize");
+    assert!(
+        response.status().is_redirection(),
+        "authorize: {}",
+        response.status()
+    );
+    let callback = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        callback.starts_with("http://localhost:") || callback.starts_with("http://127.0.0.1:"),
+        "redirect to the app's loopback listener: {callback}"
+    );
+    assert!(callback.contains("code="), "{callback}");
+    let page = browser
+        .get(tamper(callback))
+        .send()
+        .await
+        .expect("GET the app's redirect listener");
+    assert!(
+        page.status().is_success(),
+        "redirect listener answered {}",
+        page.status()
     );
 }

@@ -1,5 +1,7 @@
-//! `--demo`: both simulators in-process on loopback, a made-up organisation, a scripted and
-//! sped-up working day, and the real bridge running against them.
+//! `--demo`: the simulated office (both simulators in-process on loopback, one made-up
+//! organisation), a scripted and sped-up working day, and the real bridge running against them.
+//! [`OfficeAccount`] signs in to the office the way the app does; the bridge's tests and the soak
+//! use it too.
 //!
 //! Demo credentials live in a [`MemoryStore`] only; the user's settings file and keychain are
 //! never read or written. Every few seconds something visible happens: the demo user's Teams
@@ -16,8 +18,9 @@ use graph_client::{
 use keychain::{MemoryStore, SecretStore};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use simulators::office::Office;
+use simulators::starface::StarfaceSimulator;
+use starface_client::xmpp::XmppSettings;
 use starface_client::{
     Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
 };
@@ -30,7 +33,7 @@ use crate::notifier::Notifier;
 use crate::runtime::{start, BridgeHandle, BridgeOptions, Connectors};
 
 /// The demo user's STARFACE login.
-pub const DEMO_LOGIN: &str = "0001";
+pub const DEMO_LOGIN: &str = simulators::office::USER_LOGIN;
 const DEMO_PASSWORD: &str = "demo";
 /// Colleagues in the made-up organisation.
 pub const DEMO_COLLEAGUES: usize = 36;
@@ -186,67 +189,33 @@ const COLLEAGUE_STATES: &[(&str, &str)] = &[
     ("Offline", "OffWork"),
 ];
 
-/// A running demo: the simulators, the bridge and the script.
-pub struct Demo {
-    graph: GraphSimulator,
-    pbx: Arc<StarfaceSimulator>,
-    bridge: BridgeHandle,
-    script: JoinHandle<()>,
+/// The office's user signed in the way the app signs in: Microsoft by device code (approved at
+/// once by the office, so nobody waits for the announced polling interval) with the tokens in a
+/// keychain, STARFACE by nonce login with the office's password. Makes the bridge's connectors:
+/// the demo uses it, and so do the bridge's tests and the soak.
+pub struct OfficeAccount {
+    credentials: Arc<Credentials>,
+    endpoint: PbxEndpoint,
+    pbx_credentials: PbxCredentials,
 }
 
-impl Demo {
-    /// Starts the simulators, signs in to both with demo credentials kept in memory and runs the
-    /// bridge and the script.
-    pub async fn start(pace: DemoPace, notifier: Arc<dyn Notifier>) -> Result<Self, BridgeError> {
-        let graph = GraphSimulator::start(GraphSimSetup {
-            colleagues: DEMO_COLLEAGUES,
-            seed: 2026,
-            ..GraphSimSetup::default()
-        })
-        .await
-        .map_err(|e| BridgeError::Simulator(e.to_string()))?;
-        let control = graph.control().clone();
-        let me = control.signed_in_user();
-        let mut users = vec![SimUser::new(
-            1,
-            DEMO_LOGIN,
-            DEMO_PASSWORD,
-            &me.given_name,
-            &me.surname,
-            &me.mail,
-            "401",
-        )];
-        for (i, colleague) in control.users().iter().filter(|u| u.id != me.id).enumerate() {
-            let n = i as i64 + 2;
-            users.push(SimUser::new(
-                n,
-                &format!("{n:04}"),
-                DEMO_PASSWORD,
-                &colleague.given_name,
-                &colleague.surname,
-                &colleague.mail,
-                &format!("{}", 400 + n),
-            ));
-        }
-        let pbx = Arc::new(
-            StarfaceSimulator::start(Organisation::new(users))
-                .await
-                .map_err(|e| BridgeError::Simulator(e.to_string()))?,
-        );
-
-        // Demo credentials: in memory only.
-        let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
-        let config = MicrosoftConfig::new(DEFAULT_CLIENT_ID)
+impl OfficeAccount {
+    /// Signs in to the office's Microsoft account (tokens into `store`, which may already hold
+    /// other secrets) for the scopes the bridge asks for, reverse sync included.
+    pub async fn sign_in(
+        office: &Office,
+        store: Arc<dyn SecretStore>,
+    ) -> Result<Self, BridgeError> {
+        let graph = office.graph();
+        let config = MicrosoftConfig::new(graph.control().client_id())
             .and_then(|c| c.with_authority(&graph.base_url()))
             .and_then(|c| c.with_graph_base(&graph.graph_url()))
             .map_err(|e| BridgeError::Simulator(e.to_string()))?;
         let scopes = ScopeRequest::default().with_reverse_sync();
-        let approve = control.clone();
-        // The "user" approves the device code at once.
+        let approver = office.approver();
+        // Signing in polls through this sleeper; each "wait" is the user approving the code.
         let sleeper = Arc::new(RecordingSleeper::new().with_hook(move |_| {
-            for code in approve.pending_user_codes() {
-                approve.approve_device_code(&code);
-            }
+            approver.approve_waiting();
         }));
         auth::device_code_sign_in(
             &config,
@@ -263,23 +232,71 @@ impl Demo {
             store,
             Timing::real(),
         ));
-        let base_url = pbx
+        let base_url: url::Url = office
+            .pbx()
             .base_url()
             .parse()
             .map_err(|e: url::ParseError| BridgeError::Simulator(e.to_string()))?;
-        let endpoint = PbxEndpoint::new(base_url).allowing_plain_http();
-        let pbx_credentials = PbxCredentials::new(DEMO_LOGIN, keychain::Secret::new(DEMO_PASSWORD));
-        let connectors = Connectors {
-            graph: GraphClient::new(credentials),
+        if base_url.scheme() != "http" {
+            // Trusting the office's own certificate would need its pin; nothing here needs it.
+            return Err(BridgeError::Simulator(format!(
+                "the office's PBX serves {base_url}; OfficeAccount connects over plain HTTP only"
+            )));
+        }
+        Ok(Self {
+            credentials,
+            endpoint: PbxEndpoint::new(base_url).allowing_plain_http(),
+            pbx_credentials: PbxCredentials::new(
+                &office.me().login,
+                keychain::Secret::new(office.password()),
+            ),
+        })
+    }
+
+    /// The Microsoft credentials (for a Graph client of its own).
+    pub fn credentials(&self) -> Arc<Credentials> {
+        self.credentials.clone()
+    }
+
+    /// Fresh connectors for a bridge; `xmpp`: the chat status link, if any (the office has no
+    /// XMPP server; without it the chat message goes through UCI).
+    pub fn connectors(&self, xmpp: Option<XmppSettings>) -> Result<Connectors, BridgeError> {
+        Ok(Connectors {
+            graph: GraphClient::new(self.credentials.clone()),
             rest: Arc::new(RestClient::new(
-                endpoint.clone(),
-                pbx_credentials.clone(),
+                self.endpoint.clone(),
+                self.pbx_credentials.clone(),
                 RestAuth::NonceLogin,
             )?),
-            uci: Arc::new(UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials))?),
-            // The simulators have no XMPP server; the chat message goes through UCI.
-            xmpp: None,
-        };
+            uci: Arc::new(UciClient::new(
+                self.endpoint.clone(),
+                UciAuth::legacy(&self.pbx_credentials),
+            )?),
+            xmpp,
+        })
+    }
+}
+
+/// A running demo: the office, the bridge and the script.
+pub struct Demo {
+    office: Office,
+    bridge: BridgeHandle,
+    script: JoinHandle<()>,
+}
+
+impl Demo {
+    /// Opens the office, signs in to both services with demo credentials kept in memory and runs
+    /// the bridge and the script.
+    pub async fn start(pace: DemoPace, notifier: Arc<dyn Notifier>) -> Result<Self, BridgeError> {
+        let office = Office::builder()
+            .colleagues(DEMO_COLLEAGUES)
+            .seed(2026)
+            .password(DEMO_PASSWORD)
+            .start()
+            .await
+            .map_err(|e| BridgeError::Simulator(e.to_string()))?;
+        // Demo credentials: in memory only.
+        let account = OfficeAccount::sign_in(&office, Arc::new(MemoryStore::new())).await?;
         let mut options = BridgeOptions {
             graph_poll_interval: Duration::from_secs(2),
             starface_poll_interval: Duration::from_secs(1),
@@ -290,21 +307,25 @@ impl Demo {
         options.engine.sync.debounce_seconds = 1;
         let bridge = start(
             options,
-            connectors,
+            account.connectors(None)?,
             Arc::new(SystemBridgeClock::new()),
             notifier,
         )?;
         tracing::info!(
-            user = %me.display_name,
+            user = %office.me().graph.display_name,
             colleagues = DEMO_COLLEAGUES,
             "demo running on built-in simulators (Microsoft 365: {}, STARFACE: {})",
-            graph.base_url(),
-            pbx.base_url()
+            office.graph().base_url(),
+            office.pbx().base_url()
         );
-        let script = tokio::spawn(run_script(control, me.id, pbx.clone(), pace));
+        let script = tokio::spawn(run_script(
+            office.graph().control().clone(),
+            office.me().id(),
+            office.pbx().clone(),
+            pace,
+        ));
         Ok(Self {
-            graph,
-            pbx,
+            office,
             bridge,
             script,
         })
@@ -317,15 +338,14 @@ impl Demo {
 
     /// The demo user's DND on the simulated PBX.
     pub fn pbx_dnd(&self) -> bool {
-        self.pbx.phone_config(DEMO_LOGIN).do_not_disturb
+        self.office.dnd()
     }
 
     /// Stops the script, the bridge (cleanly) and the simulators.
     pub async fn shutdown(self) {
         self.script.abort();
         self.bridge.shutdown().await;
-        self.pbx.stop().await;
-        self.graph.stop().await;
+        self.office.stop().await;
     }
 }
 

@@ -18,7 +18,7 @@ async fn dnd_on_by_hand_while_available() -> Harness {
     let h = Harness::start().await;
     h.wait_running().await;
     assert!(!h.dnd());
-    h.pbx.press_dnd_on_phone(LOGIN, true);
+    h.pbx().press_dnd_on_phone(LOGIN, true);
     h.wait("the manual change to be noticed", |h| {
         h.snapshot().own.dnd_kept_manual
     })
@@ -44,7 +44,7 @@ async fn several_polls(h: &Harness) {
 }
 
 fn starface_reads(h: &Harness) -> usize {
-    h.pbx
+    h.pbx()
         .request_log()
         .entries()
         .iter()

@@ -38,7 +38,9 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
 
     h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
     h.wait("the chat message", |h| {
-        h.pbx.chat_presence_message(LOGIN).contains("In a meeting")
+        h.pbx()
+            .chat_presence_message(LOGIN)
+            .contains("In a meeting")
     })
     .await;
     assert!(h.uci_calls("setChatPresenceMessage") >= 1);
@@ -73,7 +75,7 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
     assert_eq!(decision.text, decision.event.to_string());
     // What "My status" shows is what was written, message included.
     let chat = snapshot.own.starface_chat.clone().unwrap();
-    assert_eq!(chat.message, h.pbx.chat_presence_message(LOGIN));
+    assert_eq!(chat.message, h.pbx().chat_presence_message(LOGIN));
     assert!(
         snapshot.journal.iter().any(
             |l| l.event == JournalEvent::CommandSucceeded(Command::SetChatStatus(chat.clone()))
@@ -85,7 +87,7 @@ async fn teams_meeting_sets_dnd_and_chat_then_available_clears_dnd() {
     h.set_teams("Available", "Available");
     h.wait_advancing(SECOND, "DND off", |h| !h.dnd()).await;
     h.wait("the chat message to be cleared", |h| {
-        h.pbx.chat_presence_message(LOGIN).is_empty()
+        h.pbx().chat_presence_message(LOGIN).is_empty()
     })
     .await;
     h.shutdown().await;
@@ -114,7 +116,7 @@ async fn german_sends_the_german_default_messages_and_the_users_own_as_written()
     h.set_teams("Busy", "InAMeeting");
     let german = "In einer Besprechung (Teams)";
     h.wait_advancing(SECOND, "the German meeting message on STARFACE", |h| {
-        h.pbx.chat_presence_message(LOGIN) == german
+        h.pbx().chat_presence_message(LOGIN) == german
     })
     .await;
     // "My status" and the journal show the message as it was sent.
@@ -141,14 +143,14 @@ async fn german_sends_the_german_default_messages_and_the_users_own_as_written()
         .send(BridgeCommand::MappingChanged(Box::new(english.mapping)))
         .unwrap();
     h.wait_advancing(SECOND, "the English meeting message on STARFACE", |h| {
-        h.pbx.chat_presence_message(LOGIN) == "In a meeting (Teams)"
+        h.pbx().chat_presence_message(LOGIN) == "In a meeting (Teams)"
     })
     .await;
 
     // The user's own message is sent as written, whatever the language.
     h.set_teams("Busy", "Busy");
     h.wait_advancing(SECOND, "the user's own message on STARFACE", |h| {
-        h.pbx.chat_presence_message(LOGIN) == "Only chat, please"
+        h.pbx().chat_presence_message(LOGIN) == "Only chat, please"
     })
     .await;
     h.shutdown().await;
@@ -164,7 +166,7 @@ async fn another_sync_warning_carries_the_reverts_it_counted() {
     for (availability, activity) in [("Busy", "InAMeeting"), ("DoNotDisturb", "Presenting")] {
         h.set_teams(availability, activity);
         h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
-        h.pbx.press_dnd_on_phone(LOGIN, false);
+        h.pbx().press_dnd_on_phone(LOGIN, false);
         h.wait("the revert to be noticed", |h| {
             h.snapshot().own.starface_dnd == Some(false)
         })
@@ -203,7 +205,7 @@ async fn dnd_pressed_on_the_phone_is_kept_until_the_next_teams_transition() {
     h.wait_advancing(SECOND, "DND on", |h| h.dnd()).await;
 
     // The user switches DND off on the phone during the meeting.
-    h.pbx.press_dnd_on_phone(LOGIN, false);
+    h.pbx().press_dnd_on_phone(LOGIN, false);
     h.wait("the manual change to be noticed", |h| {
         h.snapshot().own.starface_dnd == Some(false)
     })
@@ -226,12 +228,12 @@ async fn dnd_pressed_on_the_phone_is_kept_until_the_next_teams_transition() {
 async fn starface_call_sets_refreshes_and_clears_the_teams_session() {
     let mut h = Harness::start().await;
     h.wait_running().await;
-    let control = h.graph_sim.control().clone();
+    let control = h.graph().clone();
     assert!(control.app_session(h.me).is_none());
 
-    let call = h.pbx.start_call(LOGIN);
+    let call = h.pbx().start_call(LOGIN);
     h.wait_advancing(SECOND, "the Teams session", |h| {
-        h.graph_sim.control().app_session(h.me).is_some()
+        h.graph().app_session(h.me).is_some()
     })
     .await;
     let session = control.app_session(h.me).unwrap();
@@ -249,9 +251,9 @@ async fn starface_call_sets_refreshes_and_clears_the_teams_session() {
     })
     .await;
 
-    h.pbx.end_call(LOGIN, &call);
+    h.pbx().end_call(LOGIN, &call);
     h.wait_advancing(SECOND, "the session to be cleared", |h| {
-        h.graph_sim.control().app_session(h.me).is_none()
+        h.graph().app_session(h.me).is_none()
     })
     .await;
     assert!(h.graph_calls("/presence/clearPresence") >= 1);
@@ -269,23 +271,23 @@ async fn paused_sync_writes_nothing() {
         matches!(h.snapshot().sync.state, SyncStateView::Paused { .. })
     })
     .await;
-    h.pbx.request_log().clear();
-    h.graph_sim.control().log().clear();
+    h.pbx().request_log().clear();
+    h.graph().log().clear();
 
     h.set_teams("Busy", "InAMeeting");
-    let call = h.pbx.start_call(LOGIN);
+    let call = h.pbx().start_call(LOGIN);
     h.let_time_pass(Duration::from_secs(600)).await;
-    h.pbx.end_call(LOGIN, &call);
+    h.pbx().end_call(LOGIN, &call);
     h.let_time_pass(Duration::from_secs(60)).await;
 
     assert!(!h.dnd());
     assert_eq!(h.dnd_writes(), 0);
     assert_eq!(h.uci_calls("setChatPresenceMessage"), 0);
     assert_eq!(h.graph_calls("/presence/setPresence"), 0);
-    assert!(h.graph_sim.control().app_session(h.me).is_none());
+    assert!(h.graph().app_session(h.me).is_none());
     // Reads went on during the pause, so the test did observe a running system.
     assert!(h
-        .pbx
+        .pbx()
         .request_log()
         .entries()
         .iter()
@@ -316,7 +318,7 @@ async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
     let mut h = Harness::start_with(options).await;
     h.wait_running().await;
 
-    let control = h.graph_sim.control().clone();
+    let control = h.graph().clone();
     control.revoke_refresh_tokens();
     control.expire_access_tokens();
     h.wait("sign in again", |h| {
@@ -333,7 +335,7 @@ async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
     );
     // Settings untouched, and the STARFACE side keeps working.
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
-    h.pbx.press_dnd_on_phone(LOGIN, true);
+    h.pbx().press_dnd_on_phone(LOGIN, true);
     h.wait("STARFACE still read", |h| {
         h.snapshot().own.starface_dnd == Some(true)
     })
@@ -345,16 +347,16 @@ async fn expired_sign_in_asks_to_sign_in_again_and_keeps_everything_else() {
 async fn shutdown_clears_the_session_and_logs_out() {
     let mut h = Harness::start().await;
     h.wait_running().await;
-    let _call = h.pbx.start_call(LOGIN);
+    let _call = h.pbx().start_call(LOGIN);
     h.wait_advancing(SECOND, "the Teams session", |h| {
-        h.graph_sim.control().app_session(h.me).is_some()
+        h.graph().app_session(h.me).is_some()
     })
     .await;
     h.shutdown().await;
-    assert!(h.graph_sim.control().app_session(h.me).is_none());
-    assert!(!h.pbx.uci_session_active(LOGIN));
+    assert!(h.graph().app_session(h.me).is_none());
+    assert!(!h.pbx().uci_session_active(LOGIN));
     assert!(h
-        .pbx
+        .pbx()
         .request_log()
         .entries()
         .iter()
@@ -377,8 +379,8 @@ async fn colleagues_merge_with_the_starface_directory_and_go_stale() {
         .is_some_and(|account| account.internal_number.is_some())));
     assert!(snapshot.colleagues.iter().all(|c| !c.stale));
     // Graph stops answering: presence ages and turns stale (3 poll intervals).
-    h.graph_sim.control().reject_access_tokens(true);
-    h.graph_sim.control().revoke_refresh_tokens();
+    h.graph().reject_access_tokens(true);
+    h.graph().revoke_refresh_tokens();
     h.wait_advancing(SECOND, "stale colleagues", |h| {
         h.snapshot().colleagues.iter().all(|c| c.stale)
     })
@@ -474,9 +476,7 @@ async fn an_idle_bridge_publishes_nothing_and_a_presence_change_is_published() {
         _ => ("Busy", "InAMeeting"),
     };
     let changed_from = h.clock.now().mono.as_millis();
-    h.graph_sim
-        .control()
-        .set_presence(id, availability, activity);
+    h.graph().set_presence(id, availability, activity);
     tokio::time::timeout(support::TIMEOUT, snapshots.changed())
         .await
         .expect("the presence change is published")

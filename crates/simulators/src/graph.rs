@@ -40,9 +40,8 @@ use crate::request_log::{record, RequestLog};
 pub use clock::SimClock;
 pub use control::GraphControl;
 pub use gate::{Fault, FaultKind};
-pub use org::generate_organisation;
+pub use org::{generate_organisation, SimUser};
 pub use presence_sessions::{aggregate_presence, PresenceState};
-pub use world::SimUser;
 
 /// Client id of the app registration the simulator knows by default.
 pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";

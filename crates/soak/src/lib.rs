@@ -1,5 +1,5 @@
-//! Both simulators on loopback, a signed-in Microsoft account in an in-memory keychain and the
-//! real bridge against them: the rig shared by the fault soak (`tests/soak.rs`) and the
+//! The simulated office, its user signed in with the tokens in an in-memory keychain, and the
+//! real bridge against it: the rig shared by the fault soak (`tests/soak.rs`) and the
 //! bridge-level figures (`src/bin/bridge-figures.rs`).
 //!
 //! Secrets are made distinctive (the STARFACE password, the Graph tokens read back from the
@@ -9,25 +9,21 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bridge::demo::OfficeAccount;
 use bridge::{
-    BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, Connectors, ManualBridgeClock,
-    Notifier, SharedClock, SystemBridgeClock,
+    BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, ManualBridgeClock, Notifier,
+    SharedClock, SystemBridgeClock,
 };
-use graph_client::auth::{self, DeviceCodeOptions};
-use graph_client::{
-    Credentials, GraphClient, MicrosoftConfig, RecordingSleeper, ScopeRequest, Timing,
-};
+use graph_client::GraphClient;
 use keychain::{names, MemoryStore, SecretStore};
-use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use simulators::graph::GraphSimulator;
+use simulators::office::Office;
+use simulators::starface::StarfaceSimulator;
 use starface_client::xmpp::XmppSettings;
-use starface_client::{
-    Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
-};
 use uuid::Uuid;
 
 /// The user's STARFACE login.
-pub const LOGIN: &str = "0001";
+pub const LOGIN: &str = simulators::office::USER_LOGIN;
 /// Distinctive, so a leak is found by a plain substring scan.
 pub const PBX_PASSWORD: &str = "pbx-pw-Zq81xV3mTq";
 
@@ -46,7 +42,7 @@ impl Notifier for NoDaemonNotifier {
 
 /// How to build the rig.
 pub struct RigOptions {
-    /// Colleagues in the Graph organisation (besides the user).
+    /// Colleagues in the office (besides the user).
     pub colleagues: usize,
     /// Bridge options (intervals, engine config, journal file is set by the rig).
     pub bridge: BridgeOptions,
@@ -57,10 +53,9 @@ pub struct RigOptions {
     pub xmpp: Option<XmppSettings>,
 }
 
-/// Simulators, keychain, bridge and a temp folder holding the journal.
+/// The office, keychain, bridge and a temp folder holding the journal.
 pub struct Rig {
-    pub graph: GraphSimulator,
-    pub pbx: StarfaceSimulator,
+    pub office: Office,
     pub store: Arc<MemoryStore>,
     pub me: Uuid,
     pub manual_clock: Option<ManualBridgeClock>,
@@ -68,90 +63,45 @@ pub struct Rig {
     pub dir: tempfile::TempDir,
     /// Wall time from `Rig::start` until the bridge was started (sign-in and simulators).
     pub setup_time: Duration,
-    credentials: Arc<Credentials>,
+    account: OfficeAccount,
     options: BridgeOptions,
     xmpp: Option<XmppSettings>,
 }
 
 impl Rig {
-    /// Starts the simulators, signs in (device code, approved by the simulator) and starts the
-    /// bridge.
+    /// Opens the office, signs in (device code, approved by the office) and starts the bridge.
     pub async fn start(options: RigOptions) -> Self {
         let begun = Instant::now();
-        let graph = GraphSimulator::start(GraphSimSetup {
-            colleagues: options.colleagues,
-            ..GraphSimSetup::default()
-        })
-        .await
-        .expect("graph simulator starts");
-        let control = graph.control().clone();
-        let me = control.signed_in_user();
-        control.set_presence(me.id, "Available", "Available");
-        let users = vec![SimUser::new(
-            1,
-            LOGIN,
-            PBX_PASSWORD,
-            &me.given_name,
-            &me.surname,
-            &me.mail,
-            "401",
-        )];
-        let pbx = StarfaceSimulator::start(Organisation::new(users))
+        let office = Office::builder()
+            .colleagues(options.colleagues)
+            .password(PBX_PASSWORD)
+            .start()
             .await
-            .expect("starface simulator starts");
-
+            .expect("the office opens");
         let store = Arc::new(MemoryStore::new());
-        let config = MicrosoftConfig::new(DEFAULT_CLIENT_ID)
-            .expect("client id")
-            .with_authority(&graph.base_url())
-            .expect("authority")
-            .with_graph_base(&graph.graph_url())
-            .expect("graph base");
-        let scopes = ScopeRequest::default().with_reverse_sync();
-        let approve = control.clone();
-        let sleeper = Arc::new(RecordingSleeper::new().with_hook(move |_| {
-            for code in approve.pending_user_codes() {
-                approve.approve_device_code(&code);
-            }
-        }));
-        let store_dyn: Arc<dyn SecretStore> = store.clone();
-        store_dyn
+        store
             .set(
                 names::STARFACE_PASSWORD,
                 &keychain::Secret::new(PBX_PASSWORD),
             )
             .expect("memory store");
-        auth::device_code_sign_in(
-            &config,
-            scopes,
-            store_dyn.clone(),
-            Timing::new(Arc::new(graph_client::SystemClock), sleeper),
-            DeviceCodeOptions::default(),
-            |_| {},
-        )
-        .await
-        .expect("device sign-in");
-        let credentials = Arc::new(Credentials::from_store(
-            config,
-            scopes,
-            store_dyn,
-            Timing::real(),
-        ));
+        let account = OfficeAccount::sign_in(&office, store.clone())
+            .await
+            .expect("device sign-in");
         let dir = tempfile::tempdir().expect("temp dir");
         let bridge_options = BridgeOptions {
             journal_file: Some(dir.path().join("journal.log")),
             ..options.bridge
         };
         let mut rig = Self {
-            graph,
-            pbx,
+            me: office.me().id(),
+            office,
             store,
-            me: me.id,
             manual_clock: options.manual_clock.then(ManualBridgeClock::new),
             bridge: None,
             dir,
             setup_time: Duration::ZERO,
-            credentials,
+            account,
             options: bridge_options,
             xmpp: options.xmpp,
         };
@@ -166,24 +116,10 @@ impl Rig {
             Some(clock) => Arc::new(clock.clone()),
             None => Arc::new(SystemBridgeClock::new()),
         };
-        let endpoint = PbxEndpoint::new(self.pbx.base_url().parse().expect("simulator URL"))
-            .allowing_plain_http();
-        let pbx_credentials = PbxCredentials::new(LOGIN, keychain::Secret::new(PBX_PASSWORD));
-        let connectors = Connectors {
-            graph: GraphClient::new(self.credentials.clone()),
-            rest: Arc::new(
-                RestClient::new(
-                    endpoint.clone(),
-                    pbx_credentials.clone(),
-                    RestAuth::NonceLogin,
-                )
-                .expect("rest client"),
-            ),
-            uci: Arc::new(
-                UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials)).expect("uci client"),
-            ),
-            xmpp: self.xmpp.clone(),
-        };
+        let connectors = self
+            .account
+            .connectors(self.xmpp.clone())
+            .expect("connectors");
         let bridge = bridge::start(
             self.options.clone(),
             connectors,
@@ -194,9 +130,19 @@ impl Rig {
         self.bridge = Some(bridge);
     }
 
+    /// The office's Graph simulator.
+    pub fn graph(&self) -> &GraphSimulator {
+        self.office.graph()
+    }
+
+    /// The office's PBX.
+    pub fn pbx(&self) -> &StarfaceSimulator {
+        self.office.pbx()
+    }
+
     /// A Graph client on the rig's signed-in account (for request-economy measurements).
     pub fn graph_client(&self) -> GraphClient {
-        GraphClient::new(self.credentials.clone())
+        GraphClient::new(self.account.credentials())
     }
 
     /// Shuts the bridge down cleanly.
@@ -215,18 +161,16 @@ impl Rig {
     }
 
     pub fn set_teams(&self, availability: &str, activity: &str) {
-        self.graph
-            .control()
-            .set_presence(self.me, availability, activity);
+        self.office.set_teams(availability, activity);
     }
 
     pub fn dnd(&self) -> bool {
-        self.pbx.phone_config(LOGIN).do_not_disturb
+        self.office.dnd()
     }
 
     /// Successful DND writes (`PUT .../phoneconfig` answered 2xx).
     pub fn dnd_writes(&self) -> usize {
-        self.pbx
+        self.pbx()
             .request_log()
             .entries()
             .iter()
@@ -238,7 +182,7 @@ impl Rig {
 
     /// Graph requests the simulator hung up on instead of answering (injected resets).
     pub fn graph_hang_ups(&self) -> usize {
-        self.graph
+        self.graph()
             .control()
             .log()
             .entries()
@@ -250,7 +194,7 @@ impl Rig {
     /// Graph requests whose path ends with `leaf` that were answered with success: the polls
     /// that could have seen a Teams state (a 401 answered before a token refresh did not).
     pub fn graph_successes(&self, leaf: &str) -> usize {
-        self.graph
+        self.graph()
             .control()
             .log()
             .entries()
@@ -261,7 +205,7 @@ impl Rig {
 
     /// Graph requests whose path ends with `leaf` (all methods, all answers).
     pub fn graph_requests(&self, leaf: &str) -> usize {
-        self.graph
+        self.graph()
             .control()
             .log()
             .entries()
@@ -278,7 +222,7 @@ impl Rig {
         if let Ok(Some(refresh)) = self.store.get(names::MICROSOFT_REFRESH_TOKEN) {
             secrets.push(refresh.expose().to_owned());
         }
-        for entry in self.graph.control().log().entries() {
+        for entry in self.graph().control().log().entries() {
             for (name, value) in &entry.headers {
                 if name.eq_ignore_ascii_case("authorization") {
                     if let Some(token) = value.strip_prefix("Bearer ") {
@@ -292,7 +236,7 @@ impl Rig {
                 }
             }
         }
-        for entry in self.pbx.request_log().entries() {
+        for entry in self.pbx().request_log().entries() {
             for (name, value) in &entry.headers {
                 if name.eq_ignore_ascii_case("authtoken")
                     || name.eq_ignore_ascii_case("authorization")

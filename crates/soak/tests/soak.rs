@@ -10,25 +10,18 @@
 //! Short form (CI): `cargo test -p soak --test soak`. Long form: `SOAK_ROUNDS=20 cargo test -p
 //! soak --test soak -- --nocapture` (or `benches/soak-long.sh`) repeats the faulty day.
 
-#[path = "../../starface-client/tests/support/prosody.rs"]
-#[allow(dead_code)]
-mod prosody;
-#[path = "../../starface-client/tests/support/xmpp_peer.rs"]
-#[allow(dead_code)]
-mod xmpp_peer;
-
 use std::sync::Mutex;
 use std::time::Duration;
 
 use bridge::{BridgeCommand, BridgeOptions, SyncStateView};
 use presence_core::{Mapping, StatusRow, TeamsPresence};
-use prosody::ProsodyServer;
 use simulators::graph::{Fault, FaultKind};
 use soak::{Rig, RigOptions, LOGIN, PBX_PASSWORD};
 use starface_client::xmpp::{ChatStatus, XmppSettings};
 use starface_client::{ChatPresence, TlsTrust};
+use test_session::xmpp_peer::{PeerView, XmppPeer};
+use test_session::ProsodyServer;
 use tokio_xmpp::jid::BareJid;
-use xmpp_peer::{PeerView, XmppPeer};
 
 /// Generous real-time bound for convergence on a loaded 2-core machine; the behaviour asserted
 /// is *how many polls* it took, not how long.
@@ -132,20 +125,20 @@ impl Soak {
             }
             Injected::GraphSlow => self.graph_fault(FaultKind::Delay(Duration::from_millis(1_500))),
             Injected::GraphReset => self.graph_fault(FaultKind::ConnectionReset),
-            Injected::GraphTokenExpired => self.rig.graph.control().expire_access_tokens(),
+            Injected::GraphTokenExpired => self.rig.graph().control().expire_access_tokens(),
             Injected::KeychainLocked => {
                 self.rig.store.set_locked(true);
-                self.rig.graph.control().expire_access_tokens();
+                self.rig.graph().control().expire_access_tokens();
             }
             Injected::StarfaceRest5xx => {
-                self.rig.pbx.inject_rest_failure("/rest/users", 500, 3);
-                self.rig.pbx.inject_rest_failure("/rest/users", 503, 2);
+                self.rig.pbx().inject_rest_failure("/rest/users", 500, 3);
+                self.rig.pbx().inject_rest_failure("/rest/users", 503, 2);
             }
             Injected::StarfaceTokensExpired => {
-                self.rig.pbx.expire_tokens();
-                self.rig.pbx.expire_uci_sessions();
+                self.rig.pbx().expire_tokens();
+                self.rig.pbx().expire_uci_sessions();
             }
-            Injected::StarfaceRestart => self.rig.pbx.restart().await.expect("PBX restarts"),
+            Injected::StarfaceRestart => self.rig.pbx().restart().await.expect("PBX restarts"),
             Injected::XmppRestart => {
                 // The status before the fault was on the server, so what the watcher sees
                 // afterwards can only come from the link publishing again.
@@ -154,7 +147,7 @@ impl Soak {
                 self.prosody.stop();
             }
             Injected::NetworkLoss => {
-                self.rig.pbx.stop().await;
+                self.rig.pbx().stop().await;
                 stopped = true;
             }
             Injected::ClockJump => {
@@ -176,12 +169,12 @@ impl Soak {
                 !dnd,
                 "written while the PBX was unreachable"
             );
-            self.rig.pbx.restart().await.expect("PBX back");
+            self.rig.pbx().restart().await.expect("PBX back");
         }
         if matches!(fault, Injected::KeychainLocked) {
             self.rig.store.set_locked(false);
         }
-        self.rig.graph.control().clear_faults();
+        self.rig.graph().control().clear_faults();
         if matches!(fault, Injected::Graph429 | Injected::Graph5xx) {
             assert!(
                 self.graph_errors() > graph_errors,
@@ -275,7 +268,7 @@ impl Soak {
     /// Graph answers that were errors (throttling, server errors).
     fn graph_errors(&self) -> usize {
         self.rig
-            .graph
+            .graph()
             .control()
             .log()
             .entries()
@@ -286,7 +279,7 @@ impl Soak {
 
     fn graph_fault(&self, kind: FaultKind) {
         self.rig
-            .graph
+            .graph()
             .control()
             .inject_fault(Fault::new(PRESENCE, kind, 3));
     }
@@ -460,8 +453,8 @@ async fn compressed_working_day_with_faults() {
 
     // Revoked refresh token: the bridge must say "sign in again" and write nothing, not crash.
     let writes = soak.rig.dnd_writes();
-    soak.rig.graph.control().revoke_refresh_tokens();
-    soak.rig.graph.control().expire_access_tokens();
+    soak.rig.graph().control().revoke_refresh_tokens();
+    soak.rig.graph().control().expire_access_tokens();
     soak.rig.set_teams("Busy", "InAMeeting");
     soak.rig
         .let_time_pass(Duration::from_secs(30), Duration::from_millis(1_500))

@@ -1,14 +1,12 @@
 //! Chat status over XMPP against a real Prosody started by the test.
 
-mod support;
-
 use std::time::Duration;
 
 use keychain::Secret;
 use starface_client::xmpp::{ChatStatus, XmppChatLink, XmppLinkState, XmppSettings};
 use starface_client::{ChatPresence, TlsTrust};
-use support::prosody::ProsodyServer;
-use support::xmpp_peer::XmppPeer;
+use test_session::xmpp_peer::{PeerView, XmppPeer};
+use test_session::ProsodyServer;
 use tokio_xmpp::jid::BareJid;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -52,7 +50,7 @@ async fn bob_watching_alice(server: &ProsodyServer) -> XmppPeer {
     bob
 }
 
-fn alice_link_status(view: &support::xmpp_peer::PeerView, domain: &str) -> Option<ChatStatus> {
+fn alice_link_status(view: &PeerView, domain: &str) -> Option<ChatStatus> {
     view.presences
         .get(&format!("alice@{domain}/presence-bridge"))
         .cloned()

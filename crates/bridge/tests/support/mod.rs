@@ -1,27 +1,23 @@
-//! Both simulators on loopback, a signed-in Microsoft account in memory, and a bridge driven by a
+//! The simulated office, its user signed in with the tokens in memory, and a bridge driven by a
 //! manual clock.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bridge::demo::OfficeAccount;
 use bridge::{
-    BridgeCarryOver, BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot, Connectors,
+    BridgeCarryOver, BridgeHandle, BridgeNotification, BridgeOptions, BridgeSnapshot,
     ManualBridgeClock, Notifier,
 };
-use graph_client::auth::{self, DeviceCodeOptions};
-use graph_client::{
-    Credentials, GraphClient, MicrosoftConfig, RecordingSleeper, ScopeRequest, Timing,
-};
-use keychain::{MemoryStore, SecretStore};
-use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
-use starface_client::{
-    Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
-};
+use keychain::MemoryStore;
+use simulators::graph::GraphControl;
+use simulators::office::Office;
+use simulators::starface::StarfaceSimulator;
 use uuid::Uuid;
 
-pub const LOGIN: &str = "0001";
+/// The user's STARFACE login in the office.
+pub const LOGIN: &str = simulators::office::USER_LOGIN;
 /// Generous: a debug build on a busy 2-core machine.
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -35,14 +31,13 @@ impl Notifier for RecordingNotifier {
 }
 
 pub struct Harness {
-    pub graph_sim: GraphSimulator,
-    pub pbx: StarfaceSimulator,
+    pub office: Office,
     pub clock: ManualBridgeClock,
     pub store: Arc<MemoryStore>,
     pub me: Uuid,
     pub notifier: Arc<RecordingNotifier>,
     pub bridge: Option<BridgeHandle>,
-    credentials: Arc<Credentials>,
+    account: OfficeAccount,
     options: BridgeOptions,
 }
 
@@ -52,84 +47,23 @@ impl Harness {
     }
 
     pub async fn start_with(options: BridgeOptions) -> Self {
-        let graph_sim = GraphSimulator::start(GraphSimSetup {
-            colleagues: 6,
-            ..GraphSimSetup::default()
-        })
-        .await
-        .expect("graph simulator");
-        let control = graph_sim.control().clone();
-        let me = control.signed_in_user();
-        control.set_presence(me.id, "Available", "Available");
-        // The PBX knows the same people by e-mail, so colleagues merge.
-        let mut users = vec![SimUser::new(
-            1,
-            LOGIN,
-            "secret",
-            &me.given_name,
-            &me.surname,
-            &me.mail,
-            "401",
-        )];
-        for (i, colleague) in control.users().iter().filter(|u| u.id != me.id).enumerate() {
-            let n = i as i64 + 2;
-            users.push(SimUser::new(
-                n,
-                &format!("{n:04}"),
-                "secret",
-                &colleague.given_name,
-                &colleague.surname,
-                &colleague.mail,
-                &format!("{}", 400 + n),
-            ));
-        }
-        let pbx = StarfaceSimulator::start(Organisation::new(users))
+        let office = Office::builder()
+            .colleagues(6)
+            .start()
             .await
-            .expect("starface simulator");
-
+            .expect("the office opens");
         let store = Arc::new(MemoryStore::new());
-        let config = MicrosoftConfig::new(DEFAULT_CLIENT_ID)
-            .unwrap()
-            .with_authority(&graph_sim.base_url())
-            .unwrap()
-            .with_graph_base(&graph_sim.graph_url())
-            .unwrap();
-        let scopes = ScopeRequest::default().with_reverse_sync();
-        let approve = control.clone();
-        let sleeper = Arc::new(RecordingSleeper::new().with_hook(move |_| {
-            for code in approve.pending_user_codes() {
-                approve.approve_device_code(&code);
-            }
-        }));
-        let store_dyn: Arc<dyn SecretStore> = store.clone();
-        auth::device_code_sign_in(
-            &config,
-            scopes,
-            store_dyn.clone(),
-            Timing::new(Arc::new(graph_client::SystemClock), sleeper),
-            DeviceCodeOptions::default(),
-            |_| {},
-        )
-        .await
-        .expect("device sign-in");
-        let credentials = Arc::new(Credentials::from_store(
-            config,
-            scopes,
-            store_dyn,
-            Timing::real(),
-        ));
-
-        let clock = ManualBridgeClock::new();
-        let notifier = Arc::new(RecordingNotifier::default());
+        let account = OfficeAccount::sign_in(&office, store.clone())
+            .await
+            .expect("device sign-in");
         let mut harness = Self {
-            graph_sim,
-            pbx,
-            clock,
+            me: office.me().id(),
+            office,
+            clock: ManualBridgeClock::new(),
             store,
-            me: me.id,
-            notifier,
+            notifier: Arc::new(RecordingNotifier::default()),
             bridge: None,
-            credentials,
+            account,
             options,
         };
         harness.start_bridge(None);
@@ -145,30 +79,12 @@ impl Harness {
         };
         let bridge = bridge::start(
             options,
-            self.connectors(self.credentials.clone()),
+            self.account.connectors(None).expect("connectors"),
             Arc::new(self.clock.clone()),
             self.notifier.clone(),
         )
         .expect("bridge starts");
         self.bridge = Some(bridge);
-    }
-
-    fn connectors(&self, credentials: Arc<Credentials>) -> Connectors {
-        let endpoint = PbxEndpoint::new(self.pbx.base_url().parse().unwrap()).allowing_plain_http();
-        let pbx_credentials = PbxCredentials::new(LOGIN, keychain::Secret::new("secret"));
-        Connectors {
-            graph: GraphClient::new(credentials),
-            rest: Arc::new(
-                RestClient::new(
-                    endpoint.clone(),
-                    pbx_credentials.clone(),
-                    RestAuth::NonceLogin,
-                )
-                .unwrap(),
-            ),
-            uci: Arc::new(UciClient::new(endpoint, UciAuth::legacy(&pbx_credentials)).unwrap()),
-            xmpp: None,
-        }
     }
 
     pub fn bridge(&self) -> &BridgeHandle {
@@ -179,14 +95,22 @@ impl Harness {
         self.bridge().snapshot()
     }
 
+    /// The PBX of the office.
+    pub fn pbx(&self) -> &StarfaceSimulator {
+        self.office.pbx()
+    }
+
+    /// Steering the Graph simulator (faults, tokens, presence, request log).
+    pub fn graph(&self) -> &GraphControl {
+        self.office.graph().control()
+    }
+
     pub fn set_teams(&self, availability: &str, activity: &str) {
-        self.graph_sim
-            .control()
-            .set_presence(self.me, availability, activity);
+        self.office.set_teams(availability, activity);
     }
 
     pub fn dnd(&self) -> bool {
-        self.pbx.phone_config(LOGIN).do_not_disturb
+        self.office.dnd()
     }
 
     /// Waits (real time, generous) until `condition` holds, advancing the manual clock by `step`
@@ -243,7 +167,7 @@ impl Harness {
 
     /// Writes of DND (REST `PUT .../phoneconfig`).
     pub fn dnd_writes(&self) -> usize {
-        self.pbx
+        self.pbx()
             .request_log()
             .entries()
             .iter()
@@ -253,7 +177,7 @@ impl Harness {
 
     /// UCI calls of `method` (e.g. `setChatPresenceMessage`).
     pub fn uci_calls(&self, method: &str) -> usize {
-        self.pbx
+        self.pbx()
             .request_log()
             .entries()
             .iter()
@@ -263,8 +187,7 @@ impl Harness {
 
     /// Graph presence-session writes (`setPresence` and `clearPresence`).
     pub fn graph_calls(&self, leaf: &str) -> usize {
-        self.graph_sim
-            .control()
+        self.graph()
             .log()
             .entries()
             .iter()

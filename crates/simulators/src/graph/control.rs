@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::gate::{Fault, FaultKind};
+use super::org::SimUser;
 use super::presence_sessions::{aggregate_presence, PresenceSession, TEAMS_CLIENT_SESSION};
-use super::world::{DeviceState, SimUser};
+use super::world::DeviceState;
 use super::{Shared, SimClock};
 use crate::request_log::RequestLog;
 

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::bearer::authenticate;
 use super::errors::bad_request;
-use super::world::SimUser;
+use super::org::SimUser;
 use super::Shared;
 
 const READ_USERS: &[&str] = &["User.ReadBasic.All", "User.Read.All", "Directory.Read.All"];

@@ -5,8 +5,25 @@ use std::collections::HashSet;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use uuid::Uuid;
 
-use super::world::SimUser;
+/// A directory user with the profile fields Graph exposes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimUser {
+    pub id: Uuid,
+    pub display_name: String,
+    pub given_name: String,
+    pub surname: String,
+    pub mail: String,
+    pub user_principal_name: String,
+    pub job_title: String,
+    pub department: String,
+    pub office_location: String,
+    pub business_phones: Vec<String>,
+    pub mobile_phone: Option<String>,
+    /// How relevant the person is to the signed-in user (`/me/people` ranking).
+    pub relevance: f64,
+}
 
 const GIVEN_NAMES: &[&str] = &[
     "Anna", "Lukas", "Sophie", "Jonas", "Marie", "Felix", "Lea", "Paul", "Emma", "Leon", "Hannah",

@@ -8,27 +8,9 @@ use rand::Rng;
 use uuid::Uuid;
 
 use super::gate::{Fault, ThrottleWindow};
-use super::org::generate_organisation;
+use super::org::{generate_organisation, SimUser};
 use super::presence_sessions::PresenceState;
 use super::GraphSimSetup;
-
-/// A directory user with the profile fields Graph exposes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimUser {
-    pub id: Uuid,
-    pub display_name: String,
-    pub given_name: String,
-    pub surname: String,
-    pub mail: String,
-    pub user_principal_name: String,
-    pub job_title: String,
-    pub department: String,
-    pub office_location: String,
-    pub business_phones: Vec<String>,
-    pub mobile_phone: Option<String>,
-    /// How relevant the person is to the signed-in user (`/me/people` ranking).
-    pub relevance: f64,
-}
 
 /// Graph permissions the simulator knows (unqualified names).
 pub(crate) const KNOWN_GRAPH_SCOPES: &[&str] = &[

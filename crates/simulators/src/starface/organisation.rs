@@ -157,9 +157,9 @@ impl Organisation {
         Self { users }
     }
 
-    /// A small company for the demo mode and tests. Passwords are all `demo`; the first user is
-    /// the one the demo signs in as. E-mails match the Graph simulator's demo tenant by
-    /// convention (`first.last@contoso.example`).
+    /// A small company for tests of the PBX alone. Passwords are all `demo`; the first user is
+    /// `0001`. The e-mails (`first.last@contoso.example`) are not the Graph simulator's people:
+    /// for the same people on both simulators, open an [`crate::office::Office`].
     pub fn demo() -> Self {
         let people = [
             ("0001", "Anna", "Berger", "401"),

@@ -188,10 +188,10 @@ async fn main() {
     );
 
     // Call start -> Graph setPresence (the reverse direction).
-    let control = rig.graph.control().clone();
+    let control = rig.graph().control().clone();
     let mut samples = Vec::with_capacity(args.calls);
     for _ in 0..args.calls {
-        let call = rig.pbx.start_call(LOGIN);
+        let call = rig.pbx().start_call(LOGIN);
         let took = rig
             .wait_for(TIMEOUT, Duration::ZERO, |rig| {
                 control.app_session(rig.me).is_some()
@@ -199,7 +199,7 @@ async fn main() {
             .await
             .expect("Teams presence session set");
         samples.push(took);
-        rig.pbx.end_call(LOGIN, &call);
+        rig.pbx().end_call(LOGIN, &call);
         rig.wait_for(TIMEOUT, Duration::ZERO, |rig| {
             control.app_session(rig.me).is_none()
         })

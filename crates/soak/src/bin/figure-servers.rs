@@ -1,6 +1,6 @@
-//! The servers for `benches/app-figures.py`'s "configured" runs: both simulators in their own
-//! process (so their CPU and memory are not counted as the app's), a settings file that points
-//! the app at them, and a loop that approves every device-code sign-in (for
+//! The servers for `benches/app-figures.py`'s "configured" runs: the simulated office in its own
+//! process (so its CPU and memory are not counted as the app's), a settings file that points
+//! the app at it, and the office's user approving every device-code sign-in (for
 //! `presence-bridge login microsoft --device-code`).
 //!
 //! `cargo run --release -p soak --bin figure-servers -- --config FILE [--poll-secs 10]
@@ -10,10 +10,9 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use simulators::graph::{GraphSimSetup, GraphSimulator, DEFAULT_CLIENT_ID};
-use simulators::starface::{Organisation, SimUser, StarfaceSimulator};
+use simulators::graph::DEFAULT_CLIENT_ID;
+use simulators::office::Office;
 use soak::{LOGIN, PBX_PASSWORD};
 
 struct Args {
@@ -57,35 +56,21 @@ fn args() -> Result<Args, String> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() -> Result<(), String> {
     let args = args()?;
-    let graph = GraphSimulator::start(GraphSimSetup {
-        colleagues: args.colleagues,
-        device_code_interval: 1,
-        ..GraphSimSetup::default()
-    })
-    .await
-    .map_err(|e| format!("graph simulator: {e}"))?;
-    let control = graph.control().clone();
-    let me = control.signed_in_user();
-    control.set_presence(me.id, "Available", "Available");
-    let pbx = StarfaceSimulator::start(Organisation::new(vec![SimUser::new(
-        1,
-        LOGIN,
-        PBX_PASSWORD,
-        &me.given_name,
-        &me.surname,
-        &me.mail,
-        "401",
-    )]))
-    .await
-    .map_err(|e| format!("starface simulator: {e}"))?;
+    let office = Office::builder()
+        .colleagues(args.colleagues)
+        .device_code_interval(1)
+        .password(PBX_PASSWORD)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
+    let (graph, pbx) = (office.graph(), office.pbx());
     // The favourites are watched whatever `/me/people` answers, so the app polls a known number
     // of colleagues.
-    let favourites = control
-        .users()
+    let favourites = office
+        .colleagues()
         .iter()
-        .filter(|u| u.id != me.id)
         .take(args.colleagues)
-        .map(|u| format!("{:?}", u.mail))
+        .map(|person| format!("{:?}", person.graph.mail))
         .collect::<Vec<_>>()
         .join(", ");
     let config = format!(
@@ -101,14 +86,7 @@ async fn main() -> Result<(), String> {
     );
     std::fs::write(&args.config, config).map_err(|e| format!("{}: {e}", args.config.display()))?;
 
-    let approver = tokio::spawn(async move {
-        loop {
-            for code in control.pending_user_codes() {
-                control.approve_device_code(&code);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    });
+    let approving = office.approver().keep_approving();
     println!("ready");
     // Ends when the figures script closes our stdin (or dies).
     tokio::task::spawn_blocking(|| {
@@ -117,8 +95,7 @@ async fn main() -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    approver.abort();
-    pbx.stop().await;
-    graph.stop().await;
+    drop(approving);
+    office.stop().await;
     Ok(())
 }

@@ -1,6 +1,4 @@
-//! Shared test harnesses. Each test binary uses only some of them.
+//! Shared test harnesses (the real Prosody and the second XMPP client live in `test-session`).
 #![allow(dead_code)]
 
-pub mod prosody;
 pub mod swagger_schema;
-pub mod xmpp_peer;

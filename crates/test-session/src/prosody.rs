@@ -5,19 +5,17 @@
 //! root; `run_as_root = true`). A missing Prosody fails the test with a clear message: the chat
 //! status path must not be skipped silently.
 //!
-//! ```ignore
-//! let server = ProsodyServer::start(&[("alice", "secret1"), ("bob", "secret2")]);
-//! // connect to 127.0.0.1:server.port() with domain server.domain(), trust server.cert_pin()
+//! ```no_run
+//! let server = test_session::ProsodyServer::start(&[("alice", "secret1"), ("bob", "secret2")]);
+//! // Connect to 127.0.0.1:server.port() with domain server.domain() and trust
+//! // server.cert_pin() (feature `xmpp`).
+//! # let _ = (server.port(), server.domain());
 //! ```
 
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
-use starface_client::CertificatePin;
 
 const PROSODY: &str = "/usr/bin/prosody";
 const PROSODYCTL: &str = "/usr/bin/prosodyctl";
@@ -28,7 +26,6 @@ pub struct ProsodyServer {
     port: u16,
     domain: String,
     child: Option<Child>,
-    cert_pin: CertificatePin,
 }
 
 fn free_port() -> u16 {
@@ -104,8 +101,6 @@ impl ProsodyServer {
                 "openssl req -x509",
             );
         }
-        let cert = CertificateDer::from_pem_file(root.join("cert.pem")).expect("read cert.pem");
-        let cert_pin = CertificatePin::of_certificate(cert.as_ref());
         let tmp = root.display();
         let config = format!(
             r#"pidfile = "{tmp}/prosody.pid"
@@ -137,7 +132,6 @@ VirtualHost "{domain}"
             port,
             domain,
             child: None,
-            cert_pin,
         };
         for (user, password) in users {
             run(
@@ -160,9 +154,14 @@ VirtualHost "{domain}"
         &self.domain
     }
 
-    /// SHA-256 pin of the server's self-signed certificate.
-    pub fn cert_pin(&self) -> CertificatePin {
-        self.cert_pin
+    /// SHA-256 pin of the server's certificate, as the STARFACE client pins a PBX's.
+    #[cfg(feature = "xmpp")]
+    pub fn cert_pin(&self) -> starface_client::CertificatePin {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::CertificateDer;
+        let cert = CertificateDer::from_pem_file(self.dir.path().join("cert.pem"))
+            .expect("read Prosody's cert.pem");
+        starface_client::CertificatePin::of_certificate(cert.as_ref())
     }
 
     pub fn dir(&self) -> &Path {

@@ -1,13 +1,7 @@
-//! Pending scenario for the split end-to-end suite (one file per scenario, sharing one world):
-//! not compiled yet (no `[[test]]` target, no `mod` line). Drop it in beside the other scenario
-//! files once `tests/e2e.rs` is split, and adjust the `use` lines to the split harness.
-//!
-//! What it shows in the real window: "mueller", "muller", "Müller" and "MÜLLER" typed into the
-//! search box list the same colleague. The colleague is new to the directory, so the app has never
-//! seen them: "mueller" finds them through Graph (the app also asks for the umlaut spelling),
-//! and from then on the app knows them, so "muller" (typed without an umlaut key) finds them too.
-//!
-//! Tried on the current single-file `tests/e2e.rs` (added after scenario 6): passes.
+//! Search in the real window: "mueller", "muller", "Müller" and "MÜLLER" typed into the search box
+//! list the same colleague. The colleague is new to the directory, so the app has never seen them:
+//! "mueller" finds them through Graph (the app also asks for the umlaut spelling), and from then on
+//! the app knows them, so "muller" (typed without an umlaut key) finds them too.
 
 use serde_json::json;
 
@@ -27,7 +21,7 @@ async fn search_for(world: &World, query: &str) {
 
 pub async fn umlauts_find_the_same_colleague_however_they_are_typed(world: &World) {
     const NAME: &str = "Jürgen Müller";
-    let control = world.graph.control();
+    let control = world.graph().control();
     let new = control.add_users(1)[0];
     control.set_display_name(new, NAME);
     world.navigate("colleagues").await;
