@@ -20,7 +20,7 @@ async fn a_failing_graph_poll_is_a_microsoft_warning_and_the_last_sync_stops() {
     h.let_time_pass(Duration::from_secs(2)).await;
     assert!(h.snapshot().sync.warnings.is_empty(), "{:#?}", h.snapshot());
 
-    h.graph_sim.control().inject_fault(Fault {
+    h.graph().inject_fault(Fault {
         path_contains: "getPresencesByUserId".into(),
         kind: FaultKind::InternalServerError,
         times: usize::MAX,
@@ -44,7 +44,7 @@ async fn a_failing_graph_poll_is_a_microsoft_warning_and_the_last_sync_stops() {
     h.let_time_pass(Duration::from_secs(5)).await;
     assert_eq!(h.snapshot().sync.last_sync_ms, stopped_at);
 
-    h.graph_sim.control().clear_faults();
+    h.graph().clear_faults();
     h.wait_advancing(Duration::from_millis(200), "the warning gone", |h| {
         h.snapshot().sync.warnings.is_empty()
     })
