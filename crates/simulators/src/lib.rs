@@ -7,5 +7,6 @@ pub mod graph;
 pub mod hang_up;
 pub mod loopback;
 pub mod loopback_tls;
+pub mod onehub;
 pub mod request_log;
 pub mod starface;

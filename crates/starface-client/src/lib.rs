@@ -12,6 +12,8 @@
 //!   with backoff and publishes the wanted status again after each reconnect.
 //! - [`tls`]: verification always on; CA file or SHA-256 pin; fingerprint for `doctor`.
 //! - [`doctor`]: structured checks.
+//! - [`onehub`]: STARFACE 10's OneHub gRPC API: colleagues' phone state, pushed
+//!   ([`onehub::OneHubWatch`]).
 //!
 //! # Example
 //! ```no_run
@@ -59,6 +61,7 @@
 pub mod config;
 pub mod doctor;
 pub mod login_secret;
+pub mod onehub;
 pub mod presence_values;
 pub mod rest;
 pub mod telephony_watch;
