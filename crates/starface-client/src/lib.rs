@@ -14,6 +14,8 @@
 //! - [`doctor`]: structured checks.
 //! - [`onehub`]: STARFACE 10's OneHub gRPC API: colleagues' phone state, pushed
 //!   ([`onehub::OneHubWatch`]).
+//! - [`roster_chat`]: colleagues' chat state from XMPP roster presence (STARFACE 9 and older,
+//!   which have no OneHub and give no phone state).
 //!
 //! # Example
 //! ```no_run
@@ -64,6 +66,7 @@ pub mod login_secret;
 pub mod onehub;
 pub mod presence_values;
 pub mod rest;
+pub mod roster_chat;
 pub mod telephony_watch;
 pub mod tls;
 pub mod uci;

@@ -729,3 +729,152 @@ async fn login_config_picks_the_cloud_gateway_or_port_9092() {
     assert_eq!(target.port, 9092);
     assert_eq!(target.source, TargetSource::OnPremises);
 }
+
+/// Request economy (counted, not timed): 200 watched colleagues cost at most one subscribe call
+/// per 100 ids, and an idle connection makes no calls at all (only HTTP/2 pings).
+#[tokio::test]
+async fn two_hundred_colleagues_cost_one_subscribe_per_100_ids_and_idle_is_silent() {
+    let world = World::start(201, OneHubSettings::default()).await;
+    let settings = OneHubWatchSettings {
+        channel: ChannelSettings {
+            keepalive_interval: Duration::from_millis(200),
+            keepalive_timeout: Duration::from_secs(2),
+            ..ChannelSettings::default()
+        },
+        ..quick()
+    };
+    let (watch, _) = world.watch(settings);
+    watch.set_watched((1002..=1201).map(AccountId));
+    connected(&watch).await;
+    let mut phones = watch.phones();
+    wait_for(&mut phones, "200 phones", |b| b.len() == 200).await;
+
+    let subscribes = world.hub.calls_of(&OneHubMethod::SubscribePresenceStates);
+    let ids: usize = subscribes.iter().map(|c| c.ids).sum();
+    assert_eq!(ids, 400, "both ids of 200 colleagues");
+    assert!(
+        subscribes.len() <= ids.div_ceil(100),
+        "{} calls",
+        subscribes.len()
+    );
+    assert!(subscribes.iter().all(|c| c.ids <= 100));
+    let lookups = world.hub.calls_of(&OneHubMethod::BatchGetUserIdentifiers);
+    assert_eq!(lookups.len(), 2);
+
+    // Idle for 2 s (ten keep-alive pings): no call reaches OneHub, the link stays up.
+    let before = world.hub.calls().len();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        world.hub.calls().len(),
+        before,
+        "idle traffic is keep-alive only"
+    );
+    assert!(matches!(
+        *watch.status().borrow(),
+        OneHubStatus::Connected { .. }
+    ));
+    world.hub.set_telephony("1201", Wire::Active);
+    wait_for(&mut phones, "a change after idling", |b| {
+        line(b, 1201) == Some(TelephonyState::Active)
+    })
+    .await;
+    assert_eq!(world.hub.calls().len(), before);
+}
+
+/// The simulator itself refuses what OneHub refuses (checked with raw generated clients, so our
+/// connector's own care does not hide a lax simulator).
+#[tokio::test]
+async fn the_simulator_is_strict() {
+    use onehub_proto::presence::{
+        subscribe_presence_states_request::PresenceIds, SubscribePresenceStatesRequest, UserIdList,
+    };
+    use onehub_proto::system::system_service_client::SystemServiceClient;
+    use onehub_proto::types::UserId;
+
+    let world = World::start(3, OneHubSettings::default()).await;
+    let bearer = SimBearer::new(&world.hub, "1001");
+    let client = OneHubClient::connect(&world.target(), ChannelSettings::default(), bearer)
+        .await
+        .unwrap();
+    let with_token = |token: &str| {
+        let mut request = tonic::Request::new(());
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    };
+    let mut system = SystemServiceClient::new(client.channel());
+    let missing = system.get_server_version(()).await.unwrap_err();
+    assert_eq!(missing.code(), Code::Unauthenticated);
+    let forged = system
+        .get_server_version(with_token("forged"))
+        .await
+        .unwrap_err();
+    assert_eq!(forged.code(), Code::Unauthenticated);
+    let token = world.hub.issue_token("1001");
+    system.get_server_version(with_token(&token)).await.unwrap();
+    world.hub.advance_clock(Duration::from_secs(300));
+    let expired = system
+        .get_server_version(with_token(&token))
+        .await
+        .unwrap_err();
+    assert_eq!(expired.code(), Code::Unauthenticated);
+
+    let token = world.hub.issue_token("1001");
+    let mut presence = PresenceServiceClient::new(client.channel());
+    // `None`: a request without `presence_ids`.
+    let subscribe = |count: Option<usize>| {
+        let mut request = tonic::Request::new(SubscribePresenceStatesRequest {
+            presence_ids: count.map(|count| {
+                PresenceIds::UserIdList(UserIdList {
+                    user_ids: (0..count)
+                        .map(|i| UserId {
+                            id: format!("x{i}"),
+                        })
+                        .collect(),
+                })
+            }),
+            return_presence_states: true,
+        });
+        request
+            .metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        request
+    };
+    let too_many = presence
+        .subscribe_presence_states(subscribe(Some(101)))
+        .await
+        .unwrap_err();
+    assert_eq!(too_many.code(), Code::InvalidArgument);
+    let no_ids = presence
+        .subscribe_presence_states(subscribe(None))
+        .await
+        .unwrap_err();
+    assert_eq!(no_ids.code(), Code::InvalidArgument);
+    let unknown = presence
+        .subscribe_presence_states(subscribe(Some(100)))
+        .await
+        .unwrap();
+    assert!(
+        unknown.into_inner().presence_states.is_empty(),
+        "unknown ids have no state"
+    );
+
+    world
+        .hub
+        .rate_limit_next(OneHubMethod::SubscribePresenceStates, 7, 1);
+    let limited = presence
+        .subscribe_presence_states(subscribe(Some(1)))
+        .await
+        .unwrap_err();
+    assert_eq!(limited.code(), Code::ResourceExhausted);
+    assert_eq!(
+        limited
+            .metadata()
+            .get("retry-after")
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        "7"
+    );
+}

@@ -202,3 +202,19 @@ pub(crate) type UnusedEventStream = BoxStream<'static, Result<PresenceEventRespo
 pub(crate) fn unreachable_events() -> Status {
     Status::internal("SubscribePresenceEvents is served by PresenceRoute")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_events_go_out_byte_for_byte() {
+        let raw = WireEvent::Raw(vec![0x4a, 0x02, 0x7a, 0x7a]);
+        assert_eq!(raw.encoded_len(), 4);
+        assert_eq!(raw.encode_to_vec(), [0x4a, 0x02, 0x7a, 0x7a]);
+        let decoded = PresenceEventResponse::decode(&raw.encode_to_vec()[..]).unwrap();
+        assert_eq!(decoded.presence_event, None, "a variant no .proto knows");
+        let known = WireEvent::Known(PresenceEventResponse::default());
+        assert!(known.encode_to_vec().is_empty());
+    }
+}

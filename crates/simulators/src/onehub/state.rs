@@ -371,3 +371,67 @@ impl HubState {
         self.sinks.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onehub::directory::office;
+    use onehub_proto::presence::DoNotDisturbStatusChangedEvent;
+
+    #[test]
+    fn tokens_expire_on_the_simulator_clock() {
+        let mut hub = HubState::new(office(2), OneHubSettings::default());
+        let token = hub.issue_token("1001");
+        let bearer = format!("Bearer {token}");
+        assert_eq!(hub.authenticate(Some(&bearer)).unwrap(), "1001");
+        hub.advance_clock(Duration::from_secs(299));
+        assert!(hub.authenticate(Some(&bearer)).is_ok());
+        hub.advance_clock(Duration::from_secs(1));
+        let expired = hub.authenticate(Some(&bearer)).unwrap_err();
+        assert_eq!(expired.code(), Code::Unauthenticated);
+        assert!(hub.authenticate(Some(&token)).is_err(), "scheme required");
+        assert!(hub.authenticate(None).is_err());
+    }
+
+    #[test]
+    fn events_go_only_to_streams_that_subscribed_the_user() {
+        let mut hub = HubState::new(office(3), OneHubSettings::default());
+        let mut watching = hub.open_stream("1001");
+        let mut other = hub.open_stream("1003");
+        let subject = hub.user_by_account("1002").unwrap().clone();
+        hub.subscribe("1001", &[subject.user_id.clone()]);
+        hub.publish_about(
+            &subject,
+            PresenceEvent::DoNotDisturbStatusChanged(DoNotDisturbStatusChangedEvent {
+                user_id: None,
+                dnd_enabled: true,
+            }),
+        );
+        assert!(matches!(watching.try_recv(), Ok(Ok(WireEvent::Known(_)))));
+        assert!(other.try_recv().is_err());
+        hub.forget_sessions();
+        assert!(hub.subscribed("1001").is_empty());
+        assert_eq!(hub.open_streams(), 0);
+    }
+
+    #[test]
+    fn faults_fire_the_given_number_of_times_with_retry_after() {
+        let mut hub = HubState::new(office(1), OneHubSettings::default());
+        hub.faults.push(Fault {
+            method: OneHubMethod::GetUser,
+            code: Code::ResourceExhausted,
+            message: "slow".into(),
+            retry_after: Some("3".into()),
+            times: 2,
+        });
+        for _ in 0..2 {
+            let status = hub.take_fault(&OneHubMethod::GetUser).unwrap();
+            assert_eq!(status.metadata().get("retry-after").unwrap(), "3");
+        }
+        assert!(hub.take_fault(&OneHubMethod::GetUser).is_none());
+        assert_eq!(
+            OneHubMethod::from_path(OneHubMethod::HealthCheck.path()),
+            OneHubMethod::HealthCheck
+        );
+    }
+}
