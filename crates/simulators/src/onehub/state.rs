@@ -399,7 +399,7 @@ mod tests {
         let mut watching = hub.open_stream("1001");
         let mut other = hub.open_stream("1003");
         let subject = hub.user_by_account("1002").unwrap().clone();
-        hub.subscribe("1001", &[subject.user_id.clone()]);
+        hub.subscribe("1001", std::slice::from_ref(&subject.user_id));
         hub.publish_about(
             &subject,
             PresenceEvent::DoNotDisturbStatusChanged(DoNotDisturbStatusChangedEvent {
