@@ -15,6 +15,8 @@
 //! * [`person`]: a colleague as the directory and the PBX describe them ([`Person`]), carried
 //!   unchanged from the directory to the window.
 //! * [`directory_search`]: local directory search as the user types (umlaut folding, favourites first).
+//! * [`person_status`]: one person's status merged from Teams and the STARFACE phone
+//!   ([`PersonStatus`]: "on the phone", "ringing", DND and forwarding marks, "free").
 //! * [`watch_list`]: colleagues' presence in, changes and "notify me when available" alerts out.
 //! * [`time`]: the monotonic timestamp and local wall clock the caller passes in.
 //!
@@ -45,6 +47,7 @@ pub mod engine;
 pub mod journal;
 pub mod mapping;
 pub mod person;
+pub mod person_status;
 pub mod starface;
 pub mod status_row;
 pub mod teams;
@@ -55,6 +58,7 @@ pub mod working_hours;
 pub use engine::{Engine, EngineCarryOver, EngineConfig};
 pub use mapping::{Mapping, MessageLanguage};
 pub use person::{Person, Phone, PhoneKind, StarfaceAccount};
+pub use person_status::{Dot, PersonActivity, PersonStatus, PhoneState};
 pub use starface::{ChatPresence, ChatStatus, StarfaceState, TelephonyState};
 pub use status_row::StatusRow;
 pub use teams::{Activity, Availability, TeamsPresence};

@@ -9,5 +9,6 @@ pub mod hang_up;
 pub mod loopback;
 pub mod loopback_tls;
 pub mod office;
+pub mod onehub;
 pub mod request_log;
 pub mod starface;

@@ -12,6 +12,10 @@
 //!   with backoff and publishes the wanted status again after each reconnect.
 //! - [`tls`]: verification always on; CA file or SHA-256 pin; fingerprint for `doctor`.
 //! - [`doctor`]: structured checks.
+//! - [`onehub`]: STARFACE 10's OneHub gRPC API: colleagues' phone state, pushed
+//!   ([`onehub::OneHubWatch`]).
+//! - [`roster_chat`]: colleagues' chat state from XMPP roster presence (STARFACE 9 and older,
+//!   which have no OneHub and give no phone state).
 //!
 //! # Example
 //! ```no_run
@@ -59,8 +63,10 @@
 pub mod config;
 pub mod doctor;
 pub mod login_secret;
+pub mod onehub;
 pub mod presence_values;
 pub mod rest;
+pub mod roster_chat;
 pub mod telephony_watch;
 pub mod tls;
 pub mod uci;
