@@ -11,6 +11,7 @@
 //! presence vocabulary lives in one place (presence-core) and new Graph values never break parsing.
 
 pub mod auth;
+pub mod body;
 pub mod config;
 pub mod doctor;
 pub mod graph;
