@@ -131,6 +131,8 @@ impl SimWorkingHours {
 #[derive(Debug, Default)]
 pub(crate) struct CalendarBook {
     seed: u64,
+    /// The organisation refuses free/busy to this app (403 for every `getSchedule`).
+    pub refused: bool,
     events: HashMap<Uuid, Vec<SimEvent>>,
     hours: HashMap<Uuid, SimWorkingHours>,
 }
@@ -335,6 +337,12 @@ impl CalendarControl {
     /// Back to the generated calendar.
     pub fn clear_events(&self, user: Uuid) {
         self.book().events.remove(&user);
+    }
+
+    /// While set, every `getSchedule` is refused with 403 `ErrorAccessDenied` although the token
+    /// carries a calendar permission (an organisation policy, a user without a mailbox).
+    pub fn refuse_access(&self, refuse: bool) {
+        self.book().refused = refuse;
     }
 
     pub fn set_working_hours(&self, user: Uuid, hours: SimWorkingHours) {

@@ -313,6 +313,9 @@ fn get_schedule(
         Err(response) if response.status() == StatusCode::FORBIDDEN => return access_denied(),
         Err(response) => return response,
     };
+    if shared.calendars.lock().expect("calendar lock").refused {
+        return access_denied();
+    }
     if let Some(id) = user_in_path {
         // Delegated access: the signed-in user's own calendar only.
         let me = world.user(grant.user);
