@@ -54,6 +54,8 @@ use timeline::{State, Timeline};
 /// How far past the known period "back at" and "free from" are looked for: past a long absence
 /// that ends on a Friday to the first working day after a long weekend.
 const LOOKAHEAD: SignedDuration = SignedDuration::from_hours(8 * 24);
+/// The furthest ahead an item's end is followed (Graph reads at most 62 days anyway).
+const MAX_REACH: SignedDuration = SignedDuration::from_hours(62 * 24);
 
 /// Graph's `freeBusyStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -235,13 +237,19 @@ pub fn describe(schedule: &Schedule, now: Timestamp, viewer: &TimeZone) -> Optio
         .max()
         .unwrap_or(schedule.known_until)
         .max(schedule.known_until);
-    let horizon = latest_end.checked_add(LOOKAHEAD).unwrap_or(Timestamp::MAX);
+    // An absence "until 9999" must not make this walk millennia of working days.
+    let reach = now.checked_add(MAX_REACH).unwrap_or(Timestamp::MAX);
+    let horizon = latest_end
+        .min(reach)
+        .checked_add(LOOKAHEAD)
+        .unwrap_or(Timestamp::MAX);
+    let known_until = schedule.known_until.min(horizon);
     let timeline = Timeline::new(schedule, now, horizon);
     let local = |at: Timestamp| LocalMoment::new(at, now, viewer);
     let line = match timeline.state_at(now) {
         State::Free => FreeBusyLine::Free {
             until: timeline
-                .first_edge_where(now, schedule.known_until, |state| state != State::Free)
+                .first_edge_where(now, known_until, |state| state != State::Free)
                 .map(|at| FreeUntil {
                     at: local(at),
                     then: match timeline.state_at(at) {

@@ -329,3 +329,22 @@ fn statuses_from_graph() {
     );
     assert_eq!(FreeBusyStatus::from_availability_digit('9'), None);
 }
+
+#[test]
+fn an_absence_without_end_is_out_of_office_without_a_date() {
+    let z = berlin();
+    let thu = date(2024, 12, 5);
+    let schedule = two_days(
+        &z,
+        thu,
+        vec![item(
+            at(&z, thu, 0, 0),
+            Timestamp::MAX,
+            FreeBusyStatus::OutOfOffice,
+        )],
+    );
+    assert_eq!(
+        describe(&schedule, at(&z, thu, 10, 0), &z),
+        Some(FreeBusyLine::OutOfOffice { until: None })
+    );
+}

@@ -57,7 +57,8 @@ impl Timeline {
         let blocks: Vec<Block> = schedule
             .items
             .iter()
-            .filter(|item| item.start < item.end)
+            // Only what overlaps the walk matters.
+            .filter(|item| item.start < item.end && item.end > from && item.start <= horizon)
             .filter_map(|item| {
                 State::of_item(item.status).map(|state| Block {
                     start: item.start,

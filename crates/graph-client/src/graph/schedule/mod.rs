@@ -39,6 +39,9 @@ pub use cache::{FreeBusyCache, FreeBusyReading, FreeBusyTiming, RefreshReport};
 pub const MAX_SCHEDULES_PER_REQUEST: usize = 20;
 /// Graph: the period "must be less than 62 days".
 pub const MAX_SCHEDULE_PERIOD: SignedDuration = SignedDuration::from_hours(62 * 24);
+/// More items than this for one person is a broken answer, not a calendar (two days hold a few
+/// dozen; Graph's documentation mentions 1,000 as the most it returns).
+pub const MAX_ITEMS_PER_SCHEDULE: usize = 1_000;
 /// Length of an `availabilityView` slot asked for (Graph's default). Only used when a mailbox
 /// answers with the view but without items.
 pub const AVAILABILITY_VIEW_INTERVAL_MINUTES: i64 = 30;
@@ -353,6 +356,9 @@ fn schedule(wire: ScheduleInformationWire, window: ScheduleWindow) -> ScheduleRe
         });
     }
     let items = match (wire.schedule_items, wire.availability_view) {
+        (Some(items), _) if items.len() > MAX_ITEMS_PER_SCHEDULE => {
+            return Err(ScheduleUnavailable::Unreadable)
+        }
         (Some(items), _) => items
             .iter()
             .map(|item| {

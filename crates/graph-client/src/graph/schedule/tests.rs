@@ -248,3 +248,12 @@ fn request_times_are_utc_without_offset() {
         json!({"dateTime": "2024-12-05T23:00:00", "timeZone": "UTC"})
     );
 }
+
+#[test]
+fn a_flood_of_items_is_unreadable_not_slow() {
+    let item = r#"{"status":"busy","start":{"dateTime":"2019-03-15T12:00:00","timeZone":"UTC"},"end":{"dateTime":"2019-03-15T13:00:00","timeZone":"UTC"}}"#;
+    let many = vec![item; MAX_ITEMS_PER_SCHEDULE + 1].join(",");
+    let body = format!(r#"{{"value":[{{"scheduleId":"a@x.com","scheduleItems":[{many}]}}]}}"#);
+    let answers = parse_schedules(body.as_bytes(), doc_window()).unwrap();
+    assert_eq!(answers[0].result, Err(ScheduleUnavailable::Unreadable));
+}
