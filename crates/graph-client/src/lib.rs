@@ -4,11 +4,15 @@
 //!   code), refresh-token rotation persisted to the keychain, and errors that tell "sign in again"
 //!   apart from consent and app-registration problems.
 //! - [`graph`]: presence (batched `getPresencesByUserId`), directory search, `/me/people`,
-//!   reverse presence (`setPresence` / `clearPresence`), throttling-aware requests and poll pacing.
+//!   reverse presence (`setPresence` / `clearPresence`), colleagues' free/busy (`getSchedule`,
+//!   [`graph::FreeBusyCache`]), throttling-aware requests and poll pacing.
+//! - [`body`]: the ceilings every response body is read with.
 //! - [`doctor`]: structured health checks for `presence-bridge doctor`.
 //!
 //! The types here are boundary DTOs: availability and activity stay raw strings, so the
 //! presence vocabulary lives in one place (presence-core) and new Graph values never break parsing.
+//! Free/busy is the exception that proves the rule: its documented, closed vocabulary is parsed
+//! straight into presence-core's `free_busy` types, which the pure computation takes.
 
 pub mod auth;
 pub mod body;
