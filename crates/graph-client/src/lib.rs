@@ -11,7 +11,7 @@
 //!
 //! The types here are boundary DTOs: availability and activity stay raw strings, so the
 //! presence vocabulary lives in one place (presence-core) and new Graph values never break parsing.
-//! Free/busy is the exception that proves the rule: its documented, closed vocabulary is parsed
+//! Free/busy is different: its vocabulary is documented and closed, so answers are parsed
 //! straight into presence-core's `free_busy` types, which the pure computation takes.
 
 pub mod auth;

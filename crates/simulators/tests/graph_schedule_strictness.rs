@@ -172,6 +172,30 @@ async fn missing_permission_is_403_access_denied() {
 }
 
 #[tokio::test]
+async fn the_users_path_serves_the_signed_in_user_only() {
+    let (sim, token, mails) = setup().await;
+    let users = sim.control().users();
+    let (start, end) = period("2024-12-05T00:00:00", "2024-12-07T00:00:00", "UTC");
+    let body = request(&mails[..2], start, end);
+    for (id, expected) in [
+        (users[0].id.to_string(), 200),
+        (users[0].user_principal_name.clone(), 200),
+        (users[1].id.to_string(), 403),
+    ] {
+        let (status, answer) = graph(
+            &sim,
+            &token,
+            Method::POST,
+            &format!("/users/{id}/calendar/getSchedule"),
+            Some(body.clone()),
+            &[],
+        )
+        .await;
+        assert_eq!(status, expected, "{id}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn answers_in_graphs_shape_in_the_preferred_zone() {
     let (sim, token, mails) = setup().await;
     let users = sim.control().users();
