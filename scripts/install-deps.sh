@@ -19,6 +19,7 @@ test_packages=(
   dunst libnotify-bin         # a real notification daemon
   prosody openssl             # a real XMPP server with a self-signed certificate
   webkit2gtk-driver           # WebKitWebDriver for the end-to-end tests
+  tzdata                      # real time zone rules for the free/busy tests (Europe/Berlin DST)
 )
 
 # tauri-driver (WebDriver proxy to WebKitWebDriver) for the end-to-end tests; pinned to 2.x.

@@ -19,6 +19,14 @@ pub mod scopes {
     pub const PRESENCE_READ: &str = "Presence.Read";
     pub const PRESENCE_READ_ALL: &str = "Presence.Read.All";
     pub const PRESENCE_READ_WRITE: &str = "Presence.ReadWrite";
+    /// Free/busy (`getSchedule`): the least-privileged permission Graph lists for it. Reads
+    /// events without body, attachments and extensions; Presence Bridge uses only status and
+    /// times (docs/ENTRA-SETUP.md).
+    pub const CALENDARS_READ_BASIC: &str = "Calendars.ReadBasic";
+    /// More privileged calendar permissions that also allow `getSchedule` (accepted when a
+    /// tenant grants them anyway, never requested).
+    pub const CALENDARS_READ: &str = "Calendars.Read";
+    pub const CALENDARS_READ_WRITE: &str = "Calendars.ReadWrite";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +151,10 @@ pub struct ScopeRequest {
     pub colleague_presence: bool,
     /// Teams status set from STARFACE calls (`Presence.ReadWrite`).
     pub reverse_sync: bool,
+    /// Colleagues' free/busy from their calendars (`Calendars.ReadBasic`). Optional: when the
+    /// saved sign-in was never granted it, a refresh drops it instead of failing (presence keeps
+    /// working; `GrantedScopes::free_busy_access` tells the card why free/busy is missing).
+    pub free_busy: bool,
 }
 
 impl Default for ScopeRequest {
@@ -150,6 +162,7 @@ impl Default for ScopeRequest {
         Self {
             colleague_presence: true,
             reverse_sync: false,
+            free_busy: false,
         }
     }
 }
@@ -170,6 +183,21 @@ impl ScopeRequest {
         }
     }
 
+    pub fn with_free_busy(self) -> Self {
+        Self {
+            free_busy: true,
+            ..self
+        }
+    }
+
+    /// The same request without the permissions a refresh may drop ([`Self::free_busy`]).
+    pub fn without_optional(self) -> Self {
+        Self {
+            free_busy: false,
+            ..self
+        }
+    }
+
     /// Unqualified permission names.
     pub fn names(&self) -> Vec<&'static str> {
         let mut names = vec![
@@ -185,6 +213,9 @@ impl ScopeRequest {
         ];
         if self.reverse_sync {
             names.push(scopes::PRESENCE_READ_WRITE);
+        }
+        if self.free_busy {
+            names.push(scopes::CALENDARS_READ_BASIC);
         }
         names
     }
@@ -255,5 +286,15 @@ mod tests {
             unqualified_scope("https://graph.microsoft.us/User.Read"),
             "User.Read"
         );
+    }
+
+    #[test]
+    fn free_busy_asks_for_the_basic_calendar_permission_only() {
+        let base = ScopeRequest::default();
+        assert!(!base.names().contains(&scopes::CALENDARS_READ_BASIC));
+        let with = base.with_free_busy();
+        assert!(with.names().contains(&scopes::CALENDARS_READ_BASIC));
+        assert!(!with.names().contains(&scopes::CALENDARS_READ));
+        assert_eq!(with.without_optional(), base);
     }
 }

@@ -1,15 +1,23 @@
-//! Fuzz: Microsoft Graph presence and directory answers. Whatever Graph (or a proxy, or a broken
-//! network) sends, the decoders return a value or a `GraphError::Decode`, never panic, and what
-//! they return keeps the invariants the bridge relies on.
+//! Fuzz: Microsoft Graph presence, directory and free/busy answers and Entra's token answer.
+//! Whatever Graph (or a proxy, or a broken network) sends, the decoders return a value or a
+//! typed decode error, never panic, and what they return keeps the invariants the bridge relies
+//! on (a token lifetime that fits the clock, free/busy that `describe` can read).
 //!
 //! `cargo test -p hardening --test fuzz_graph_json` (256 inputs per target);
 //! `PROPTEST_CASES=100000` for the long run.
 
+use std::time::SystemTime;
+
+use graph_client::auth::{decode_token_response, MAX_TOKEN_LIFETIME};
 use graph_client::graph::{
     is_object_id, parse_people, parse_presence, parse_presence_batch, parse_retry_after,
-    parse_user_search, GraphError,
+    parse_schedules, parse_user_search, GraphError, ScheduleWindow,
 };
+use graph_client::AuthError;
 use hardening::*;
+use presence_core::free_busy::describe;
+use presence_core::jiff::tz::TimeZone;
+use presence_core::jiff::Timestamp;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -118,6 +126,130 @@ fn person() -> BoxedStrategy<Value> {
     ])
 }
 
+/// Entra's token answer; `expires_in` from 0 to 2^64 - 1 and beyond.
+fn token_answer() -> BoxedStrategy<Value> {
+    object(vec![
+        ("access_token", string()),
+        ("token_type", one_of(&["Bearer", "bearer", "pop"])),
+        ("expires_in", edge_number()),
+        ("ext_expires_in", edge_number()),
+        ("refresh_token", string()),
+        (
+            "scope",
+            one_of(&["User.Read Presence.Read.All", "Calendars.ReadBasic", ""]),
+        ),
+        ("id_token", string()),
+    ])
+}
+
+const STATUSES: &[&str] = &[
+    "free",
+    "tentative",
+    "busy",
+    "oof",
+    "workingElsewhere",
+    "unknown",
+    "Busy",
+];
+const ZONES: &[&str] = &[
+    "UTC",
+    "tzone://Microsoft/Utc",
+    "W. Europe Standard Time",
+    "Pacific Standard Time",
+    "Europe/Berlin",
+    "Customized Time Zone",
+];
+const DATE_TIMES: &[&str] = &[
+    "2024-12-03T10:00:00.0000000",
+    "2024-12-03T10:30:00",
+    "2024-12-03T23:59:59.9999999Z",
+    "2024-03-31T02:30:00",
+    "9999-12-31T23:59:59",
+    "-009999-01-01T00:00:00",
+    "2024-02-30T00:00:00",
+];
+
+fn date_time_time_zone() -> BoxedStrategy<Value> {
+    object(vec![
+        ("dateTime", one_of(DATE_TIMES)),
+        ("timeZone", one_of(ZONES)),
+    ])
+}
+
+fn zone_offset() -> BoxedStrategy<Value> {
+    object(vec![
+        (
+            "time",
+            one_of(&["02:00:00.0000000", "03:00:00", "25:00:00"]),
+        ),
+        ("dayOccurrence", edge_number()),
+        ("dayOfWeek", one_of(&["sunday", "monday", "Funday"])),
+        ("month", edge_number()),
+        ("year", edge_number()),
+        ("daylightBias", edge_number()),
+    ])
+}
+
+fn schedule_information() -> BoxedStrategy<Value> {
+    let item = object(vec![
+        ("status", one_of(STATUSES)),
+        ("isPrivate", any::<bool>().prop_map(Value::Bool).boxed()),
+        ("subject", string()),
+        ("location", string()),
+        ("start", date_time_time_zone()),
+        ("end", date_time_time_zone()),
+    ]);
+    let working_hours = object(vec![
+        (
+            "daysOfWeek",
+            prop::collection::vec(one_of(&["monday", "friday", "sunday", "Someday"]), 0..8)
+                .prop_map(Value::Array)
+                .boxed(),
+        ),
+        ("startTime", one_of(&["08:00:00.0000000", "22:00:00", "7"])),
+        (
+            "endTime",
+            one_of(&["17:00:00.0000000", "06:00:00", "24:00:00"]),
+        ),
+        (
+            "timeZone",
+            object(vec![
+                ("@odata.type", one_of(&["#microsoft.graph.customTimeZone"])),
+                ("name", one_of(ZONES)),
+                ("bias", edge_number()),
+                ("standardOffset", zone_offset()),
+                ("daylightOffset", zone_offset()),
+            ]),
+        ),
+    ]);
+    object(vec![
+        ("scheduleId", string()),
+        (
+            "availabilityView",
+            "[0-4x]{0,200}".prop_map(Value::String).boxed(),
+        ),
+        (
+            "scheduleItems",
+            prop::collection::vec(item, 0..6)
+                .prop_map(Value::Array)
+                .boxed(),
+        ),
+        ("workingHours", working_hours),
+        (
+            "error",
+            object(vec![("message", string()), ("responseCode", string())]),
+        ),
+    ])
+}
+
+fn schedule_window() -> ScheduleWindow {
+    let start = Timestamp::from_second(1_733_184_000).unwrap(); // 2024-12-03T00:00Z
+    ScheduleWindow {
+        start,
+        end: Timestamp::from_second(1_733_356_800).unwrap(),
+    }
+}
+
 fn is_decode_error<T>(result: &Result<T, GraphError>) -> bool {
     matches!(result, Err(GraphError::Decode(_)))
 }
@@ -181,6 +313,54 @@ proptest! {
             }
             Err(error) => prop_assert!(matches!(error, GraphError::Decode(_)), "{error}"),
         }
+    }
+
+    #[test]
+    fn token_answer_damaged(body in damaged(token_answer())) {
+        match decode_token_response(&body) {
+            // The expiry is computed as now + expires_in: it must fit the clock.
+            Ok(grant) => prop_assert!(
+                grant.expires_in <= MAX_TOKEN_LIFETIME
+                    && SystemTime::now().checked_add(grant.expires_in).is_some(),
+                "expires_in {:?}",
+                grant.expires_in
+            ),
+            Err(error) => prop_assert!(matches!(error, AuthError::Protocol(_)), "{error}"),
+        }
+    }
+
+    #[test]
+    fn token_answer_raw_bytes(body in raw_bytes()) {
+        let result = decode_token_response(&body);
+        prop_assert!(result.is_ok() || matches!(result, Err(AuthError::Protocol(_))));
+    }
+
+    #[test]
+    fn schedules_damaged(body in damaged(collection(schedule_information()))) {
+        let window = schedule_window();
+        match parse_schedules(&body, window) {
+            Ok(answers) => {
+                for answer in answers {
+                    prop_assert!(answer
+                        .schedule_id
+                        .as_deref()
+                        .is_none_or(|id| id == id.to_lowercase()));
+                    let Ok(schedule) = answer.result else { continue };
+                    prop_assert_eq!((schedule.known_from, schedule.known_until), (window.start, window.end));
+                    // Whatever came in, the pure computation can read it.
+                    for now in [window.start, Timestamp::from_second(1_733_270_400).unwrap()] {
+                        prop_assert!(describe(&schedule, now, &TimeZone::UTC).is_some());
+                    }
+                }
+            }
+            Err(error) => prop_assert!(matches!(error, GraphError::Decode(_)), "{error}"),
+        }
+    }
+
+    #[test]
+    fn schedules_raw_bytes(body in raw_bytes()) {
+        let result = parse_schedules(&body, schedule_window());
+        prop_assert!(result.is_ok() || is_decode_error(&result));
     }
 
     #[test]

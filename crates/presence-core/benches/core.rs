@@ -1,5 +1,6 @@
 //! Hot paths of the pure core: one engine step, merging a 5,000-colleague poll into the watch
-//! list, and a directory search keystroke over 5,000 entries.
+//! list, a directory search keystroke over 5,000 entries, and the free/busy lines of 100
+//! colleagues (recomputed once a minute for the people on screen).
 //!
 //! Goals (docs/PERFORMANCE.md): merge + diff <= 5 ms per poll, search <= 2 ms per keystroke.
 //! Run: `cargo bench -p presence-core --bench core`.
@@ -188,5 +189,62 @@ fn directory(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, engine_step, watch_list_merge, directory);
+/// 100 colleagues, each with two days of eight meetings and office hours in Berlin.
+fn free_busy_lines(c: &mut Criterion) {
+    use presence_core::free_busy::{describe, FreeBusyStatus, Schedule, ScheduleItem, WorkWeek};
+    use presence_core::jiff::civil::time;
+    use presence_core::jiff::tz::TimeZone;
+    use presence_core::jiff::{SignedDuration, Timestamp as Instant};
+
+    let zone = TimeZone::get("Europe/Berlin").expect("tzdata");
+    let start = Instant::from_second(1_733_180_400).unwrap(); // 2024-12-03 00:00 Berlin
+    let schedules: Vec<Schedule> = (0..100i64)
+        .map(|n| Schedule {
+            known_from: start,
+            known_until: start + SignedDuration::from_hours(48),
+            items: (0..16i64)
+                .map(|k| {
+                    let from = start + SignedDuration::from_mins(8 * 60 + k * 170 + n % 30);
+                    ScheduleItem {
+                        start: from,
+                        end: from + SignedDuration::from_mins(45),
+                        status: if k % 3 == 0 {
+                            FreeBusyStatus::Tentative
+                        } else {
+                            FreeBusyStatus::Busy
+                        },
+                    }
+                })
+                .collect(),
+            work_week: Some(WorkWeek {
+                days: vec![
+                    Weekday::Mon,
+                    Weekday::Tue,
+                    Weekday::Wed,
+                    Weekday::Thu,
+                    Weekday::Fri,
+                ],
+                start: time(8, 0, 0, 0),
+                end: time(17, 0, 0, 0),
+                zone: zone.clone(),
+            }),
+        })
+        .collect();
+    let now = start + SignedDuration::from_hours(10);
+    c.bench_function("free_busy_100_lines", |b| {
+        b.iter(|| {
+            for schedule in &schedules {
+                black_box(describe(black_box(schedule), now, &zone));
+            }
+        })
+    });
+}
+
+criterion_group!(
+    benches,
+    engine_step,
+    watch_list_merge,
+    directory,
+    free_busy_lines
+);
 criterion_main!(benches);

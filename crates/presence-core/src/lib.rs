@@ -10,6 +10,8 @@
 //!   default chat messages in English and German ([`MessageLanguage`]).
 //! * [`working_hours`]: when the sync may write.
 //! * [`command`]: what the engine asks the caller to do (below both the engine and the journal).
+//! * [`free_busy`]: a colleague's calendar as "in a meeting until 14:30", "free from 15:00",
+//!   "outside working hours, back 08:00" (typed, in the viewer's time zone).
 //! * [`engine`]: the state machine ([`Engine`]) turning observations into commands and journal entries.
 //! * [`journal`]: structured explanations of every decision.
 //! * [`person`]: a colleague as the directory and the PBX describe them ([`Person`]), carried
@@ -44,6 +46,7 @@ mod open_enum;
 pub mod command;
 pub mod directory_search;
 pub mod engine;
+pub mod free_busy;
 pub mod journal;
 pub mod mapping;
 pub mod person;
@@ -54,6 +57,9 @@ pub mod teams;
 pub mod time;
 pub mod watch_list;
 pub mod working_hours;
+
+/// The date-time and time-zone crate of [`free_busy`]'s API, so callers use the same version.
+pub use jiff;
 
 pub use engine::{Engine, EngineCarryOver, EngineConfig};
 pub use mapping::{Mapping, MessageLanguage};

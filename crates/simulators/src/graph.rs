@@ -3,8 +3,9 @@
 //! Serves the identity platform (`/{tenant}/oauth2/v2.0/authorize|token|devicecode`) and the Graph
 //! endpoints Presence Bridge uses (`/v1.0/me`, `/me/presence`, `/users/{id}/presence`,
 //! `/communications/getPresencesByUserId`, `/users`, `/me/people`, `setPresence`,
-//! `clearPresence`, `setUserPreferredPresence`, `clearUserPreferredPresence`) with the documented
-//! JSON shapes and the errors the real services give for malformed requests.
+//! `clearPresence`, `setUserPreferredPresence`, `clearUserPreferredPresence`,
+//! `/me/calendar/getSchedule`) with the documented JSON shapes and the errors the real services
+//! give for malformed requests. Every user has a calendar (`calendars.rs`).
 //!
 //! Deliberate modelling decisions (see `/_control` and [`GraphControl`] for steering):
 //! - Refresh tokens rotate on every use and, as in Entra, the old one stays valid until revoked.
@@ -19,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 mod bearer;
+mod calendars;
 mod clock;
 mod control;
 mod directory_api;
@@ -28,6 +30,8 @@ mod gate;
 mod org;
 mod presence_api;
 mod presence_sessions;
+mod schedule_api;
+mod time_zones;
 mod world;
 
 use std::sync::{Arc, Mutex};
@@ -37,6 +41,7 @@ use axum::Router;
 use crate::loopback::LoopbackServer;
 use crate::request_log::{record, RequestLog};
 
+pub use calendars::{CalendarControl, SimEvent, SimFreeBusy, SimWorkingHours, SimZone};
 pub use clock::SimClock;
 pub use control::GraphControl;
 pub use gate::{Fault, FaultKind};
@@ -91,6 +96,8 @@ impl Default for GraphSimSetup {
 /// State shared by all handlers.
 pub(crate) struct Shared {
     pub world: Mutex<world::World>,
+    /// Calendar overrides; never locked before `world` (handlers take `world` first).
+    pub calendars: Mutex<calendars::CalendarBook>,
     pub clock: SimClock,
     pub log: RequestLog,
 }
@@ -118,6 +125,7 @@ impl GraphSimulator {
         let log = RequestLog::new();
         let shared = Arc::new(Shared {
             world: Mutex::new(world::World::new(&setup, clock.now())),
+            calendars: Mutex::new(calendars::CalendarBook::new(setup.seed)),
             clock,
             log: log.clone(),
         });
@@ -127,6 +135,7 @@ impl GraphSimulator {
                 Router::new()
                     .merge(presence_api::routes())
                     .merge(directory_api::routes())
+                    .merge(schedule_api::routes())
                     .fallback(errors::unknown_segment)
                     .layer(axum::middleware::from_fn_with_state(
                         shared.clone(),

@@ -9,7 +9,7 @@ use keychain::{names::MICROSOFT_REFRESH_TOKEN, Secret, SecretStore};
 use oauth2::{RefreshToken, Scope};
 use tokio::sync::Mutex;
 
-use super::oauth::{entra_client, map_request_error, token_http, TokenGrant};
+use super::oauth::{entra_client, map_request_error, token_http, TokenGrant, TokenHttp};
 use super::AuthError;
 use crate::config::{scopes, MicrosoftConfig, ScopeRequest};
 use crate::timing::Timing;
@@ -51,6 +51,33 @@ impl GrantedScopes {
     pub fn can_set_presence(&self) -> bool {
         self.contains(scopes::PRESENCE_READ_WRITE)
     }
+
+    /// Whether colleagues' free/busy may be read (`getSchedule`).
+    pub fn free_busy_access(&self) -> FreeBusyAccess {
+        let calendars = [
+            scopes::CALENDARS_READ_BASIC,
+            scopes::CALENDARS_READ,
+            scopes::CALENDARS_READ_WRITE,
+        ];
+        if calendars.iter().any(|name| self.contains(name)) {
+            FreeBusyAccess::Granted
+        } else {
+            FreeBusyAccess::NotGranted
+        }
+    }
+}
+
+/// Whether this sign-in can read colleagues' free/busy, and if not, why (the card says so; the
+/// UI translates). Presence does not depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FreeBusyAccess {
+    Granted,
+    /// The token carries no calendar permission: never asked for, or the consent was declined
+    /// or needs an administrator. Signing in again (with free/busy on) asks for it.
+    NotGranted,
+    /// The permission is there but Graph refuses (403): the organisation blocks it, e.g. by
+    /// policy or because the user has no Exchange Online mailbox.
+    Refused,
 }
 
 /// Whose presence can be read with the granted permissions.
@@ -87,6 +114,9 @@ struct AccessToken {
 struct TokenState {
     access: Option<AccessToken>,
     granted: GrantedScopes,
+    /// Entra refused the optional permissions on a refresh (never consented): ask without them
+    /// from then on, for this account.
+    optional_refused: bool,
 }
 
 /// The signed-in Microsoft account. Cheap to share (`Arc`); concurrent callers refresh once.
@@ -95,7 +125,7 @@ pub struct Credentials {
     requested: ScopeRequest,
     store: Arc<dyn SecretStore>,
     timing: Timing,
-    http: reqwest::Client,
+    http: TokenHttp,
     state: Mutex<TokenState>,
 }
 
@@ -125,6 +155,7 @@ impl Credentials {
             state: Mutex::new(TokenState {
                 access: None,
                 granted: GrantedScopes::default(),
+                optional_refused: false,
             }),
         }
     }
@@ -140,7 +171,7 @@ impl Credentials {
         let credentials = Self::from_store(config, requested, store, timing);
         {
             let mut state = credentials.state.lock().await;
-            credentials.accept(&mut state, grant).await?;
+            credentials.accept(&mut state, grant, requested).await?;
         }
         Ok(credentials)
     }
@@ -215,22 +246,27 @@ impl Credentials {
                 aadsts: None,
             });
         };
-        let client = entra_client(&self.config)?;
-        let refresh_token = RefreshToken::new(refresh_token.expose().to_owned());
-        let result = client
-            .exchange_refresh_token(&refresh_token)
-            .add_scopes(
-                self.requested
-                    .qualified(&self.config)
-                    .into_iter()
-                    .map(Scope::new),
-            )
-            .request_async(&self.http)
-            .await;
+        let mut scopes = if state.optional_refused {
+            self.requested.without_optional()
+        } else {
+            self.requested
+        };
+        let mut result = self.exchange_refresh(&refresh_token, scopes).await;
+        if matches!(result, Err(AuthError::ConsentRequired { .. }))
+            && scopes != scopes.without_optional()
+        {
+            // Free/busy was switched on after this sign-in: keep presence working with what was
+            // consented; the user is asked for the calendar permission at the next sign-in.
+            tracing::info!(
+                "calendar permission not consented for this sign-in; refreshing without it"
+            );
+            state.optional_refused = true;
+            scopes = scopes.without_optional();
+            result = self.exchange_refresh(&refresh_token, scopes).await;
+        }
         match result {
-            Ok(response) => self.accept(state, response.into()).await,
+            Ok(grant) => self.accept(state, grant, scopes).await,
             Err(error) => {
-                let error = map_request_error(error);
                 if error.needs_sign_in() {
                     // The refresh token is dead; keeping it would only repeat the failure.
                     // Settings and other secrets are untouched.
@@ -245,7 +281,29 @@ impl Credentials {
         }
     }
 
-    async fn accept(&self, state: &mut TokenState, grant: TokenGrant) -> Result<(), AuthError> {
+    async fn exchange_refresh(
+        &self,
+        refresh_token: &Secret,
+        scopes: ScopeRequest,
+    ) -> Result<TokenGrant, AuthError> {
+        let client = entra_client(&self.config)?;
+        let refresh_token = RefreshToken::new(refresh_token.expose().to_owned());
+        client
+            .exchange_refresh_token(&refresh_token)
+            .add_scopes(scopes.qualified(&self.config).into_iter().map(Scope::new))
+            .request_async(&self.http)
+            .await
+            .map(TokenGrant::from)
+            .map_err(map_request_error)
+    }
+
+    /// Keeps `grant`; `asked` is what was requested (Entra does not always list what it granted).
+    async fn accept(
+        &self,
+        state: &mut TokenState,
+        grant: TokenGrant,
+        asked: ScopeRequest,
+    ) -> Result<(), AuthError> {
         // Entra rotates refresh tokens on every use; the old one stays valid until it expires,
         // but only the newest is kept so a leaked old copy is not renewed forever.
         if let Some(rotated) = grant.refresh_token {
@@ -253,7 +311,7 @@ impl Credentials {
         }
         state.granted = match grant.scopes {
             Some(names) => GrantedScopes::new(names),
-            None => GrantedScopes::new(self.requested.names()),
+            None => GrantedScopes::new(asked.names()),
         };
         let margin = EXPIRY_MARGIN.min(grant.expires_in / 2);
         state.access = Some(AccessToken {

@@ -39,6 +39,12 @@ pub enum AuthError {
     Transport(String),
     #[error("unexpected answer from Microsoft's sign-in service: {0}")]
     Protocol(String),
+    /// The token endpoint answered with more than [`crate::body::MAX_TOKEN_BODY`] bytes; nothing
+    /// of it was used (a broken proxy or a server that is not Entra).
+    #[error(
+        "Microsoft's sign-in service sent an answer longer than {limit} bytes; it was not read"
+    )]
+    ResponseTooLarge { limit: usize },
     #[error(transparent)]
     Keychain(#[from] KeychainError),
 }

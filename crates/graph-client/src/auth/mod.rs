@@ -19,7 +19,8 @@ mod pkce;
 mod redirect_listener;
 
 pub use aadsts::{explain_aadsts, AadstsKind};
-pub use credentials::{Credentials, GrantedScopes, PresenceAccess};
+pub use credentials::{Credentials, FreeBusyAccess, GrantedScopes, PresenceAccess};
 pub use device::{device_code_sign_in, DeviceCodeOptions, DevicePrompt};
 pub use error::AuthError;
+pub use oauth::{decode_token_response, TokenGrant, MAX_TOKEN_LIFETIME};
 pub use pkce::{begin_pkce_sign_in, PendingBrowserSignIn, PkceOptions};

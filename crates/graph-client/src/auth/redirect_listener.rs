@@ -1,16 +1,27 @@
 //! The one-shot loopback HTTP listener that receives the browser's redirect after sign-in.
 //!
-//! Only 127.0.0.1 is bound; the redirect URI says `localhost` because that is what admins
-//! register ("Mobile and desktop", `http://localhost`) and Entra ignores the port for loopback.
+//! The redirect URI says `http://localhost:PORT/` because that is what admins register
+//! ("Mobile and desktop", `http://localhost`; an `http://127.0.0.1` entry needs the manifest
+//! editor) and Entra ignores the port for loopback URIs. A browser may resolve `localhost` to
+//! `127.0.0.1` or to `::1`, so the listener holds the port on **both** loopbacks: otherwise
+//! another local program could bind the free one and receive the redirect. Where the machine has
+//! no IPv6 loopback, nobody can bind `::1` and IPv4 alone is enough.
+//!
+//! Browsers open speculative connections that never send anything, so connections are served
+//! concurrently, but at most [`MAX_CONNECTIONS`] at a time: a flood of idle connections from a
+//! local program costs a bounded amount of memory and cannot keep the real redirect out, because
+//! each new connection pushes out the oldest one.
 
-use std::net::Ipv4Addr;
+use std::collections::VecDeque;
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::AuthError;
@@ -18,9 +29,15 @@ use super::AuthError;
 /// A browser sends its request at once; anything slower is not our redirect.
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// Connections served at once; a browser needs a handful.
+pub(crate) const MAX_CONNECTIONS: usize = 32;
+/// Attempts to find a port that is free on both loopbacks.
+const BIND_ATTEMPTS: usize = 8;
 
 pub(crate) struct RedirectListener {
-    listener: TcpListener,
+    v4: TcpListener,
+    /// `None` where the machine has no IPv6 loopback.
+    v6: Option<TcpListener>,
     port: u16,
 }
 
@@ -32,14 +49,32 @@ pub(crate) enum RedirectOutcome {
 
 impl RedirectListener {
     pub async fn bind() -> Result<Self, AuthError> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .map_err(AuthError::RedirectListener)?;
-        let port = listener
-            .local_addr()
-            .map_err(AuthError::RedirectListener)?
-            .port();
-        Ok(Self { listener, port })
+        let mut last_error = None;
+        for _ in 0..BIND_ATTEMPTS {
+            let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+                .await
+                .map_err(AuthError::RedirectListener)?;
+            let port = v4.local_addr().map_err(AuthError::RedirectListener)?.port();
+            match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+                Ok(v6) => {
+                    return Ok(Self {
+                        v4,
+                        v6: Some(v6),
+                        port,
+                    })
+                }
+                // Someone holds this port on ::1: a redirect could reach them. Try another.
+                Err(error) if error.kind() == ErrorKind::AddrInUse => last_error = Some(error),
+                // No IPv6 loopback here: nobody can listen on ::1 either.
+                Err(error) => {
+                    tracing::debug!(%error, "no IPv6 loopback; sign-in redirect on 127.0.0.1 only");
+                    return Ok(Self { v4, v6: None, port });
+                }
+            }
+        }
+        Err(AuthError::RedirectListener(last_error.unwrap_or_else(
+            || std::io::Error::new(ErrorKind::AddrInUse, "no port free on both loopbacks"),
+        )))
     }
 
     pub fn redirect_uri(&self) -> String {
@@ -48,30 +83,54 @@ impl RedirectListener {
 
     /// Serves requests until one arrives on `/` with the expected `state`, or `timeout` passes.
     /// Requests with another path or a wrong `state` are answered and otherwise ignored, so a
-    /// stray or forged request cannot end (or hijack) the sign-in. Connections are served
-    /// concurrently because browsers open speculative connections that never send anything.
+    /// stray or forged request cannot end (or hijack) the sign-in.
     pub async fn wait(self, expected_state: &str, timeout: Duration) -> Result<String, AuthError> {
         let deadline = Instant::now() + timeout;
         let expected_state: Arc<str> = Arc::from(expected_state);
         let mut connections = JoinSet::new();
+        // Oldest first; finished tasks are removed as they are joined.
+        let mut live: VecDeque<AbortHandle> = VecDeque::new();
         loop {
-            tokio::select! {
-                accepted = self.listener.accept() => {
-                    if let Ok((stream, _)) = accepted {
-                        connections.spawn(handle(stream, expected_state.clone()));
-                    }
-                }
-                Some(Ok(Some(outcome))) = connections.join_next(), if !connections.is_empty() => {
-                    return match outcome {
-                        RedirectOutcome::Code(code) => Ok(code),
-                        RedirectOutcome::Error { error, description } => {
-                            Err(AuthError::from_oauth(&error, &description))
-                        }
+            let accepted = tokio::select! {
+                accepted = self.v4.accept() => accepted,
+                accepted = accept(self.v6.as_ref()) => accepted,
+                Some(joined) = connections.join_next_with_id(), if !connections.is_empty() => {
+                    let id = match &joined {
+                        Ok((id, _)) => *id,
+                        Err(error) => error.id(),
                     };
+                    live.retain(|handle| handle.id() != id);
+                    if let Ok((_, Some(outcome))) = joined {
+                        return match outcome {
+                            RedirectOutcome::Code(code) => Ok(code),
+                            RedirectOutcome::Error { error, description } => {
+                                Err(AuthError::from_oauth(&error, &description))
+                            }
+                        };
+                    }
+                    continue;
                 }
                 _ = tokio::time::sleep_until(deadline) => return Err(AuthError::TimedOut(timeout)),
+            };
+            if let Ok((stream, _)) = accepted {
+                if live.len() >= MAX_CONNECTIONS {
+                    if let Some(oldest) = live.pop_front() {
+                        oldest.abort();
+                    }
+                }
+                live.push_back(connections.spawn(handle(stream, expected_state.clone())));
             }
         }
+    }
+}
+
+/// Accepts on `listener`, or never when there is none.
+async fn accept(
+    listener: Option<&TcpListener>,
+) -> std::io::Result<(TcpStream, std::net::SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
     }
 }
 

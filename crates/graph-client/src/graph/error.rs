@@ -23,6 +23,10 @@ pub enum GraphError {
     },
     #[error("cannot reach Microsoft Graph: {0}")]
     Transport(String),
+    /// The answer was longer than this client reads ([`crate::body::MAX_GRAPH_BODY`]); nothing of
+    /// it was used.
+    #[error("Microsoft Graph sent more than {limit} bytes for {path}; the answer was not read")]
+    ResponseTooLarge { path: String, limit: usize },
     #[error("unexpected response from Microsoft Graph: {0}")]
     Decode(String),
     /// The caller asked for something Graph would reject (checked before sending).

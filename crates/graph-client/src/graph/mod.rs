@@ -1,4 +1,4 @@
-//! Microsoft Graph calls: presence, directory, reverse presence.
+//! Microsoft Graph calls: presence, directory, reverse presence, free/busy.
 
 mod directory;
 mod error;
@@ -7,6 +7,7 @@ mod pacing;
 mod presence;
 mod retry;
 mod reverse;
+mod schedule;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +31,14 @@ pub use reverse::{
     format_iso_duration, AppPresenceSession, AppPresenceStatus, ClearOutcome, MAX_EXPIRATION,
     MIN_EXPIRATION,
 };
+pub use schedule::{
+    parse_schedules, resolve_zone, FreeBusyCache, FreeBusyReading, FreeBusyTiming, RefreshReport,
+    ScheduleAnswer, ScheduleFetch, ScheduleResult, ScheduleUnavailable, ScheduleWindow,
+    AVAILABILITY_VIEW_INTERVAL_MINUTES, MAX_SCHEDULES_PER_REQUEST, MAX_SCHEDULE_PERIOD,
+};
 
 use crate::auth::{AuthError, Credentials};
+use crate::body::{read_capped, BodyError, MAX_ERROR_BODY, MAX_GRAPH_BODY};
 use error::parse_error_body;
 
 /// Every response body goes through here: a malformed body is a [`GraphError::Decode`], never a
@@ -131,14 +138,20 @@ impl GraphClient {
         decode_json(&body)
     }
 
-    /// The raw body of a successful response (for the pure `parse_*` decoders).
+    /// The raw body of a successful response (for the pure `parse_*` decoders), at most
+    /// [`MAX_GRAPH_BODY`] bytes.
     pub(crate) async fn get_bytes(&self, request: GraphRequest<'_>) -> Result<Vec<u8>, GraphError> {
+        let path = request.path.to_owned();
         let response = self.send(request).await?;
-        response
-            .bytes()
+        read_capped(response, MAX_GRAPH_BODY)
             .await
-            .map(Vec::from)
-            .map_err(|e| GraphError::Transport(e.to_string()))
+            .map_err(|error| match error {
+                BodyError::TooLarge { limit } => {
+                    tracing::warn!(path, limit, "Graph answer too large; not read");
+                    GraphError::ResponseTooLarge { path, limit }
+                }
+                BodyError::Transport(e) => GraphError::Transport(e.to_string()),
+            })
     }
 
     /// Sends `request`, retrying 429/503/504 (honouring `Retry-After`, else exponential backoff
@@ -181,8 +194,11 @@ impl GraphClient {
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(retry::parse_retry_after);
-            let body = response.text().await.unwrap_or_default();
-            let error = parse_error_body(&body);
+            // Only `code` and `message` are wanted; an oversized error body counts as none.
+            let body = read_capped(response, MAX_ERROR_BODY)
+                .await
+                .unwrap_or_default();
+            let error = parse_error_body(&String::from_utf8_lossy(&body));
 
             if status == StatusCode::UNAUTHORIZED {
                 if refreshed {

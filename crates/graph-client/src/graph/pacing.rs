@@ -35,6 +35,17 @@ impl PollPacing {
         }
     }
 
+    /// Pacing for a slower clock than presence (free/busy): `base` as given, backing off up to
+    /// `max`.
+    pub fn with_limits(base: Duration, max: Duration) -> Self {
+        Self {
+            base,
+            floor: base,
+            current: base,
+            max: max.max(base),
+        }
+    }
+
     /// Adapts the floor to the cost of one poll (e.g. 8 requests for 5,000 colleagues).
     pub fn set_requests_per_poll(&mut self, requests: usize) {
         let requests = requests.max(1) as u32;

@@ -1,6 +1,8 @@
 //! Shared test setup: a simulator, a config pointing at it, and sign-in shortcuts.
 #![allow(dead_code)]
 
+pub mod canned;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -153,6 +153,11 @@ impl GraphControl {
             .cloned()
     }
 
+    /// The organisation's calendars (free/busy for `getSchedule`).
+    pub fn calendars(&self) -> super::calendars::CalendarControl {
+        super::calendars::CalendarControl::new(self.shared.clone())
+    }
+
     pub fn inject_fault(&self, fault: Fault) {
         self.shared.world().faults.push(fault);
     }

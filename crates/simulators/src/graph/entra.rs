@@ -44,11 +44,16 @@ fn tenant_known(world: &World, tenant: &str) -> bool {
         || tenant.eq_ignore_ascii_case(&world.tenant_id)
 }
 
-/// Registered redirect URIs match exactly, except that the port is ignored for loopback hosts.
+/// Registered redirect URIs match exactly, except that the port is ignored for loopback hosts
+/// (`localhost`, `127.0.0.1`; each matches only itself). The IPv6 loopback `[::1]` is not
+/// supported by Entra (`reply-url.md`), registered or not.
 fn redirect_registered(registered: &[String], requested: &str) -> bool {
     let Ok(requested) = url::Url::parse(requested) else {
         return false;
     };
+    if requested.host() == Some(url::Host::Ipv6(std::net::Ipv6Addr::LOCALHOST)) {
+        return false;
+    }
     registered.iter().any(|candidate| {
         let Ok(candidate) = url::Url::parse(candidate) else {
             return false;
@@ -668,6 +673,11 @@ mod tests {
             &registered,
             "https://localhost:53123/"
         ));
+        assert!(!redirect_registered(&registered, "http://[::1]:53123/"));
+        let both = vec!["http://127.0.0.1".to_owned(), "http://[::1]".to_owned()];
+        assert!(redirect_registered(&both, "http://127.0.0.1:53123/"));
+        assert!(!redirect_registered(&both, "http://localhost:53123/"));
+        assert!(!redirect_registered(&both, "http://[::1]/"));
         let web = vec!["https://app.example/cb".to_owned()];
         assert!(!redirect_registered(&web, "https://app.example:8443/cb"));
     }

@@ -23,6 +23,9 @@ pub(crate) const KNOWN_GRAPH_SCOPES: &[&str] = &[
     "Presence.Read",
     "Presence.Read.All",
     "Presence.ReadWrite",
+    "Calendars.ReadBasic",
+    "Calendars.Read",
+    "Calendars.ReadWrite",
 ];
 /// OpenID Connect scopes, not Graph permissions.
 pub(crate) const OIDC_SCOPES: &[&str] = &["openid", "profile", "email", "offline_access"];
