@@ -33,6 +33,9 @@ use crate::request_log::{record, RequestLog};
 pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, TOKEN_PATH as OAUTH_TOKEN_PATH};
 pub use organisation::{Organisation, SimChatPresence, SimPhoneConfig, SimUser, UserRight};
 pub use state::SimSettings;
+
+/// The request-log note on every UCI call answered with the "not connected" fault.
+pub const NOTE_NOT_CONNECTED: &str = "answered UcpNotConnectedException";
 pub use uci::{
     FAULT_BAD_PARAMS, FAULT_COMMUNICATION, FAULT_ILLEGAL_ACCESS, FAULT_NOT_CONNECTED,
     FAULT_NO_SUCH_METHOD,
@@ -52,6 +55,18 @@ pub enum SimulatorError {
 struct TlsMaterial {
     cert_pem: String,
     key_pem: String,
+}
+
+/// The simulated PBX's clock: real time plus the jumps made with [`PbxClock::advance`].
+#[derive(Clone)]
+pub struct PbxClock {
+    state: SharedState,
+}
+
+impl PbxClock {
+    pub fn advance(&self, by: Duration) {
+        lock(&self.state).clock_offset += by;
+    }
 }
 
 /// A running simulated PBX. Dropping it stops the server.
@@ -234,6 +249,41 @@ impl StarfaceSimulator {
         lock(&self.state).uci_sessions.clear();
     }
 
+    /// The next `connection.keepAlive` of `login` finds its session ended and answers `false`.
+    pub fn end_uci_session_at_next_keep_alive(&self, login: &str) {
+        let mut state = lock(&self.state);
+        let id = state
+            .user_by_login(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"))
+            .id;
+        state.uci_end_at_next_keep_alive.insert(id);
+    }
+
+    /// The time between consecutive `keepAlive`s of `login`'s current UCI session (the login
+    /// counts as the first), by the PBX's clock.
+    pub fn uci_keep_alive_gaps(&self, login: &str) -> Vec<Duration> {
+        let state = lock(&self.state);
+        state
+            .user_by_login(login)
+            .and_then(|u| state.uci_keep_alive_gaps.get(&u.id))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Moves the PBX's clock forward: tokens, OAuth sessions and UCI sessions run out as if
+    /// `by` had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock().advance(by);
+    }
+
+    /// A handle on the PBX's clock that outlives borrows of the simulator (e.g. to move it
+    /// along with a client's simulated clock).
+    pub fn clock(&self) -> PbxClock {
+        PbxClock {
+            state: self.state.clone(),
+        }
+    }
+
     /// The next `times` REST requests whose path starts with `path_prefix` get `status`.
     pub fn inject_rest_failure(&self, path_prefix: &str, status: u16, times: usize) {
         lock(&self.state).faults.push(InjectedFault::Rest {
@@ -259,10 +309,11 @@ impl StarfaceSimulator {
     pub fn uci_session_active(&self, login: &str) -> bool {
         let state = lock(&self.state);
         let timeout = state.settings.uci_session_timeout;
+        let now = state.now();
         state
             .user_by_login(login)
             .and_then(|u| state.uci_sessions.get(&u.id))
-            .is_some_and(|last| last.elapsed() < timeout)
+            .is_some_and(|last| now.duration_since(*last) < timeout)
     }
 
     fn with_user<T>(&self, login: &str, f: impl FnOnce(&mut SimUser) -> T) -> T {

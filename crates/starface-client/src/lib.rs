@@ -7,7 +7,9 @@
 //!   with all four fields preserved, directory, `403` mapped to the right the admin must grant.
 //! - [`uci::UciClient`] and [`telephony_watch::TelephonyWatch`]: polled
 //!   `userState.getUserState` (`telephonyState == ACTIVE` = on a call, cross-checked with
-//!   `call.getCallIds`), login/keep-alive/logout, `ucp.v30` with `ucp.v22` fallback.
+//!   `call.getCallIds`), login/logout, `ucp.v30` with `ucp.v22` fallback; the client sends
+//!   `connection.keepAlive` every 45 s by itself and logs in again at once when it answers `false`.
+//! - [`timing`]: the injected clock ([`timing::SimulatedTime`] runs minutes of keep-alives in a test).
 //! - [`xmpp::XmppChatLink`]: the six chat states as XMPP presence over STARTTLS; reconnects
 //!   with backoff and publishes the wanted status again after each reconnect.
 //! - [`tls`]: verification always on; CA file or SHA-256 pin; fingerprint for `doctor`.
@@ -62,6 +64,7 @@ pub mod login_secret;
 pub mod presence_values;
 pub mod rest;
 pub mod telephony_watch;
+pub mod timing;
 pub mod tls;
 pub mod uci;
 pub mod xmpp;
@@ -71,7 +74,8 @@ pub use config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
 pub use presence_values::{ChatPresence, TelephonyState};
 pub use rest::{RestClient, RestError};
 pub use telephony_watch::{CallStateSnapshot, TelephonyWatch, TelephonyWatchSettings};
+pub use timing::{SimulatedTime, Timing};
 pub use tls::{CertificatePin, TlsError, TlsTrust};
-pub use uci::{UciAuth, UciClient, UciError};
+pub use uci::{UciAuth, UciClient, UciError, UciSessionOptions};
 pub use xmpp::{ChatStatus, XmppChatLink, XmppError, XmppSettings};
 pub use xmpp_connector::StartTlsConnector;

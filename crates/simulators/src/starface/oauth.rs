@@ -1,7 +1,5 @@
 //! STARFACE 10's Keycloak realm `pbx`, reduced to discovery and the token endpoint.
 
-use std::time::Instant;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -119,13 +117,14 @@ async fn token(State(state): State<SharedState>, Form(form): Form<TokenForm>) ->
         }
     };
     let lifetime = state.settings.oauth_access_lifetime;
+    let expires_at = state.now() + lifetime;
     let access = format!("eyJsim.{}", random_token(40));
     let refresh = format!("eyJsimrefresh.{}", random_token(40));
     state.oauth_access_tokens.insert(
         access.clone(),
         Grant {
             user_id,
-            expires_at: Instant::now() + lifetime,
+            expires_at,
         },
     );
     // Refresh tokens rotate: the old one was removed above.

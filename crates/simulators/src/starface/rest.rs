@@ -3,8 +3,6 @@
 // Helpers return the finished error response; boxing it would only add noise on a test server.
 #![allow(clippy::result_large_err)]
 
-use std::time::Instant;
-
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -180,7 +178,7 @@ async fn post_login(
         return error(StatusCode::BAD_REQUEST, "invalid login");
     }
     let token = random_token(32);
-    let expires_at = Instant::now() + state.settings.rest_token_lifetime;
+    let expires_at = state.now() + state.settings.rest_token_lifetime;
     state.rest_tokens.insert(
         token.clone(),
         Grant {

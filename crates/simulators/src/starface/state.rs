@@ -10,7 +10,7 @@ use rand::Rng;
 use super::organisation::{Organisation, SimUser};
 
 /// Tunables of the simulated PBX. Defaults follow the reference (4 h REST tokens, 300 s OAuth
-/// access tokens, about 60 s UCI session timeout).
+/// access tokens, a UCI session ends 60 s after its last `keepAlive`).
 #[derive(Debug, Clone)]
 pub struct SimSettings {
     /// `Internal` or `ActiveDirectory`, as answered by `GET /rest/login`.
@@ -19,6 +19,8 @@ pub struct SimSettings {
     pub oauth_access_lifetime: Duration,
     /// The admin-UI client secret for `rest-client-headless`.
     pub oauth_client_secret: String,
+    /// A UCI session ends this long after its last `connection.keepAlive` (or the login);
+    /// other calls do not keep it (the strict reading of the UCI documentation).
     pub uci_session_timeout: Duration,
     /// UCI method prefixes this PBX answers, e.g. `ucp.v30.requests` (7.3+) and `ucp.v22.requests`.
     pub uci_prefixes: Vec<String>,
@@ -65,8 +67,14 @@ pub(crate) struct PbxState {
     pub rest_tokens: HashMap<String, Grant>,
     pub oauth_access_tokens: HashMap<String, Grant>,
     pub oauth_refresh_tokens: HashMap<String, i64>,
-    /// UCI login sessions by user id: when the session was last used.
+    /// UCI login sessions by user id: when the last `keepAlive` (or the login) came.
     pub uci_sessions: HashMap<i64, Instant>,
+    /// Per user, the time between consecutive keep-alives (the login counts as the first).
+    pub uci_keep_alive_gaps: HashMap<i64, Vec<Duration>>,
+    /// Users whose next `keepAlive` finds the session ended (answered `false`).
+    pub uci_end_at_next_keep_alive: HashSet<i64>,
+    /// How far the simulated clock is ahead of real time ([`PbxState::now`]).
+    pub clock_offset: Duration,
     pub faults: Vec<InjectedFault>,
     /// Scheme, host and port the simulator is reachable at (for OpenID discovery).
     pub public_base_url: String,
@@ -101,10 +109,18 @@ impl PbxState {
             oauth_access_tokens: HashMap::new(),
             oauth_refresh_tokens: HashMap::new(),
             uci_sessions: HashMap::new(),
+            uci_keep_alive_gaps: HashMap::new(),
+            uci_end_at_next_keep_alive: HashSet::new(),
+            clock_offset: Duration::ZERO,
             faults: Vec::new(),
             public_base_url: String::new(),
             next_call: 1,
         }
+    }
+
+    /// The PBX's time: real time plus the jumps a test asked for.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
     }
 
     pub fn user(&self, id: i64) -> Option<&SimUser> {
@@ -131,7 +147,7 @@ impl PbxState {
 
     /// The user a REST request is authenticated as (classic `authToken` or OAuth Bearer).
     pub fn rest_user(&self, auth_token: Option<&str>, bearer: Option<&str>) -> Option<i64> {
-        let now = Instant::now();
+        let now = self.now();
         let grant = match (auth_token, bearer) {
             (Some(token), _) => self.rest_tokens.get(token),
             (None, Some(token)) => self.oauth_access_tokens.get(token),
@@ -142,7 +158,7 @@ impl PbxState {
 
     pub fn oauth_user(&self, access_token: &str) -> Option<i64> {
         let grant = self.oauth_access_tokens.get(access_token)?;
-        (grant.expires_at > Instant::now()).then_some(grant.user_id)
+        (grant.expires_at > self.now()).then_some(grant.user_id)
     }
 
     /// Consumes one injected REST failure matching `path`, if any.
