@@ -41,7 +41,7 @@ pub use uci::{
     FAULT_NO_SUCH_METHOD,
 };
 
-use state::{lock, InjectedFault, PbxState, SharedState};
+use state::{lock, InjectedAnswer, InjectedFault, PbxState, SharedState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
@@ -293,6 +293,28 @@ impl StarfaceSimulator {
         });
     }
 
+    /// The next `times` requests (any route) whose path starts with `path_prefix` are answered
+    /// with a redirect (`status`, e.g. 302 or 307) to `location`.
+    pub fn inject_redirect(&self, path_prefix: &str, status: u16, location: &str, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Redirect {
+            path_prefix: path_prefix.to_owned(),
+            status,
+            location: location.to_owned(),
+            times,
+        });
+    }
+
+    /// The next `times` requests (any route) whose path starts with `path_prefix` are answered
+    /// `200` with `body` (e.g. an oversized one).
+    pub fn inject_body(&self, path_prefix: &str, content_type: &str, body: String, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Body {
+            path_prefix: path_prefix.to_owned(),
+            content_type: content_type.to_owned(),
+            body: Arc::new(body),
+            times,
+        });
+    }
+
     /// The next `times` UCI calls whose method ends with `method_suffix` get a fault.
     pub fn inject_uci_fault(&self, method_suffix: &str, times: usize) {
         lock(&self.state).faults.push(InjectedFault::Uci {
@@ -329,7 +351,35 @@ fn app(state: &SharedState, log: &RequestLog) -> Router {
     rest::router(state.clone())
         .merge(oauth::router(state.clone()))
         .merge(uci::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            injected_answers,
+        ))
         .layer(axum::middleware::from_fn_with_state(log.clone(), record))
+}
+
+/// Serves the redirects and bodies a test injected instead of the real answer.
+async fn injected_answers(
+    axum::extract::State(state): axum::extract::State<SharedState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let injected = lock(&state).take_injected_answer(request.uri().path());
+    match injected {
+        Some(InjectedAnswer::Redirect { status, location }) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND),
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Some(InjectedAnswer::Body { content_type, body }) => (
+            [(header::CONTENT_TYPE, content_type)],
+            body.as_str().to_owned(),
+        )
+            .into_response(),
+        None => next.run(request).await,
+    }
 }
 
 async fn serve(

@@ -60,7 +60,10 @@ impl PbxEndpoint {
     /// sessions to `JSESSIONID`.
     pub(crate) fn http_client(&self) -> Result<reqwest::Client, TlsError> {
         tls::check_scheme(&self.base_url, self.allow_plain_http)?;
+        // No redirects and no Referer: see crate::http.
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .cookie_store(true)
             .timeout(self.request_timeout)
             .user_agent(concat!("presence-bridge/", env!("CARGO_PKG_VERSION")));
@@ -109,6 +112,9 @@ pub struct OAuthSettings {
     pub refresh_margin: Duration,
     /// `None`: take it from OpenID discovery, falling back to `/auth/realms/pbx/oauth2/token`.
     pub token_endpoint: Option<Url>,
+    /// A host other than the PBX's that may receive the password and client secret, when
+    /// discovery names a token endpoint there (an external identity provider).
+    pub identity_host: Option<String>,
 }
 
 impl OAuthSettings {
@@ -121,6 +127,7 @@ impl OAuthSettings {
             scope: "login".to_owned(),
             refresh_margin: Duration::from_secs(60),
             token_endpoint: None,
+            identity_host: None,
         }
     }
 }

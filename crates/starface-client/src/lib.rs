@@ -60,7 +60,9 @@
 
 pub mod config;
 pub mod doctor;
+pub mod http;
 pub mod login_secret;
+pub mod oauth;
 pub mod presence_values;
 pub mod rest;
 pub mod telephony_watch;

@@ -16,6 +16,7 @@ use keychain::Secret;
 use tokio::task::JoinHandle;
 
 use crate::config::{Credentials, PbxEndpoint};
+use crate::http::{self, BodyError, Redirect, MAX_BODY_BYTES};
 use crate::login_secret;
 use crate::presence_values::{ChatPresence, TelephonyState};
 use crate::rest::{RestClient, RestError};
@@ -43,6 +44,14 @@ pub enum UciError {
     },
     #[error("UCI answered HTTP {0}")]
     Http(u16),
+    #[error(
+        "UCI answered with a redirect ({}) to {}; redirects are not followed so that the UCI \
+         token stays with the PBX. Check starface.url (https, exact host name)",
+        .0.status, .0.target
+    )]
+    Redirected(Redirect),
+    #[error("the UCI answer is larger than {0} bytes; refused")]
+    BodyTooLarge(usize),
     #[error("unexpected UCI answer to {method}: {reason}")]
     BadResponse { method: String, reason: String },
     #[error("no OAuth token for UCI: {0}")]
@@ -373,7 +382,11 @@ impl UciInner {
                     ))
                 }
                 Err(
-                    error @ (UciError::AuthFailed(_) | UciError::Unreachable(_) | UciError::Tls(_)),
+                    error @ (UciError::AuthFailed(_)
+                    | UciError::Unreachable(_)
+                    | UciError::Tls(_)
+                    | UciError::Redirected(_)
+                    | UciError::BodyTooLarge(_)),
                 ) => return Err(error),
                 Err(error) => {
                     tracing::debug!(api = version.prefix(), %error, "UCI login failed; trying older API");
@@ -452,15 +465,21 @@ impl UciInner {
             .send()
             .await
             .map_err(|e| UciError::Unreachable(e.without_url().to_string()))?;
+        if let Some(redirect) = http::redirect_of(&response) {
+            return Err(UciError::Redirected(redirect));
+        }
         let status = response.status();
         if !status.is_success() {
             return Err(UciError::Http(status.as_u16()));
         }
-        let text = response
-            .text()
-            .await
-            .map_err(|e| UciError::Unreachable(e.without_url().to_string()))?;
-        decode_response(method, &text)
+        let body =
+            http::read_body(response, MAX_BODY_BYTES)
+                .await
+                .map_err(|error| match error {
+                    BodyError::TooLarge { limit } => UciError::BodyTooLarge(limit),
+                    BodyError::Read(e) => UciError::Unreachable(e.without_url().to_string()),
+                })?;
+        decode_response(method, &String::from_utf8_lossy(&body))
     }
 }
 

@@ -22,10 +22,16 @@ pub(crate) fn router(state: SharedState) -> Router {
 }
 
 async fn discovery(State(state): State<SharedState>) -> Response {
-    let base = lock(&state).public_base_url.clone();
+    let state = lock(&state);
+    let base = state.public_base_url.clone();
+    let token_endpoint = state
+        .settings
+        .discovery_token_endpoint
+        .clone()
+        .unwrap_or_else(|| format!("{base}{TOKEN_PATH}"));
     Json(json!({
         "issuer": format!("{base}/auth/realms/pbx"),
-        "token_endpoint": format!("{base}{TOKEN_PATH}"),
+        "token_endpoint": token_endpoint,
         "authorization_endpoint": format!("{base}/auth/realms/pbx/oauth2/auth"),
         "grant_types_supported": ["password", "refresh_token"],
     }))

@@ -24,6 +24,9 @@ pub struct SimSettings {
     pub uci_session_timeout: Duration,
     /// UCI method prefixes this PBX answers, e.g. `ucp.v30.requests` (7.3+) and `ucp.v22.requests`.
     pub uci_prefixes: Vec<String>,
+    /// The `token_endpoint` the OpenID configuration names instead of the PBX's own (a
+    /// misconfigured or tampered PBX).
+    pub discovery_token_endpoint: Option<String>,
 }
 
 impl Default for SimSettings {
@@ -35,6 +38,7 @@ impl Default for SimSettings {
             oauth_client_secret: "sim-client-secret".to_owned(),
             uci_session_timeout: Duration::from_secs(60),
             uci_prefixes: vec!["ucp.v30.requests".to_owned(), "ucp.v22.requests".to_owned()],
+            discovery_token_endpoint: None,
         }
     }
 }
@@ -56,6 +60,32 @@ pub(crate) enum InjectedFault {
     Uci {
         method_suffix: String,
         times: usize,
+    },
+    /// Any route: a redirect instead of the answer.
+    Redirect {
+        path_prefix: String,
+        status: u16,
+        location: String,
+        times: usize,
+    },
+    /// Any route: this body (status 200) instead of the answer.
+    Body {
+        path_prefix: String,
+        content_type: String,
+        body: Arc<String>,
+        times: usize,
+    },
+}
+
+/// An answer a test put in place of the real one ([`PbxState::take_injected_answer`]).
+pub(crate) enum InjectedAnswer {
+    Redirect {
+        status: u16,
+        location: String,
+    },
+    Body {
+        content_type: String,
+        body: Arc<String>,
     },
 }
 
@@ -176,6 +206,37 @@ impl PbxState {
         })
     }
 
+    /// Consumes one injected redirect or body for `path`, if any.
+    pub fn take_injected_answer(&mut self, path: &str) -> Option<InjectedAnswer> {
+        take_fault(&mut self.faults, |fault| match fault {
+            InjectedFault::Redirect {
+                path_prefix,
+                status,
+                location,
+                times,
+            } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(InjectedAnswer::Redirect {
+                    status: *status,
+                    location: location.clone(),
+                })
+            }
+            InjectedFault::Body {
+                path_prefix,
+                content_type,
+                body,
+                times,
+            } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(InjectedAnswer::Body {
+                    content_type: content_type.clone(),
+                    body: body.clone(),
+                })
+            }
+            _ => None,
+        })
+    }
+
     pub fn take_uci_fault(&mut self, method: &str) -> bool {
         take_fault(&mut self.faults, |fault| match fault {
             InjectedFault::Uci {
@@ -206,7 +267,10 @@ fn take_fault<T>(
 ) -> Option<T> {
     let picked = faults.iter_mut().find_map(&mut pick);
     faults.retain(|fault| match fault {
-        InjectedFault::Rest { times, .. } | InjectedFault::Uci { times, .. } => *times > 0,
+        InjectedFault::Rest { times, .. }
+        | InjectedFault::Uci { times, .. }
+        | InjectedFault::Redirect { times, .. }
+        | InjectedFault::Body { times, .. } => *times > 0,
     });
     picked
 }

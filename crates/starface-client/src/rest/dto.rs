@@ -30,11 +30,6 @@ pub(crate) struct OAuthTokenResponse {
     pub refresh_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct OpenIdConfiguration {
-    pub token_endpoint: String,
-}
-
 /// A STARFACE user (`GET /rest/users/me`, `/rest/users`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,5 +1,7 @@
 use reqwest::StatusCode;
 
+use crate::http::Redirect;
+use crate::oauth::OAuthError;
 use crate::tls::TlsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,16 @@ pub enum RestError {
     },
     #[error("unexpected answer to {path}: {reason}")]
     BadResponse { path: String, reason: String },
+    #[error(
+        "STARFACE answered {path} with a redirect ({}) to {}; redirects are not followed so \
+         that credentials stay with the PBX. Check starface.url (https, exact host name)",
+        redirect.status, redirect.target
+    )]
+    Redirected { path: String, redirect: Redirect },
+    #[error("the answer to {path} is larger than {limit} bytes; refused")]
+    BodyTooLarge { path: String, limit: usize },
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
 impl RestError {

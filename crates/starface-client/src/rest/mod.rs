@@ -17,16 +17,15 @@ use tokio::sync::Mutex;
 use tokio::time::{Duration, Instant};
 
 use crate::config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
+use crate::http::{self, BodyError, MAX_BODY_BYTES};
 use crate::login_secret;
+use crate::oauth::discovery::{self, Discovery};
 
 pub use directory::{AddressBookEntry, DirectoryEntry};
 pub use dto::{Account, Attribute, Block, ContactList, ContactSummary, PhoneConfig, User};
 pub use error::RestError;
 
-use dto::{LoginTemplate, OpenIdConfiguration};
-
-/// Documented fallback when OpenID discovery is unavailable.
-const DEFAULT_TOKEN_PATH: &str = "auth/realms/pbx/oauth2/token";
+use dto::LoginTemplate;
 
 #[derive(Clone)]
 enum Session {
@@ -228,12 +227,9 @@ impl RestClient {
         response: reqwest::Response,
     ) -> Result<Vec<u8>, RestError> {
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.unreachable(path, e))?;
+        let bytes = self.read_body(path, response).await?;
         if status.is_success() {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         let message = error_message(&bytes);
         if status == StatusCode::FORBIDDEN {
@@ -342,7 +338,7 @@ impl RestClient {
         let response = self.raw(Method::POST, path, Some(&body), None).await?;
         let status = response.status();
         if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
-            let bytes = response.bytes().await.unwrap_or_default();
+            let bytes = self.read_body(path, response).await.unwrap_or_default();
             return Err(RestError::LoginRejected {
                 login: login.clone(),
                 detail: error_message(&bytes),
@@ -353,18 +349,25 @@ impl RestClient {
         Ok(Session::NonceToken(token))
     }
 
-    async fn token_endpoint(&self, settings: &OAuthSettings) -> url::Url {
+    /// The configured token endpoint, or the one OpenID discovery names (checked before the
+    /// password goes there), or the documented path when the PBX has no discovery document.
+    async fn token_endpoint(&self, settings: &OAuthSettings) -> Result<url::Url, RestError> {
         if let Some(url) = &settings.token_endpoint {
-            return url.clone();
+            return Ok(url.clone());
         }
-        let discovery = self.endpoint.url(".well-known/openid-configuration");
-        let discovered = async {
-            let response = self.http.get(discovery).send().await.ok()?;
-            let config: OpenIdConfiguration = response.json().await.ok()?;
-            url::Url::parse(&config.token_endpoint).ok()
-        }
-        .await;
-        discovered.unwrap_or_else(|| self.endpoint.url(DEFAULT_TOKEN_PATH))
+        let found = discovery::discover(
+            &self.http,
+            &self.endpoint,
+            settings.identity_host.as_deref(),
+        )
+        .await?;
+        Ok(match found {
+            Discovery::Found { token_endpoint, .. } => token_endpoint,
+            Discovery::Absent(why) => {
+                tracing::debug!(%why, "no OpenID discovery; using the documented token path");
+                self.endpoint.url(discovery::DOCUMENTED_TOKEN_PATH)
+            }
+        })
     }
 
     async fn oauth_password_grant(&self, settings: &OAuthSettings) -> Result<Session, RestError> {
@@ -402,7 +405,7 @@ impl RestClient {
         settings: &OAuthSettings,
         form: &[(&str, &str)],
     ) -> Result<Session, RestError> {
-        let url = self.token_endpoint(settings).await;
+        let url = self.token_endpoint(settings).await?;
         let path = url.path().to_owned();
         let response = self
             .http
@@ -411,11 +414,11 @@ impl RestClient {
             .send()
             .await
             .map_err(|e| self.unreachable(&path, e))?;
+        if let Some(redirect) = http::redirect_of(&response) {
+            return Err(RestError::Redirected { path, redirect });
+        }
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.unreachable(&path, e))?;
+        let bytes = self.read_body(&path, response).await?;
         if !status.is_success() {
             return Err(RestError::OAuthDenied {
                 status: status.as_u16(),
@@ -455,22 +458,53 @@ impl RestClient {
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
-        request.send().await.map_err(|e| self.unreachable(path, e))
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.unreachable(path, e))?;
+        match http::redirect_of(&response) {
+            Some(redirect) => Err(RestError::Redirected {
+                path: path.split('?').next().unwrap_or(path).to_owned(),
+                redirect,
+            }),
+            None => Ok(response),
+        }
+    }
+
+    async fn read_body(
+        &self,
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<Vec<u8>, RestError> {
+        http::read_body(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|error| match error {
+                BodyError::TooLarge { limit } => RestError::BodyTooLarge {
+                    path: path.split('?').next().unwrap_or(path).to_owned(),
+                    limit,
+                },
+                BodyError::Read(e) => self.unreachable(path, e),
+            })
     }
 
     fn unreachable(&self, path: &str, error: reqwest::Error) -> RestError {
         // reqwest errors carry the URL but never headers, so no token can leak here.
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(inner) = source {
-            reason = format!("{reason}: {inner}");
-            source = inner.source();
-        }
         RestError::Unreachable {
             url: self.endpoint.url(path).to_string(),
-            reason,
+            reason: error_chain(&error),
         }
     }
+}
+
+/// An error and its sources in one line.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        reason = format!("{reason}: {inner}");
+        source = inner.source();
+    }
+    reason
 }
 
 fn parse_json<T: DeserializeOwned>(path: &str, bytes: Vec<u8>) -> Result<T, RestError> {
