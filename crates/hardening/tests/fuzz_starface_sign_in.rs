@@ -1,6 +1,8 @@
 //! Fuzz: what decides where STARFACE credentials go. The OpenID discovery document, the check of
-//! the token endpoint it names (which receives the password and client secret), and the
-//! redirect target an error names (which must never carry a token from the query).
+//! the token endpoint it names (which receives the password and client secret), the redirect
+//! target an error names (which must never carry a token from the query), and the
+//! classification of a refused token request (which decides between a silent new sign-in and
+//! asking the user).
 //!
 //! `cargo test -p hardening --test fuzz_starface_sign_in`; `PROPTEST_CASES=100000` for the long run.
 
@@ -8,7 +10,9 @@ use hardening::*;
 use proptest::prelude::*;
 use starface_client::http::redirect_target;
 use starface_client::oauth::discovery::parse_document;
-use starface_client::oauth::{check_token_endpoint, EndpointProblem};
+use starface_client::oauth::{
+    check_token_endpoint, classify_refusal, EndpointProblem, RefusalKind,
+};
 use url::Url;
 
 /// Token endpoints a PBX (or someone in between) might name: ours, other hosts that look like
@@ -92,5 +96,30 @@ proptest! {
         let location = format!("{location}?jwt={secret}#{secret}");
         let named = redirect_target(&request, &location);
         prop_assert!(!named.contains(&secret), "{} from {}", named, location);
+    }
+}
+
+proptest! {
+    #![proptest_config(fuzz_config())]
+
+    #[test]
+    fn token_refusals_are_classified_and_printable(
+        status in prop_oneof![Just(400u16), Just(401), Just(403), Just(500), any::<u16>()],
+        body in prop_oneof![
+            damaged(object(vec![
+                ("error", one_of(&["invalid_grant", "invalid_client", "unauthorized_client", "access_denied", "invalid_scope"])),
+                ("error_description", string()),
+            ])),
+            prop::collection::vec(any::<u8>(), 0..400),
+        ],
+    ) {
+        let refusal = classify_refusal(status, &body);
+        prop_assert_eq!(refusal.status, status);
+        // It ends up in messages and logs: bounded, no control characters (no log forging).
+        prop_assert!(refusal.detail.chars().count() <= 2 * 200 + 2, "{}", refusal.detail.len());
+        prop_assert!(!refusal.detail.chars().any(char::is_control), "{:?}", refusal.detail);
+        if status == 401 && serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v.get("error").cloned()).is_none() {
+            prop_assert_eq!(refusal.kind, RefusalKind::InvalidClient);
+        }
     }
 }

@@ -3,6 +3,14 @@
 //!
 //! Chat status over XMPP is deliberately not simulated: tests run a real Prosody for that.
 //!
+//! Which PBX it plays ([`SimSettings`]): by default a STARFACE 10 with Keycloak and the classic
+//! login still allowed; [`SimSettings::starface_9`] (no Keycloak: discovery and the token
+//! endpoint are 404) and [`SimSettings::starface_10_oauth_only`] (`/rest/login` answers 403 and
+//! UCI refuses the legacy token). Strict where the documentation is: a UCI session lives 60 s
+//! after its last `keepAlive` only; OAuth as described in `oauth.rs` (root discovery redirect,
+//! client authentication in the form or as HTTP Basic, rotating refresh tokens, revocable
+//! sessions, the password-grant right). Its clock can be moved ([`StarfaceSimulator::clock`]).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use simulators::starface::{Organisation, StarfaceSimulator};
@@ -30,9 +38,12 @@ use crate::loopback::LoopbackServer;
 use crate::loopback_tls::LoopbackTlsError;
 use crate::request_log::{record, RequestLog};
 
-pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, TOKEN_PATH as OAUTH_TOKEN_PATH};
+pub use oauth::{
+    CLIENT_ID as OAUTH_CLIENT_ID, REALM_DISCOVERY_PATH as OAUTH_REALM_DISCOVERY_PATH,
+    TOKEN_PATH as OAUTH_TOKEN_PATH,
+};
 pub use organisation::{Organisation, SimChatPresence, SimPhoneConfig, SimUser, UserRight};
-pub use state::SimSettings;
+pub use state::{SimClientAuth, SimSettings};
 
 /// The request-log note on every UCI call answered with the "not connected" fault.
 pub const NOTE_NOT_CONNECTED: &str = "answered UcpNotConnectedException";
@@ -215,6 +226,11 @@ impl StarfaceSimulator {
         self.with_user(login, |u| u.chat_presence_message.clone())
     }
 
+    /// The user's password changes on the PBX (e.g. the admin reset it).
+    pub fn set_password(&self, login: &str, password: &str) {
+        self.with_user(login, |u| u.password = password.to_owned());
+    }
+
     pub fn grant_right(&self, login: &str, right: UserRight) {
         self.with_user(login, |u| {
             u.rights.insert(right);
@@ -242,6 +258,39 @@ impl StarfaceSimulator {
         let mut state = lock(&self.state);
         state.rest_tokens.clear();
         state.oauth_access_tokens.clear();
+    }
+
+    /// The admin ends `login`'s OAuth sessions: their access tokens stop working at once and
+    /// their refresh tokens are refused (`invalid_grant`, "Session not active").
+    pub fn revoke_oauth_sessions(&self, login: &str) {
+        let mut state = lock(&self.state);
+        let id = state
+            .user_by_login(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"))
+            .id;
+        for session in state.oauth_sessions.values_mut() {
+            if session.user_id == id {
+                session.revoked = true;
+            }
+        }
+    }
+
+    /// How many OAuth sessions (password grants) `login` has started.
+    pub fn oauth_sessions_started(&self, login: &str) -> usize {
+        let state = lock(&self.state);
+        let Some(id) = state.user_by_login(login).map(|u| u.id) else {
+            return 0;
+        };
+        state
+            .oauth_sessions
+            .values()
+            .filter(|s| s.user_id == id)
+            .count()
+    }
+
+    /// Switches the classic login (`/rest/login`, UCI legacy token) on or off.
+    pub fn set_classic_login(&self, enabled: bool) {
+        lock(&self.state).settings.classic_login = enabled;
     }
 
     /// Drops all UCI login sessions (as if keep-alives had stopped).

@@ -18,8 +18,9 @@ use tokio::task::JoinHandle;
 use crate::config::{Credentials, PbxEndpoint};
 use crate::http::{self, BodyError, Redirect, MAX_BODY_BYTES};
 use crate::login_secret;
+use crate::oauth::{AccessToken, OAuthError};
 use crate::presence_values::{ChatPresence, TelephonyState};
-use crate::rest::{RestClient, RestError};
+use crate::sign_in::PbxSignIn;
 use crate::timing::Timing;
 use crate::tls::TlsError;
 
@@ -54,8 +55,8 @@ pub enum UciError {
     BodyTooLarge(usize),
     #[error("unexpected UCI answer to {method}: {reason}")]
     BadResponse { method: String, reason: String },
-    #[error("no OAuth token for UCI: {0}")]
-    Rest(#[from] RestError),
+    #[error("no STARFACE sign-in for UCI: {0}")]
+    SignIn(#[from] OAuthError),
 }
 
 /// How UCI requests authenticate (a query parameter on `/xml-rpc`).
@@ -63,9 +64,10 @@ pub enum UciError {
 pub enum UciAuth {
     /// `de.vertico.starface.auth=login:sha512hex(login*sha512hex(password))`.
     LegacyToken(Secret),
-    /// `de.vertico.starface.jwt=` with the current OAuth access token of a REST session
-    /// (STARFACE 10), fetched before every call so refreshes are picked up.
-    OAuthSession(Arc<RestClient>),
+    /// As the shared sign-in decides: the legacy token with the classic login, or
+    /// `de.vertico.starface.jwt=` with the current OAuth access token (STARFACE 10), taken
+    /// before every call so a refreshed token is used from the next call on.
+    SignIn(PbxSignIn),
 }
 
 impl UciAuth {
@@ -81,7 +83,7 @@ impl std::fmt::Debug for UciAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UciAuth::LegacyToken(_) => f.write_str("UciAuth::LegacyToken(***)"),
-            UciAuth::OAuthSession(_) => f.write_str("UciAuth::OAuthSession"),
+            UciAuth::SignIn(sign_in) => write!(f, "UciAuth::SignIn({:?})", sign_in.mode()),
         }
     }
 }
@@ -442,18 +444,58 @@ impl UciInner {
             params,
         })
         .map_err(|e| bad(method, e))?;
-        let mut url = self.endpoint.url("xml-rpc");
+        let credential = self.credential().await?;
+        let result = self.post(method, &body, &credential).await;
+        match (result, credential) {
+            // A token the PBX refused before it expired (a revoked session): renew it once.
+            (Err(UciError::AuthFailed(reason)), UciCredential::Jwt(rejected)) => {
+                let Some(tokens) = self.sign_in_tokens() else {
+                    return Err(UciError::AuthFailed(reason));
+                };
+                tracing::info!("UCI refused the access token; renewing it");
+                let renewed = tokens.renew_after_rejection(&rejected).await?;
+                self.post(method, &body, &UciCredential::Jwt(renewed)).await
+            }
+            (result, _) => result,
+        }
+    }
+
+    fn sign_in_tokens(&self) -> Option<&crate::oauth::TokenSource> {
         match &self.auth {
-            UciAuth::LegacyToken(token) => {
+            UciAuth::SignIn(sign_in) => sign_in.tokens(),
+            UciAuth::LegacyToken(_) => None,
+        }
+    }
+
+    /// What this call authenticates with.
+    async fn credential(&self) -> Result<UciCredential, UciError> {
+        Ok(match &self.auth {
+            UciAuth::LegacyToken(token) => UciCredential::Legacy(token.clone()),
+            UciAuth::SignIn(sign_in) => match sign_in.oauth_tokens().await? {
+                Some(tokens) => UciCredential::Jwt(tokens.fresh().await?),
+                None => UciCredential::Legacy(login_secret::uci_auth_token(
+                    &sign_in.credentials().login,
+                    &sign_in.credentials().password,
+                )),
+            },
+        })
+    }
+
+    async fn post(
+        &self,
+        method: &str,
+        body: &str,
+        credential: &UciCredential,
+    ) -> Result<Value, UciError> {
+        let mut url = self.endpoint.url("xml-rpc");
+        match credential {
+            UciCredential::Legacy(token) => {
                 url.query_pairs_mut()
                     .append_pair("de.vertico.starface.auth", token.expose());
             }
-            UciAuth::OAuthSession(rest) => {
-                let jwt = rest.bearer_token().await?.ok_or_else(|| {
-                    UciError::AuthFailed("the REST session does not use OAuth".to_owned())
-                })?;
+            UciCredential::Jwt(token) => {
                 url.query_pairs_mut()
-                    .append_pair("de.vertico.starface.jwt", jwt.expose());
+                    .append_pair("de.vertico.starface.jwt", token.secret().expose());
             }
         }
         // The URL carries the credential: strip it from every error before it can be logged.
@@ -461,7 +503,7 @@ impl UciInner {
             .http
             .post(url)
             .header("Content-Type", "text/xml")
-            .body(body)
+            .body(body.to_owned())
             .send()
             .await
             .map_err(|e| UciError::Unreachable(e.without_url().to_string()))?;
@@ -481,6 +523,11 @@ impl UciInner {
                 })?;
         decode_response(method, &String::from_utf8_lossy(&body))
     }
+}
+
+enum UciCredential {
+    Legacy(Secret),
+    Jwt(AccessToken),
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

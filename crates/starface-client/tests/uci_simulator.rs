@@ -9,7 +9,7 @@ use simulators::starface::{
 };
 use starface_client::uci::UciApiVersion;
 use starface_client::{
-    CallStateSnapshot, ChatPresence, Credentials, OAuthSettings, PbxEndpoint, RestAuth, RestClient,
+    AuthMode, CallStateSnapshot, ChatPresence, Credentials, OAuthSettings, PbxEndpoint, PbxSignIn,
     SimulatedTime, TelephonyState, TelephonyWatch, TelephonyWatchSettings, UciAuth, UciClient,
     UciError, UciSessionOptions,
 };
@@ -345,17 +345,15 @@ async fn starface_10_uses_the_oauth_token_as_jwt() {
     let pbx = StarfaceSimulator::start(Organisation::demo())
         .await
         .unwrap();
-    let rest = Arc::new(
-        RestClient::new(
-            endpoint(&pbx),
-            Credentials::new("0001", Secret::new("demo")),
-            RestAuth::OAuthPasswordGrant(OAuthSettings::new(Secret::new(
-                pbx.oauth_client_secret(),
-            ))),
-        )
-        .unwrap(),
-    );
-    let client = UciClient::new(endpoint(&pbx), UciAuth::OAuthSession(rest)).unwrap();
+    let sign_in = PbxSignIn::new(
+        endpoint(&pbx),
+        Credentials::new("0001", Secret::new("demo")),
+        AuthMode::OAuth,
+        Some(OAuthSettings::new(Secret::new(pbx.oauth_client_secret()))),
+        starface_client::Timing::real(),
+    )
+    .unwrap();
+    let client = UciClient::new(endpoint(&pbx), UciAuth::SignIn(sign_in)).unwrap();
     client.login().await.unwrap();
     client.set_chat_presence_message("via jwt").await.unwrap();
     assert_eq!(pbx.chat_presence_message("0001"), "via jwt");

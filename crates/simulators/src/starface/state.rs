@@ -27,6 +27,42 @@ pub struct SimSettings {
     /// The `token_endpoint` the OpenID configuration names instead of the PBX's own (a
     /// misconfigured or tampered PBX).
     pub discovery_token_endpoint: Option<String>,
+    /// STARFACE 10: Keycloak answers discovery (root redirect into `/auth/realms/pbx`) and the
+    /// token endpoint. `false`: STARFACE 9 or older, both are 404.
+    pub keycloak: bool,
+    /// The classic login (`/rest/login`, UCI `de.vertico.starface.auth`). `false`: STARFACE 10
+    /// with an external identity provider or the classic login switched off (403 / UCI fault).
+    pub classic_login: bool,
+    /// How the token endpoint accepts the client's authentication.
+    pub oauth_client_auth: SimClientAuth,
+    /// `refresh_expires_in` (Keycloak's SSO session idle time; 6 h on STARFACE).
+    pub oauth_refresh_lifetime: Duration,
+}
+
+/// Which client authentication the simulated Keycloak accepts (never both in one request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimClientAuth {
+    FormOrBasic,
+    FormOnly,
+    BasicOnly,
+}
+
+impl SimSettings {
+    /// STARFACE 9: no Keycloak, only the classic login.
+    pub fn starface_9() -> Self {
+        Self {
+            keycloak: false,
+            ..Self::default()
+        }
+    }
+
+    /// STARFACE 10 with the classic login switched off: OAuth only.
+    pub fn starface_10_oauth_only() -> Self {
+        Self {
+            classic_login: false,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for SimSettings {
@@ -39,6 +75,10 @@ impl Default for SimSettings {
             uci_session_timeout: Duration::from_secs(60),
             uci_prefixes: vec!["ucp.v30.requests".to_owned(), "ucp.v22.requests".to_owned()],
             discovery_token_endpoint: None,
+            keycloak: true,
+            classic_login: true,
+            oauth_client_auth: SimClientAuth::FormOrBasic,
+            oauth_refresh_lifetime: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -47,6 +87,21 @@ impl Default for SimSettings {
 pub(crate) struct Grant {
     pub user_id: i64,
     pub expires_at: Instant,
+}
+
+/// An OAuth token, tied to the Keycloak session of the password grant that started it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OAuthGrant {
+    pub session: u64,
+    pub expires_at: Instant,
+}
+
+/// A Keycloak user session: started by a password grant, continued by refreshes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OAuthSession {
+    pub user_id: i64,
+    /// Ended by the admin (or a test): its tokens stop working at once.
+    pub revoked: bool,
 }
 
 /// A failure the test asked for: the next `times` matching requests fail.
@@ -95,8 +150,12 @@ pub(crate) struct PbxState {
     pub settings: SimSettings,
     pub nonces: HashSet<String>,
     pub rest_tokens: HashMap<String, Grant>,
-    pub oauth_access_tokens: HashMap<String, Grant>,
-    pub oauth_refresh_tokens: HashMap<String, i64>,
+    pub oauth_sessions: HashMap<u64, OAuthSession>,
+    pub oauth_access_tokens: HashMap<String, OAuthGrant>,
+    pub oauth_refresh_tokens: HashMap<String, OAuthGrant>,
+    /// Refresh tokens already exchanged (rotation): presenting one again is refused.
+    pub oauth_used_refresh_tokens: HashSet<String>,
+    pub next_oauth_session: u64,
     /// UCI login sessions by user id: when the last `keepAlive` (or the login) came.
     pub uci_sessions: HashMap<i64, Instant>,
     /// Per user, the time between consecutive keep-alives (the login counts as the first).
@@ -136,8 +195,11 @@ impl PbxState {
             settings,
             nonces: HashSet::new(),
             rest_tokens: HashMap::new(),
+            oauth_sessions: HashMap::new(),
             oauth_access_tokens: HashMap::new(),
             oauth_refresh_tokens: HashMap::new(),
+            oauth_used_refresh_tokens: HashSet::new(),
+            next_oauth_session: 1,
             uci_sessions: HashMap::new(),
             uci_keep_alive_gaps: HashMap::new(),
             uci_end_at_next_keep_alive: HashSet::new(),
@@ -177,18 +239,21 @@ impl PbxState {
 
     /// The user a REST request is authenticated as (classic `authToken` or OAuth Bearer).
     pub fn rest_user(&self, auth_token: Option<&str>, bearer: Option<&str>) -> Option<i64> {
-        let now = self.now();
-        let grant = match (auth_token, bearer) {
-            (Some(token), _) => self.rest_tokens.get(token),
-            (None, Some(token)) => self.oauth_access_tokens.get(token),
+        match (auth_token, bearer) {
+            (Some(token), _) => {
+                let grant = self.rest_tokens.get(token)?;
+                (grant.expires_at > self.now()).then_some(grant.user_id)
+            }
+            (None, Some(token)) => self.oauth_user(token),
             (None, None) => None,
-        }?;
-        (grant.expires_at > now).then_some(grant.user_id)
+        }
     }
 
+    /// The user of a valid access token: not expired, its session not revoked.
     pub fn oauth_user(&self, access_token: &str) -> Option<i64> {
         let grant = self.oauth_access_tokens.get(access_token)?;
-        (grant.expires_at > self.now()).then_some(grant.user_id)
+        let session = self.oauth_sessions.get(&grant.session)?;
+        (grant.expires_at > self.now() && !session.revoked).then_some(session.user_id)
     }
 
     /// Consumes one injected REST failure matching `path`, if any.
@@ -255,6 +320,7 @@ impl PbxState {
     pub fn forget_sessions(&mut self) {
         self.nonces.clear();
         self.rest_tokens.clear();
+        self.oauth_sessions.clear();
         self.oauth_access_tokens.clear();
         self.oauth_refresh_tokens.clear();
         self.uci_sessions.clear();

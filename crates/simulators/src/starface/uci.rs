@@ -65,6 +65,9 @@ fn authenticated_user(state: &PbxState, query: &HashMap<String, String>) -> Opti
         return state.oauth_user(jwt);
     }
     let token = query.get("de.vertico.starface.auth")?;
+    if !state.settings.classic_login {
+        return None;
+    }
     let (login, _) = token.split_once(':')?;
     let user = state.user_by_login(login)?;
     (uci_token(&user.login, &user.password) == *token).then_some(user.id)
