@@ -413,6 +413,21 @@ async fn an_expired_session_signs_in_again_and_a_changed_password_needs_the_user
     );
     assert!(error.needs_sign_in());
     assert!(error.to_string().contains("login starface"), "{error}");
+
+    // Polling channels do not hammer the PBX with the refused password (account lock-out).
+    let tries = token_requests(&pbx).len();
+    for _ in 0..5 {
+        assert!(rest.me().await.unwrap_err().needs_sign_in());
+    }
+    assert_eq!(
+        token_requests(&pbx).len(),
+        tries,
+        "refusal answered from memory"
+    );
+    // After the hold, one new try: the admin reset the password back meanwhile.
+    pbx.set_password("0001", "demo");
+    time.advance(starface_client::oauth::REFUSAL_HOLD);
+    assert_eq!(rest.me().await.unwrap().login, "0001");
 }
 
 #[tokio::test]

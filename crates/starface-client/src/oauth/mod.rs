@@ -14,7 +14,8 @@
 //! refresh the server rejects (`invalid_grant`, e.g. the session was revoked or ran out) is
 //! followed by a silent new password grant with the stored password and client secret; only
 //! when that fails too is the user asked ([`OAuthError::SignInNeeded`] and friends,
-//! [`OAuthError::needs_user`]).
+//! [`OAuthError::needs_user`]). Such a refusal is then answered from memory for
+//! [`REFUSAL_HOLD`], so polling channels do not lock the account with repeated wrong passwords.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -210,8 +211,22 @@ struct RefreshToken {
     expires_at: Option<Instant>,
 }
 
+/// A refusal only the user or admin can fix, remembered so that the account is not asked
+/// again and again with the same wrong password (Keycloak locks accounts after repeated
+/// failures) until [`REFUSAL_HOLD`] has passed or the source is rebuilt with new credentials.
+#[derive(Clone)]
+enum HeldRefusal {
+    Client { status: u16, detail: String },
+    MissingRight { detail: String },
+    SignIn { detail: String },
+}
+
+/// How long a refused sign-in is answered from memory.
+pub const REFUSAL_HOLD: Duration = Duration::from_secs(5 * 60);
+
 #[derive(Default)]
 struct State {
+    held_refusal: Option<(Instant, HeldRefusal)>,
     token_endpoint: Option<(Url, TokenEndpointOrigin)>,
     /// The client authentication that worked last.
     client_auth: Option<ClientAuthMethod>,
@@ -356,6 +371,7 @@ impl TokenSource {
         let mut state = self.inner.state.lock().await;
         state.access = None;
         state.refresh = None;
+        state.held_refusal = None;
         self.inner.published.send_replace(None);
     }
 }
@@ -402,6 +418,12 @@ impl Inner {
     /// rejected) by the password grant.
     async fn renew(&self, state: &mut State) -> Result<AccessToken, OAuthError> {
         let now = self.timing.now();
+        if let Some((until, held)) = &state.held_refusal {
+            if now < *until {
+                return Err(self.held_error(held.clone()));
+            }
+            state.held_refusal = None;
+        }
         let usable_refresh = state
             .refresh
             .take()
@@ -443,7 +465,35 @@ impl Inner {
                 tracing::info!(login = %self.credentials.login, "signed in to STARFACE with OAuth");
                 Ok(self.install(state, tokens, None))
             }
-            Err(failure) => Err(self.password_failure(failure)),
+            Err(failure) => {
+                let error = self.password_failure(failure);
+                let held = match &error {
+                    OAuthError::ClientRejected { status, detail } => Some(HeldRefusal::Client {
+                        status: *status,
+                        detail: detail.clone(),
+                    }),
+                    OAuthError::MissingRight { detail, .. } => Some(HeldRefusal::MissingRight {
+                        detail: detail.clone(),
+                    }),
+                    OAuthError::SignInNeeded { detail, .. } => Some(HeldRefusal::SignIn {
+                        detail: detail.clone(),
+                    }),
+                    _ => None,
+                };
+                if let Some(held) = held {
+                    state.held_refusal = Some((self.timing.now() + REFUSAL_HOLD, held));
+                }
+                Err(error)
+            }
+        }
+    }
+
+    fn held_error(&self, held: HeldRefusal) -> OAuthError {
+        let login = self.credentials.login.clone();
+        match held {
+            HeldRefusal::Client { status, detail } => OAuthError::ClientRejected { status, detail },
+            HeldRefusal::MissingRight { detail } => OAuthError::MissingRight { login, detail },
+            HeldRefusal::SignIn { detail } => OAuthError::SignInNeeded { login, detail },
         }
     }
 
