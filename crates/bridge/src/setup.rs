@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use graph_client::{Credentials, GraphClient, MicrosoftConfig, ScopeRequest, Timing};
-use keychain::{names, SecretStore};
+use keychain::{names, Secret, SecretStore};
 use presence_core::mapping::ReverseMode;
 use presence_core::MessageLanguage;
-use settings::{Settings, StarfaceAuth};
+use settings::{OAuthClientAuth, Settings, StarfaceAuth};
+use starface_client::oauth::ClientAuthentication;
+use starface_client::xmpp::{ChatUser, XmppLogin};
 use starface_client::{
-    Credentials as PbxCredentials, OAuthSettings, PbxEndpoint, RestAuth, RestClient, TlsTrust,
-    UciAuth, UciClient, XmppSettings,
+    AuthMode, Credentials as PbxCredentials, OAuthSettings, PbxEndpoint, PbxSignIn, RestClient,
+    TlsTrust, UciAuth, UciClient, XmppSettings,
 };
 
 use crate::error::BridgeError;
@@ -111,52 +113,209 @@ pub fn pbx_endpoint(settings: &Settings) -> Result<PbxEndpoint, BridgeError> {
     Ok(endpoint)
 }
 
+/// A STARFACE secret the keychain must hold for the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StarfaceSecret {
+    /// The user's STARFACE password (`names::STARFACE_PASSWORD`).
+    Password,
+    /// The OAuth client secret from the PBX's admin interface (Server → Status → REST-API),
+    /// `names::STARFACE_OAUTH_CLIENT_SECRET`. Needed with `auth = "oauth"`; with `"auto"`
+    /// it is used when present (a PBX with the classic login switched off needs it).
+    OAuthClientSecret,
+}
+
+impl StarfaceSecret {
+    /// The keychain entry.
+    pub fn keychain_name(self) -> &'static str {
+        match self {
+            StarfaceSecret::Password => names::STARFACE_PASSWORD,
+            StarfaceSecret::OAuthClientSecret => names::STARFACE_OAUTH_CLIENT_SECRET,
+        }
+    }
+}
+
+/// Why the STARFACE secrets could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StarfaceSecretError {
+    #[error("no STARFACE password in the keychain; run `presence-bridge login starface`")]
+    NoPassword,
+    #[error(
+        "starface.auth = \"oauth\" but no STARFACE OAuth client secret is in the keychain. Copy it \
+         from the STARFACE admin interface (Server → Status → REST-API) and enter it with \
+         `presence-bridge login starface` (or `--client-secret-stdin`)"
+    )]
+    NoClientSecret,
+    #[error(transparent)]
+    Keychain(#[from] keychain::KeychainError),
+}
+
+impl StarfaceSecretError {
+    /// The missing secret, if that is the problem.
+    pub fn missing(&self) -> Option<StarfaceSecret> {
+        match self {
+            StarfaceSecretError::NoPassword => Some(StarfaceSecret::Password),
+            StarfaceSecretError::NoClientSecret => Some(StarfaceSecret::OAuthClientSecret),
+            StarfaceSecretError::Keychain(_) => None,
+        }
+    }
+}
+
+impl From<StarfaceSecretError> for BridgeError {
+    fn from(error: StarfaceSecretError) -> Self {
+        match error {
+            StarfaceSecretError::Keychain(error) => BridgeError::Keychain(error),
+            missing => BridgeError::NotConfigured(missing.to_string()),
+        }
+    }
+}
+
+/// The STARFACE secrets from the keychain.
+pub struct StarfaceSecrets {
+    pub password: Secret,
+    /// With `auth = "oauth"` always there; with `"auto"` when stored; never with `"classic"`.
+    pub client_secret: Option<Secret>,
+}
+
+/// Reads the STARFACE password and, unless `auth = "classic"`, the OAuth client secret.
+pub fn starface_secrets(
+    settings: &Settings,
+    store: &dyn SecretStore,
+) -> Result<StarfaceSecrets, StarfaceSecretError> {
+    let password = store
+        .get(names::STARFACE_PASSWORD)?
+        .ok_or(StarfaceSecretError::NoPassword)?;
+    let client_secret = match settings.starface.auth {
+        StarfaceAuth::Classic => None,
+        StarfaceAuth::Auto => store.get(names::STARFACE_OAUTH_CLIENT_SECRET)?,
+        StarfaceAuth::Oauth => Some(
+            store
+                .get(names::STARFACE_OAUTH_CLIENT_SECRET)?
+                .ok_or(StarfaceSecretError::NoClientSecret)?,
+        ),
+    };
+    Ok(StarfaceSecrets {
+        password,
+        client_secret,
+    })
+}
+
+/// The secrets `login starface` must ask for with these settings (none: nothing to ask).
+/// With `auth = "auto"` the client secret is optional and not listed.
+pub fn missing_starface_secrets(
+    settings: &Settings,
+    store: &dyn SecretStore,
+) -> Result<Vec<StarfaceSecret>, keychain::KeychainError> {
+    let mut missing = Vec::new();
+    if store.get(names::STARFACE_PASSWORD)?.is_none() {
+        missing.push(StarfaceSecret::Password);
+    }
+    if settings.starface.auth == StarfaceAuth::Oauth
+        && store.get(names::STARFACE_OAUTH_CLIENT_SECRET)?.is_none()
+    {
+        missing.push(StarfaceSecret::OAuthClientSecret);
+    }
+    Ok(missing)
+}
+
+/// The OAuth client of `[starface.oauth]` with `client_secret`.
+pub fn oauth_settings(settings: &Settings, client_secret: Secret) -> OAuthSettings {
+    let oauth = &settings.starface.oauth;
+    let mut client = OAuthSettings::new(client_secret);
+    client.client_id = oauth.client_id.clone();
+    client.scope = oauth.scope.clone();
+    client.identity_host = oauth.identity_host.clone();
+    client.client_auth = match oauth.client_auth {
+        OAuthClientAuth::Auto => ClientAuthentication::Auto,
+        OAuthClientAuth::Form => ClientAuthentication::Form,
+        OAuthClientAuth::Basic => ClientAuthentication::Basic,
+    };
+    client
+}
+
+/// The one STARFACE sign-in of these settings: REST, UCI, XMPP and the OneHub client share it
+/// (OneHub takes its tokens from [`PbxSignIn::tokens`]).
+pub fn starface_sign_in(
+    settings: &Settings,
+    store: &dyn SecretStore,
+) -> Result<PbxSignIn, BridgeError> {
+    let endpoint = pbx_endpoint(settings)?;
+    let login = settings
+        .starface
+        .login
+        .clone()
+        .ok_or_else(|| BridgeError::NotConfigured("starface.login is not set".into()))?;
+    let secrets = starface_secrets(settings, store)?;
+    let mode = match settings.starface.auth {
+        StarfaceAuth::Auto => AuthMode::Auto,
+        StarfaceAuth::Classic => AuthMode::Classic,
+        StarfaceAuth::Oauth => AuthMode::OAuth,
+    };
+    let oauth = secrets
+        .client_secret
+        .map(|secret| oauth_settings(settings, secret));
+    PbxSignIn::new(
+        endpoint,
+        PbxCredentials::new(login, secrets.password),
+        mode,
+        oauth,
+        starface_client::Timing::real(),
+    )
+    .map_err(|e| BridgeError::Rest(e.into()))
+}
+
+/// Everything the STARFACE side runs on, built on one sign-in.
+pub struct StarfaceConnection {
+    pub sign_in: PbxSignIn,
+    pub rest: Arc<RestClient>,
+    pub uci: Arc<UciClient>,
+    pub xmpp: XmppSettings,
+    /// The XMPP user name on STARFACE 10: fill it from OneHub's `ChatService.GetChatId`
+    /// ([`ChatUser::set_from_chat_id`]); until then the login id is used.
+    pub chat_user: ChatUser,
+}
+
+/// The STARFACE connection of these settings, with the secrets from `store`.
+pub fn starface_connection(
+    settings: &Settings,
+    store: &dyn SecretStore,
+) -> Result<StarfaceConnection, BridgeError> {
+    let sf = &settings.starface;
+    let endpoint = pbx_endpoint(settings)?;
+    let sign_in = starface_sign_in(settings, store)?;
+    let rest = Arc::new(RestClient::with_sign_in(endpoint.clone(), sign_in.clone())?);
+    let uci = Arc::new(UciClient::new(
+        endpoint.clone(),
+        UciAuth::SignIn(sign_in.clone()),
+    )?);
+    let host = endpoint.host().unwrap_or_default();
+    let domain = sf.xmpp_domain.clone().unwrap_or_else(|| host.clone());
+    let chat_user = ChatUser::new();
+    let mut xmpp = XmppSettings::with_login(
+        &host,
+        &domain,
+        XmppLogin::SignIn {
+            sign_in: sign_in.clone(),
+            chat_user: chat_user.clone(),
+        },
+    );
+    xmpp.port = sf.xmpp_port;
+    xmpp.trust = endpoint.trust.clone();
+    Ok(StarfaceConnection {
+        sign_in,
+        rest,
+        uci,
+        xmpp,
+        chat_user,
+    })
+}
+
 /// STARFACE REST, UCI and XMPP settings with the password (and OAuth secret) from `store`.
 pub fn starface_links(
     settings: &Settings,
     store: &dyn SecretStore,
 ) -> Result<(Arc<RestClient>, Arc<UciClient>, XmppSettings), BridgeError> {
-    let sf = &settings.starface;
-    let endpoint = pbx_endpoint(settings)?;
-    let login = sf
-        .login
-        .clone()
-        .ok_or_else(|| BridgeError::NotConfigured("starface.login is not set".into()))?;
-    let password = store.get(names::STARFACE_PASSWORD)?.ok_or_else(|| {
-        BridgeError::NotConfigured(
-            "no STARFACE password in the keychain; run `presence-bridge login starface`".into(),
-        )
-    })?;
-    let credentials = PbxCredentials::new(login.clone(), password.clone());
-    let auth = match sf.auth {
-        StarfaceAuth::Classic => RestAuth::NonceLogin,
-        StarfaceAuth::Oauth => {
-            let secret = store
-                .get(names::STARFACE_OAUTH_CLIENT_SECRET)?
-                .ok_or_else(|| {
-                    BridgeError::NotConfigured(
-                        "no STARFACE OAuth client secret in the keychain".into(),
-                    )
-                })?;
-            RestAuth::OAuthPasswordGrant(OAuthSettings::new(secret))
-        }
-    };
-    let rest = Arc::new(RestClient::new(
-        endpoint.clone(),
-        credentials.clone(),
-        auth,
-    )?);
-    let uci_auth = match sf.auth {
-        StarfaceAuth::Classic => UciAuth::legacy(&credentials),
-        StarfaceAuth::Oauth => UciAuth::OAuthSession(rest.clone()),
-    };
-    let uci = Arc::new(UciClient::new(endpoint.clone(), uci_auth)?);
-    let host = endpoint.host().unwrap_or_default();
-    let domain = sf.xmpp_domain.clone().unwrap_or_else(|| host.clone());
-    let mut xmpp = XmppSettings::new(&host, &domain, &login, password);
-    xmpp.port = sf.xmpp_port;
-    xmpp.trust = endpoint.trust.clone();
-    Ok((rest, uci, xmpp))
+    let connection = starface_connection(settings, store)?;
+    Ok((connection.rest, connection.uci, connection.xmpp))
 }
 
 /// Microsoft credentials from the keychain (nothing is sent until a token is needed).
@@ -189,4 +348,111 @@ pub fn connectors_from_settings(
         uci,
         xmpp: settings.starface.xmpp_enabled.then_some(xmpp),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use keychain::MemoryStore;
+    use starface_client::AuthMode;
+
+    use super::*;
+
+    fn settings(auth: StarfaceAuth) -> Settings {
+        let mut settings = Settings::default();
+        settings.starface.url = Some("https://pbx.example.com".into());
+        settings.starface.login = Some("0001".into());
+        settings.starface.auth = auth;
+        settings
+    }
+
+    fn store(password: bool, client_secret: bool) -> MemoryStore {
+        let store = MemoryStore::new();
+        if password {
+            store
+                .set(names::STARFACE_PASSWORD, &Secret::new("pw"))
+                .unwrap();
+        }
+        if client_secret {
+            store
+                .set(names::STARFACE_OAUTH_CLIENT_SECRET, &Secret::new("cs"))
+                .unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn missing_secrets_follow_the_auth_setting() {
+        use StarfaceSecret::*;
+        let cases = [
+            (StarfaceAuth::Classic, store(false, false), vec![Password]),
+            (StarfaceAuth::Auto, store(true, false), vec![]),
+            (
+                StarfaceAuth::Oauth,
+                store(true, false),
+                vec![OAuthClientSecret],
+            ),
+            (
+                StarfaceAuth::Oauth,
+                store(false, false),
+                vec![Password, OAuthClientSecret],
+            ),
+            (StarfaceAuth::Oauth, store(true, true), vec![]),
+        ];
+        for (auth, store, expected) in cases {
+            assert_eq!(
+                missing_starface_secrets(&settings(auth), &store).unwrap(),
+                expected,
+                "{auth:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn oauth_without_a_client_secret_is_a_typed_error_naming_the_command() {
+        let settings = settings(StarfaceAuth::Oauth);
+        let Err(error) = starface_secrets(&settings, &store(true, false)) else {
+            panic!("the client secret is missing");
+        };
+        assert_eq!(error.missing(), Some(StarfaceSecret::OAuthClientSecret));
+        assert!(error.to_string().contains("login starface"), "{error}");
+        let Err(error) = starface_connection(&settings, &store(true, false)) else {
+            panic!("no connection without the secret");
+        };
+        assert!(matches!(error, BridgeError::NotConfigured(_)), "{error}");
+    }
+
+    #[test]
+    fn one_sign_in_carries_the_oauth_client_of_the_settings() {
+        let mut settings = settings(StarfaceAuth::Auto);
+        settings.starface.oauth.client_id = "corp-client".into();
+        settings.starface.oauth.identity_host = Some("sso.example.com".into());
+        settings.starface.oauth.client_auth = OAuthClientAuth::Basic;
+        let connection = starface_connection(&settings, &store(true, true)).unwrap();
+        assert_eq!(connection.sign_in.mode(), AuthMode::Auto);
+        assert!(connection.sign_in.tokens().is_some());
+        assert!(
+            connection.sign_in.decided().is_none(),
+            "auto decides on first use"
+        );
+        match &connection.xmpp.login {
+            XmppLogin::SignIn { .. } => {}
+            other => panic!("XMPP must follow the shared sign-in: {other:?}"),
+        }
+        connection.chat_user.set_from_chat_id("4711@pbx");
+        assert_eq!(connection.xmpp.login.user_hint(), "4711");
+
+        let client = oauth_settings(&settings, Secret::new("cs"));
+        assert_eq!(client.client_id, "corp-client");
+        assert_eq!(client.identity_host.as_deref(), Some("sso.example.com"));
+        assert_eq!(client.client_auth, ClientAuthentication::Basic);
+
+        // Auto without a stored secret still runs (classic, or OAuth once the secret is there).
+        let connection = starface_connection(&settings, &store(true, false)).unwrap();
+        assert!(connection.sign_in.tokens().is_none());
+        // Classic never uses the secret, even when one is stored.
+        let classic =
+            starface_connection(&self::settings(StarfaceAuth::Classic), &store(true, true))
+                .unwrap();
+        assert!(classic.sign_in.tokens().is_none());
+    }
 }

@@ -66,11 +66,62 @@ impl Default for MicrosoftSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum StarfaceAuth {
-    /// Nonce login (`/rest/login`), STARFACE up to 9 and 10 without an external IdP.
+    /// OAuth when the PBX offers it (OpenID discovery finds its Keycloak) and a client secret is
+    /// stored, otherwise the classic login. `doctor` says which one and why.
     #[default]
+    Auto,
+    /// Nonce login (`/rest/login`), STARFACE up to 9 and 10 without an external IdP.
     Classic,
     /// STARFACE 10 OAuth password grant (`rest-client-headless` + the admin's client secret).
     Oauth,
+}
+
+/// How the OAuth client authenticates at the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthClientAuth {
+    /// The client secret in the form first, as HTTP Basic when the PBX refuses that.
+    #[default]
+    Auto,
+    Form,
+    Basic,
+}
+
+/// STARFACE 10 OAuth (`[starface.oauth]`). The client **secret** is never here: it is kept in
+/// the keychain (`presence-bridge login starface`); a `client_secret` key is an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StarfaceOAuthSettings {
+    /// The OAuth client the admin set up (STARFACE: `rest-client-headless`).
+    pub client_id: String,
+    /// The scope requested with the password grant.
+    pub scope: String,
+    /// A host other than the PBX's that may receive the password and client secret, when the
+    /// PBX's OpenID configuration names a token endpoint there (an external identity provider).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_host: Option<String>,
+    /// The client secret in the form, as HTTP Basic, or whichever the PBX takes.
+    pub client_auth: OAuthClientAuth,
+    /// Only read to refuse it (see the type's doc).
+    #[serde(rename = "client_secret", skip_serializing)]
+    pub(crate) secret_in_file: Option<serde::de::IgnoredAny>,
+}
+
+impl StarfaceOAuthSettings {
+    pub const DEFAULT_CLIENT_ID: &'static str = "rest-client-headless";
+    pub const DEFAULT_SCOPE: &'static str = "login";
+}
+
+impl Default for StarfaceOAuthSettings {
+    fn default() -> Self {
+        Self {
+            client_id: Self::DEFAULT_CLIENT_ID.into(),
+            scope: Self::DEFAULT_SCOPE.into(),
+            identity_host: None,
+            client_auth: OAuthClientAuth::Auto,
+            secret_in_file: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,6 +134,8 @@ pub struct StarfaceSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
     pub auth: StarfaceAuth,
+    /// Client id, scope and identity host for STARFACE 10 OAuth (never the secret).
+    pub oauth: StarfaceOAuthSettings,
     /// XMPP (chat) domain; often the PBX's IP address. Defaults to the URL's host.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub xmpp_domain: Option<String>,
@@ -106,7 +159,8 @@ impl Default for StarfaceSettings {
         Self {
             url: None,
             login: None,
-            auth: StarfaceAuth::Classic,
+            auth: StarfaceAuth::Auto,
+            oauth: StarfaceOAuthSettings::default(),
             xmpp_domain: None,
             xmpp_port: 5222,
             xmpp_enabled: true,

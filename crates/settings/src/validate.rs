@@ -88,6 +88,37 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
         sf.xmpp_port != 0,
         "port 0 is not a port".into(),
     );
+    let oauth = &sf.oauth;
+    check(
+        "starface.oauth.client_secret",
+        oauth.secret_in_file.is_none(),
+        "the OAuth client secret is kept in the keychain only, never in a settings or policy \
+         file: remove this line and enter it with `presence-bridge login starface`"
+            .into(),
+    );
+    check(
+        "starface.oauth.client_id",
+        is_token(&oauth.client_id),
+        format!(
+            "`{}` is not an OAuth client id (letters, digits and -._~ only, not empty)",
+            oauth.client_id
+        ),
+    );
+    check(
+        "starface.oauth.scope",
+        oauth.scope.split(' ').all(is_scope_token),
+        format!(
+            "`{}` is not an OAuth scope: space-separated words without quotes or backslashes (e.g. `login`)",
+            oauth.scope
+        ),
+    );
+    if let Some(host) = &oauth.identity_host {
+        check(
+            "starface.oauth.identity_host",
+            is_host_name(host),
+            format!("`{host}` is not a host name; give only the host (e.g. `sso.example.com`), no scheme, port or path"),
+        );
+    }
 
     for (i, fav) in settings.ui.favourites.iter().enumerate() {
         check(
@@ -113,6 +144,25 @@ fn is_loopback_url(value: &str) -> bool {
             || matches!(url.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
             || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
     })
+}
+
+/// An OAuth client id as STARFACE and Keycloak use them.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
+}
+
+/// RFC 6749 §3.3: `scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`.
+fn is_scope_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| {
+            c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c)
+        })
+}
+
+fn is_host_name(s: &str) -> bool {
+    !s.is_empty() && url::Host::parse(s).is_ok() && !s.contains(['/', ':', '@', '?', '#', ' '])
 }
 
 fn is_guid(s: &str) -> bool {
@@ -175,6 +225,27 @@ mod tests {
         let colons = (0..32).map(|_| "AB").collect::<Vec<_>>().join(":");
         assert_eq!(normalized_fingerprint(&colons), Some("ab".repeat(32)));
         assert_eq!(normalized_fingerprint("abc"), None);
+    }
+
+    #[test]
+    fn oauth_keys_are_checked() {
+        let mut s = Settings::default();
+        s.starface.oauth.client_id = "rest client".into();
+        s.starface.oauth.scope = "login \"x\"".into();
+        s.starface.oauth.identity_host = Some("https://sso.example.com".into());
+        let keys: Vec<String> = problems(&s).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "starface.oauth.client_id",
+                "starface.oauth.scope",
+                "starface.oauth.identity_host"
+            ]
+        );
+        s.starface.oauth.client_id = "rest-client-headless".into();
+        s.starface.oauth.scope = "openid pbx-login".into();
+        s.starface.oauth.identity_host = Some("sso.example.com".into());
+        assert!(problems(&s).is_empty());
     }
 
     #[test]

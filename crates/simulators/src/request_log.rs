@@ -23,7 +23,14 @@ pub struct LoggedRequest {
     /// Status code the simulator answered with; 0 when it closed the connection instead
     /// (an injected connection reset).
     pub status: u16,
+    /// What the simulator noticed about this request beyond its answer, e.g. the gap since
+    /// the previous UCI `keepAlive`, or that a session had run out.
+    pub note: Option<String>,
 }
+
+/// A response extension a handler sets to put a [`LoggedRequest::note`] in the log.
+#[derive(Debug, Clone)]
+pub struct LogNote(pub String);
 
 impl LoggedRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -99,6 +106,7 @@ pub async fn record(State(log): State<RequestLog>, request: Request, next: Next)
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
         status: 0,
+        note: None,
     };
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -107,6 +115,7 @@ pub async fn record(State(log): State<RequestLog>, request: Request, next: Next)
         Some(NotAnswered) => 0,
         None => response.status().as_u16(),
     };
+    entry.note = response.extensions().get::<LogNote>().map(|n| n.0.clone());
     log.push(entry);
     response
 }

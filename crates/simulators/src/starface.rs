@@ -3,6 +3,14 @@
 //!
 //! Chat status over XMPP is deliberately not simulated: tests run a real Prosody for that.
 //!
+//! Which PBX it plays ([`SimSettings`]): by default a STARFACE 10 with Keycloak and the classic
+//! login still allowed; [`SimSettings::starface_9`] (no Keycloak: discovery and the token
+//! endpoint are 404) and [`SimSettings::starface_10_oauth_only`] (`/rest/login` answers 403 and
+//! UCI refuses the legacy token). Strict where the documentation is: a UCI session lives 60 s
+//! after its last `keepAlive` only; OAuth as described in `oauth.rs` (root discovery redirect,
+//! client authentication in the form or as HTTP Basic, rotating refresh tokens, revocable
+//! sessions, the password-grant right). Its clock can be moved ([`StarfaceSimulator::clock`]).
+//!
 //! ```no_run
 //! # async fn demo() {
 //! use simulators::starface::{Organisation, StarfaceSimulator};
@@ -30,15 +38,21 @@ use crate::loopback::LoopbackServer;
 use crate::loopback_tls::LoopbackTlsError;
 use crate::request_log::{record, RequestLog};
 
-pub use oauth::{CLIENT_ID as OAUTH_CLIENT_ID, TOKEN_PATH as OAUTH_TOKEN_PATH};
+pub use oauth::{
+    CLIENT_ID as OAUTH_CLIENT_ID, REALM_DISCOVERY_PATH as OAUTH_REALM_DISCOVERY_PATH,
+    TOKEN_PATH as OAUTH_TOKEN_PATH,
+};
 pub use organisation::{Organisation, SimChatPresence, SimPhoneConfig, SimUser, UserRight};
-pub use state::SimSettings;
+pub use state::{SimClientAuth, SimSettings};
+
+/// The request-log note on every UCI call answered with the "not connected" fault.
+pub const NOTE_NOT_CONNECTED: &str = "answered UcpNotConnectedException";
 pub use uci::{
     FAULT_BAD_PARAMS, FAULT_COMMUNICATION, FAULT_ILLEGAL_ACCESS, FAULT_NOT_CONNECTED,
     FAULT_NO_SUCH_METHOD,
 };
 
-use state::{lock, InjectedFault, PbxState, SharedState};
+use state::{lock, InjectedAnswer, InjectedFault, PbxState, SharedState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
@@ -52,6 +66,18 @@ pub enum SimulatorError {
 struct TlsMaterial {
     cert_pem: String,
     key_pem: String,
+}
+
+/// The simulated PBX's clock: real time plus the jumps made with [`PbxClock::advance`].
+#[derive(Clone)]
+pub struct PbxClock {
+    state: SharedState,
+}
+
+impl PbxClock {
+    pub fn advance(&self, by: Duration) {
+        lock(&self.state).clock_offset += by;
+    }
 }
 
 /// A running simulated PBX. Dropping it stops the server.
@@ -200,6 +226,11 @@ impl StarfaceSimulator {
         self.with_user(login, |u| u.chat_presence_message.clone())
     }
 
+    /// The user's password changes on the PBX (e.g. the admin reset it).
+    pub fn set_password(&self, login: &str, password: &str) {
+        self.with_user(login, |u| u.password = password.to_owned());
+    }
+
     pub fn grant_right(&self, login: &str, right: UserRight) {
         self.with_user(login, |u| {
             u.rights.insert(right);
@@ -229,9 +260,77 @@ impl StarfaceSimulator {
         state.oauth_access_tokens.clear();
     }
 
+    /// The admin ends `login`'s OAuth sessions: their access tokens stop working at once and
+    /// their refresh tokens are refused (`invalid_grant`, "Session not active").
+    pub fn revoke_oauth_sessions(&self, login: &str) {
+        let mut state = lock(&self.state);
+        let id = state
+            .user_by_login(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"))
+            .id;
+        for session in state.oauth_sessions.values_mut() {
+            if session.user_id == id {
+                session.revoked = true;
+            }
+        }
+    }
+
+    /// How many OAuth sessions (password grants) `login` has started.
+    pub fn oauth_sessions_started(&self, login: &str) -> usize {
+        let state = lock(&self.state);
+        let Some(id) = state.user_by_login(login).map(|u| u.id) else {
+            return 0;
+        };
+        state
+            .oauth_sessions
+            .values()
+            .filter(|s| s.user_id == id)
+            .count()
+    }
+
+    /// Switches the classic login (`/rest/login`, UCI legacy token) on or off.
+    pub fn set_classic_login(&self, enabled: bool) {
+        lock(&self.state).settings.classic_login = enabled;
+    }
+
     /// Drops all UCI login sessions (as if keep-alives had stopped).
     pub fn expire_uci_sessions(&self) {
         lock(&self.state).uci_sessions.clear();
+    }
+
+    /// The next `connection.keepAlive` of `login` finds its session ended and answers `false`.
+    pub fn end_uci_session_at_next_keep_alive(&self, login: &str) {
+        let mut state = lock(&self.state);
+        let id = state
+            .user_by_login(login)
+            .unwrap_or_else(|| panic!("no simulated user {login}"))
+            .id;
+        state.uci_end_at_next_keep_alive.insert(id);
+    }
+
+    /// The time between consecutive `keepAlive`s of `login`'s current UCI session (the login
+    /// counts as the first), by the PBX's clock.
+    pub fn uci_keep_alive_gaps(&self, login: &str) -> Vec<Duration> {
+        let state = lock(&self.state);
+        state
+            .user_by_login(login)
+            .and_then(|u| state.uci_keep_alive_gaps.get(&u.id))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Moves the PBX's clock forward: tokens, OAuth sessions and UCI sessions run out as if
+    /// `by` had passed.
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock().advance(by);
+    }
+
+    /// A handle on the PBX's clock that outlives borrows of the simulator (e.g. to move it
+    /// along with a client's simulated clock).
+    pub fn clock(&self) -> PbxClock {
+        PbxClock {
+            state: self.state.clone(),
+        }
     }
 
     /// The next `times` REST requests whose path starts with `path_prefix` get `status`.
@@ -239,6 +338,28 @@ impl StarfaceSimulator {
         lock(&self.state).faults.push(InjectedFault::Rest {
             path_prefix: path_prefix.to_owned(),
             status,
+            times,
+        });
+    }
+
+    /// The next `times` requests (any route) whose path starts with `path_prefix` are answered
+    /// with a redirect (`status`, e.g. 302 or 307) to `location`.
+    pub fn inject_redirect(&self, path_prefix: &str, status: u16, location: &str, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Redirect {
+            path_prefix: path_prefix.to_owned(),
+            status,
+            location: location.to_owned(),
+            times,
+        });
+    }
+
+    /// The next `times` requests (any route) whose path starts with `path_prefix` are answered
+    /// `200` with `body` (e.g. an oversized one).
+    pub fn inject_body(&self, path_prefix: &str, content_type: &str, body: String, times: usize) {
+        lock(&self.state).faults.push(InjectedFault::Body {
+            path_prefix: path_prefix.to_owned(),
+            content_type: content_type.to_owned(),
+            body: Arc::new(body),
             times,
         });
     }
@@ -259,10 +380,11 @@ impl StarfaceSimulator {
     pub fn uci_session_active(&self, login: &str) -> bool {
         let state = lock(&self.state);
         let timeout = state.settings.uci_session_timeout;
+        let now = state.now();
         state
             .user_by_login(login)
             .and_then(|u| state.uci_sessions.get(&u.id))
-            .is_some_and(|last| last.elapsed() < timeout)
+            .is_some_and(|last| now.duration_since(*last) < timeout)
     }
 
     fn with_user<T>(&self, login: &str, f: impl FnOnce(&mut SimUser) -> T) -> T {
@@ -278,7 +400,35 @@ fn app(state: &SharedState, log: &RequestLog) -> Router {
     rest::router(state.clone())
         .merge(oauth::router(state.clone()))
         .merge(uci::router(state.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            injected_answers,
+        ))
         .layer(axum::middleware::from_fn_with_state(log.clone(), record))
+}
+
+/// Serves the redirects and bodies a test injected instead of the real answer.
+async fn injected_answers(
+    axum::extract::State(state): axum::extract::State<SharedState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let injected = lock(&state).take_injected_answer(request.uri().path());
+    match injected {
+        Some(InjectedAnswer::Redirect { status, location }) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND),
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Some(InjectedAnswer::Body { content_type, body }) => (
+            [(header::CONTENT_TYPE, content_type)],
+            body.as_str().to_owned(),
+        )
+            .into_response(),
+        None => next.run(request).await,
+    }
 }
 
 async fn serve(

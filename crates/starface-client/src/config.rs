@@ -5,6 +5,7 @@ use std::time::Duration;
 use keychain::Secret;
 use url::Url;
 
+use crate::oauth::ClientAuthentication;
 use crate::tls::{self, TlsError, TlsTrust};
 
 /// Where the PBX is and which certificates it may present.
@@ -60,7 +61,10 @@ impl PbxEndpoint {
     /// sessions to `JSESSIONID`.
     pub(crate) fn http_client(&self) -> Result<reqwest::Client, TlsError> {
         tls::check_scheme(&self.base_url, self.allow_plain_http)?;
+        // No redirects and no Referer: see crate::http.
         let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .cookie_store(true)
             .timeout(self.request_timeout)
             .user_agent(concat!("presence-bridge/", env!("CARGO_PKG_VERSION")));
@@ -91,6 +95,8 @@ impl Credentials {
 
 /// How REST calls are authenticated.
 #[derive(Debug, Clone)]
+// Built once per client; the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum RestAuth {
     /// `GET`/`POST /rest/login` with a nonce; token in the `authToken` header (STARFACE up to
     /// 9, and 10 without an external identity provider).
@@ -99,6 +105,7 @@ pub enum RestAuth {
     OAuthPasswordGrant(OAuthSettings),
 }
 
+/// The STARFACE 10 OAuth client. `Debug` shows no secret ([`Secret`] is redacted).
 #[derive(Debug, Clone)]
 pub struct OAuthSettings {
     /// From the admin UI (Server → Status → REST-API).
@@ -109,18 +116,26 @@ pub struct OAuthSettings {
     pub refresh_margin: Duration,
     /// `None`: take it from OpenID discovery, falling back to `/auth/realms/pbx/oauth2/token`.
     pub token_endpoint: Option<Url>,
+    /// A host other than the PBX's that may receive the password and client secret, when
+    /// discovery names a token endpoint there (an external identity provider).
+    pub identity_host: Option<String>,
+    /// Client secret in the form, as HTTP Basic, or whichever works.
+    pub client_auth: ClientAuthentication,
 }
 
 impl OAuthSettings {
     pub const DEFAULT_CLIENT_ID: &'static str = "rest-client-headless";
+    pub const DEFAULT_SCOPE: &'static str = "login";
 
     pub fn new(client_secret: Secret) -> Self {
         Self {
             client_secret,
             client_id: Self::DEFAULT_CLIENT_ID.to_owned(),
-            scope: "login".to_owned(),
+            scope: Self::DEFAULT_SCOPE.to_owned(),
             refresh_margin: Duration::from_secs(60),
             token_endpoint: None,
+            identity_host: None,
+            client_auth: ClientAuthentication::Auto,
         }
     }
 }

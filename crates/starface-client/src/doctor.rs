@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::config::PbxEndpoint;
 use crate::rest::RestClient;
+use crate::sign_in::PbxSignIn;
 use crate::tls::{self, TlsTrust};
 use crate::uci::UciClient;
 use crate::xmpp::{XmppChatLink, XmppSettings};
@@ -95,7 +96,17 @@ pub async fn check_tls_fingerprint(endpoint: &PbxEndpoint) -> CheckReport {
     }
 }
 
-/// Logs in (nonce or OAuth) and reads the own user.
+/// Which sign-in method is in use and why (`starface.auth`, and for `auto` what the PBX
+/// offers). Asks the PBX for its OpenID configuration when `auto` has not decided yet.
+pub async fn check_sign_in(sign_in: &PbxSignIn) -> CheckReport {
+    const CHECK: &str = "starface.sign_in";
+    match sign_in.choice().await {
+        Ok(choice) => CheckReport::new(CHECK, CheckStatus::Ok, format!("signing in with {choice}")),
+        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// Logs in (nonce or OAuth) and reads the own user; says which sign-in method it used.
 pub async fn check_login(rest: &RestClient) -> CheckReport {
     const CHECK: &str = "starface.rest.login";
     let result = async {
@@ -103,16 +114,31 @@ pub async fn check_login(rest: &RestClient) -> CheckReport {
         rest.me().await
     }
     .await;
+    let method = match rest.sign_in().decided() {
+        Some(choice) => format!(" with {choice}"),
+        None => String::new(),
+    };
     match result {
         Ok(me) => CheckReport::new(
             CHECK,
             CheckStatus::Ok,
             format!(
-                "logged in as {} ({} {})",
+                "logged in as {} ({} {}){method}",
                 me.login, me.first_name, me.family_name
             ),
         ),
-        Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+        Err(error) => CheckReport::new(
+            CHECK,
+            CheckStatus::Failed,
+            format!(
+                "{error}{}",
+                if method.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (tried{method})")
+                }
+            ),
+        ),
     }
 }
 
@@ -158,7 +184,10 @@ pub async fn check_xmpp(settings: XmppSettings, timeout: Duration) -> CheckRepor
     const CHECK: &str = "starface.xmpp";
     let target = format!(
         "{}:{} as {}@{}",
-        settings.host, settings.port, settings.login, settings.domain
+        settings.host,
+        settings.port,
+        settings.login.user_hint(),
+        settings.domain
     );
     let link = match XmppChatLink::start(settings) {
         Ok(link) => link,

@@ -2,12 +2,22 @@
 //! message) and XMPP (chat status).
 //!
 //! # Pieces
+//! - [`sign_in::PbxSignIn`]: how every channel signs in (classic nonce login, STARFACE 10 OAuth, or
+//!   `auto`: OAuth where the PBX has Keycloak and a client secret is stored), shared by REST, UCI,
+//!   XMPP and the OneHub client; [`sign_in::AuthChoice`] says which and why (for `doctor`).
+//! - [`oauth::TokenSource`]: the one OAuth access token of an account, refreshed in one place
+//!   about 60 s before expiry; rotation, silent re-login after a rejected refresh, typed errors
+//!   that tell "ask the user" from "try again" ([`oauth::OAuthError::needs_user`]).
 //! - [`rest::RestClient`]: nonce login (`authToken`) or STARFACE 10 OAuth (`Bearer`), `X-Version: 2`
 //!   on every call, one re-login on `401`, DND via `GET`+`PUT /rest/users/{id}/phoneconfig`
 //!   with all four fields preserved, directory, `403` mapped to the right the admin must grant.
+//! - [`http`]: no redirects (an error naming the target) and answers capped at 1 MiB, on every
+//!   channel, so credentials stay with the PBX.
 //! - [`uci::UciClient`] and [`telephony_watch::TelephonyWatch`]: polled
 //!   `userState.getUserState` (`telephonyState == ACTIVE` = on a call, cross-checked with
-//!   `call.getCallIds`), login/keep-alive/logout, `ucp.v30` with `ucp.v22` fallback.
+//!   `call.getCallIds`), login/logout, `ucp.v30` with `ucp.v22` fallback; the client sends
+//!   `connection.keepAlive` every 45 s by itself and logs in again at once when it answers `false`.
+//! - [`timing`]: the injected clock ([`timing::SimulatedTime`] runs minutes of keep-alives in a test).
 //! - [`xmpp::XmppChatLink`]: the six chat states as XMPP presence over STARTTLS; reconnects
 //!   with backoff and publishes the wanted status again after each reconnect.
 //! - [`tls`]: verification always on; CA file or SHA-256 pin; fingerprint for `doctor`.
@@ -57,27 +67,51 @@
 //! [`xmpp::XmppSettings::priority`] can make Openfire prefer this resource's presence.
 //!
 //! # Secrets
-//! Passwords, tokens and client secrets are [`keychain::Secret`]s and never logged; UCI errors
-//! have the URL (which carries the token) stripped.
+//! Passwords, tokens and client secrets are [`keychain::Secret`]s and never logged
+//! (`tests/oauth_secrets_not_logged.rs` captures every log record of a whole OAuth life at TRACE
+//! level and searches it for them); UCI errors have the URL (which carries the token) stripped.
+//! The password and client secret go only to a token endpoint on the PBX's host (or the
+//! configured identity host) over https.
+//!
+//! # Sharing the OAuth token with another client (OneHub gRPC)
+//! ```no_run
+//! # async fn demo(sign_in: starface_client::PbxSignIn) -> Result<(), starface_client::OAuthError> {
+//! if let Some(tokens) = sign_in.oauth_tokens().await? {
+//!     let tokens = tokens.clone(); // cheap; every clone shares the one token
+//!     let token = tokens.fresh().await?; // refreshed if less than the margin is left
+//!     let metadata = format!("Bearer {}", token.secret().expose());
+//!     // A refused token (gRPC Unauthenticated): renew once, unless another channel already did.
+//!     let token = tokens.renew_after_rejection(&token).await?;
+//!     # let _ = (metadata, token);
+//! }
+//! # Ok(()) }
+//! ```
 
 pub mod config;
 pub mod doctor;
+pub mod http;
 pub mod login_secret;
+pub mod oauth;
 pub mod onehub;
 pub mod presence_values;
 pub mod rest;
 pub mod roster_chat;
+pub mod sign_in;
 pub mod telephony_watch;
+pub mod timing;
 pub mod tls;
 pub mod uci;
 pub mod xmpp;
 mod xmpp_connector;
 
 pub use config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
+pub use oauth::{AccessToken, OAuthError, TokenSource};
 pub use presence_values::{ChatPresence, TelephonyState};
 pub use rest::{RestClient, RestError};
+pub use sign_in::{AuthChoice, AuthMethod, AuthMode, AuthReason, PbxSignIn};
 pub use telephony_watch::{CallStateSnapshot, TelephonyWatch, TelephonyWatchSettings};
+pub use timing::{SimulatedTime, Timing};
 pub use tls::{CertificatePin, TlsError, TlsTrust};
-pub use uci::{UciAuth, UciClient, UciError};
+pub use uci::{UciAuth, UciClient, UciError, UciSessionOptions};
 pub use xmpp::{ChatStatus, XmppChatLink, XmppError, XmppSettings};
 pub use xmpp_connector::StartTlsConnector;

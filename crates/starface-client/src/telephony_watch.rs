@@ -1,13 +1,14 @@
-//! Polls UCI for "am I on a call" and keeps the UCI session alive.
+//! Polls UCI for "am I on a call".
 //!
 //! Push events would need the PBX to call back into the desktop, which NAT and firewalls
-//! usually prevent, so this polls `getUserState` (and `getCallIds` as a cross-check).
+//! usually prevent, so this polls `getUserState` (and `getCallIds` as a cross-check). The
+//! [`UciClient`] keeps its session alive itself (`keepAlive` every 45 s, also between polls).
 
 use std::sync::Arc;
 
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio::time::{Duration, Instant};
+use tokio::time::Duration;
 
 use crate::presence_values::{ChatPresence, TelephonyState};
 use crate::uci::{UciClient, UciError};
@@ -15,8 +16,6 @@ use crate::uci::{UciClient, UciError};
 #[derive(Debug, Clone)]
 pub struct TelephonyWatchSettings {
     pub poll_interval: Duration,
-    /// Must stay below the PBX's ~60 s UCI session timeout.
-    pub keep_alive_interval: Duration,
     /// Wait after a failed login or poll before trying again.
     pub retry_delay: Duration,
 }
@@ -25,7 +24,6 @@ impl Default for TelephonyWatchSettings {
     fn default() -> Self {
         Self {
             poll_interval: Duration::from_secs(3),
-            keep_alive_interval: Duration::from_secs(40),
             retry_delay: Duration::from_secs(10),
         }
     }
@@ -116,34 +114,17 @@ async fn run(
     sender: watch::Sender<Option<CallStateSnapshot>>,
     mut stopped: oneshot::Receiver<()>,
 ) {
+    let timing = uci.timing().clone();
     let mut logged_in = false;
-    let mut last_keep_alive = Instant::now();
     loop {
         let delay = if !logged_in {
             match uci.login().await {
                 Ok(_) => {
                     logged_in = true;
-                    last_keep_alive = Instant::now();
                     Duration::ZERO
                 }
                 Err(error) => {
                     tracing::warn!(%error, "UCI login failed; retrying");
-                    settings.retry_delay
-                }
-            }
-        } else if last_keep_alive.elapsed() >= settings.keep_alive_interval {
-            match uci.keep_alive().await {
-                Ok(true) => {
-                    last_keep_alive = Instant::now();
-                    Duration::ZERO
-                }
-                Ok(false) => {
-                    tracing::info!("UCI session expired; logging in again");
-                    logged_in = false;
-                    Duration::ZERO
-                }
-                Err(error) => {
-                    tracing::warn!(%error, "UCI keep-alive failed");
                     settings.retry_delay
                 }
             }
@@ -173,7 +154,7 @@ async fn run(
         };
         if !delay.is_zero() {
             tokio::select! {
-                _ = tokio::time::sleep(delay) => {}
+                _ = timing.sleep(delay) => {}
                 _ = &mut stopped => break,
             }
         } else if stopped.try_recv().is_ok() {

@@ -14,6 +14,12 @@
 //! open a new one itself (1 s doubling to 30 s). Keep-alive: after `keepalive_interval` of
 //! silence an XMPP ping is sent, and a stream silent for `response_timeout` after that is
 //! dropped and reconnected.
+//!
+//! Credentials ([`XmppLogin`]) are asked for at every stream the link opens. With
+//! [`XmppLogin::SignIn`] on STARFACE 10 OAuth the password is the current access token, so
+//! tokio-xmpp's own reconnect (which would reuse it) is not used: a dropped stream is given up
+//! and the link opens a new one with fresh credentials, and a connected link does the same when
+//! its token enters the refresh margin (before it expires) or the chat user name changes.
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
@@ -39,7 +45,9 @@ use tokio_xmpp::stanzastream::{
 use tokio_xmpp::xmlstream::{PendingFeaturesRecv, Timeouts};
 use tokio_xmpp::Stanza;
 
+use crate::oauth::OAuthError;
 use crate::presence_values::ChatPresence;
+use crate::sign_in::PbxSignIn;
 use crate::tls::{self, TlsError, TlsTrust};
 use crate::xmpp_connector::StartTlsConnector;
 
@@ -55,6 +63,96 @@ pub enum XmppError {
     NotOnline(Duration),
     #[error("cannot send presence: {0}")]
     Send(String),
+    #[error("no STARFACE sign-in for XMPP: {0}")]
+    SignIn(#[from] OAuthError),
+}
+
+/// Who the link signs in as; asked afresh at every (re)connect.
+#[derive(Clone)]
+pub enum XmppLogin {
+    /// A fixed user name and password (the STARFACE login id and password up to STARFACE 9).
+    Password { user: String, password: Secret },
+    /// As the PBX's sign-in decides: with the classic login, the login id and password; with
+    /// OAuth (STARFACE 10) the chat user name ([`ChatUser`]) and the current access token as
+    /// password. The link then reconnects with a fresh token before the one it logged in with
+    /// expires (the margin of [`crate::OAuthSettings::refresh_margin`]).
+    SignIn {
+        sign_in: PbxSignIn,
+        chat_user: ChatUser,
+    },
+}
+
+impl std::fmt::Debug for XmppLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            XmppLogin::Password { user, .. } => write!(f, "Password {{ user: {user:?}, .. }}"),
+            XmppLogin::SignIn { sign_in, .. } => write!(f, "SignIn({sign_in:?})"),
+        }
+    }
+}
+
+impl XmppLogin {
+    /// The user name as far as known now, for messages.
+    pub fn user_hint(&self) -> String {
+        match self {
+            XmppLogin::Password { user, .. } => user.clone(),
+            XmppLogin::SignIn { sign_in, chat_user } => chat_user
+                .get()
+                .unwrap_or_else(|| sign_in.credentials().login.clone()),
+        }
+    }
+}
+
+/// The XMPP user name on STARFACE 10: the local part of the JID that OneHub's
+/// `ChatService.GetChatId` returns for the user. The app fills it once it knows it; until then
+/// (and with the classic login) the STARFACE login id is used. Setting a different name makes a
+/// connected link reconnect under it.
+#[derive(Clone, Debug)]
+pub struct ChatUser {
+    name: Arc<watch::Sender<Option<String>>>,
+}
+
+impl Default for ChatUser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChatUser {
+    pub fn new() -> Self {
+        Self {
+            name: Arc::new(watch::channel(None).0),
+        }
+    }
+
+    /// `0001@pbx.example.com/resource` or `0001`: the part before `@` is the user name.
+    pub fn set_from_chat_id(&self, chat_id: &str) {
+        let user = chat_id
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        if user.is_empty() {
+            return;
+        }
+        self.name.send_if_modified(|name| {
+            let changed = name.as_deref() != Some(user.as_str());
+            *name = Some(user);
+            changed
+        });
+    }
+
+    pub fn get(&self) -> Option<String> {
+        self.name.borrow().clone()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<Option<String>> {
+        self.name.subscribe()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -62,10 +160,9 @@ pub struct XmppSettings {
     /// The host dialled; also the TLS server name.
     pub host: String,
     pub port: u16,
-    /// The XMPP domain (`login@domain`), often the PBX's IP address.
+    /// The XMPP domain (`user@domain`), often the PBX's IP address.
     pub domain: String,
-    pub login: String,
-    pub password: Secret,
+    pub login: XmppLogin,
     pub resource: String,
     pub trust: TlsTrust,
     /// Presence priority of this resource; Openfire shows the highest-priority resource.
@@ -75,13 +172,24 @@ pub struct XmppSettings {
 }
 
 impl XmppSettings {
+    /// A fixed user name and password.
     pub fn new(host: &str, domain: &str, login: &str, password: Secret) -> Self {
+        Self::with_login(
+            host,
+            domain,
+            XmppLogin::Password {
+                user: login.to_owned(),
+                password,
+            },
+        )
+    }
+
+    pub fn with_login(host: &str, domain: &str, login: XmppLogin) -> Self {
         Self {
             host: host.to_owned(),
             port: 5222,
             domain: domain.to_owned(),
-            login: login.to_owned(),
-            password,
+            login,
             resource: "presence-bridge".to_owned(),
             trust: TlsTrust::default(),
             priority: 0,
@@ -90,10 +198,15 @@ impl XmppSettings {
         }
     }
 
+    /// The JID as far as known now (the user name of [`XmppLogin::SignIn`] may change).
     pub fn bare_jid(&self) -> Result<BareJid, XmppError> {
-        let jid = format!("{}@{}", self.login, self.domain);
-        BareJid::new(&jid).map_err(|_| XmppError::InvalidJid(jid))
+        bare_jid(&self.login.user_hint(), &self.domain)
     }
+}
+
+fn bare_jid(user: &str, domain: &str) -> Result<BareJid, XmppError> {
+    let jid = format!("{user}@{domain}");
+    BareJid::new(&jid).map_err(|_| XmppError::InvalidJid(jid))
 }
 
 /// A chat status: one of the six values plus an optional text.
@@ -216,9 +329,15 @@ pub struct XmppChatLink {
 impl XmppChatLink {
     /// Starts connecting in the background.
     pub fn start(settings: XmppSettings) -> Result<Self, XmppError> {
-        let bare = settings.bare_jid()?;
-        let full = format!("{bare}/{}", settings.resource);
-        let jid = Jid::new(&full).map_err(|_| XmppError::InvalidJid(full.clone()))?;
+        // A fixed user must make a valid JID now; a signed-in one is checked at each connect.
+        if let XmppLogin::Password { user, .. } = &settings.login {
+            let full = format!(
+                "{}/{}",
+                bare_jid(user, &settings.domain)?,
+                settings.resource
+            );
+            Jid::new(&full).map_err(|_| XmppError::InvalidJid(full.clone()))?;
+        }
         let connector = StartTlsConnector::new(
             &settings.host,
             settings.port,
@@ -229,8 +348,9 @@ impl XmppChatLink {
             response_timeout: settings.response_timeout,
         };
         let factory = SessionFactory {
-            jid,
-            password: settings.password.expose().to_owned(),
+            login: settings.login.clone(),
+            domain: settings.domain.clone(),
+            resource: settings.resource.clone(),
             connector,
             timeouts,
         };
@@ -239,7 +359,6 @@ impl XmppChatLink {
         let (others_tx, others) = watch::channel(BTreeMap::new());
         let task = tokio::spawn(run(
             factory,
-            bare,
             settings.priority,
             settings.response_timeout,
             receiver,
@@ -314,10 +433,19 @@ impl Drop for XmppChatLink {
 
 /// Builds one tokio-xmpp stanza stream per (re)connect that the link itself decides on.
 struct SessionFactory {
-    jid: Jid,
-    password: String,
+    login: XmppLogin,
+    domain: String,
+    resource: String,
     connector: StartTlsConnector,
     timeouts: Timeouts,
+}
+
+/// The credentials of one stream.
+struct ResolvedLogin {
+    user: String,
+    password: String,
+    /// With an access token as password: when to reconnect with a fresh one.
+    renew_in: Option<Duration>,
 }
 
 /// One stanza stream and the switch that keeps it from ever logging in again once retired.
@@ -337,19 +465,61 @@ impl Drop for RetireOnDrop {
 }
 
 impl SessionFactory {
-    fn open(&self) -> Session {
+    async fn resolve(&self) -> Result<ResolvedLogin, XmppError> {
+        match &self.login {
+            XmppLogin::Password { user, password } => Ok(ResolvedLogin {
+                user: user.clone(),
+                password: password.expose().to_owned(),
+                renew_in: None,
+            }),
+            XmppLogin::SignIn { sign_in, chat_user } => {
+                let credentials = sign_in.credentials();
+                match sign_in.oauth_tokens().await? {
+                    None => Ok(ResolvedLogin {
+                        user: credentials.login.clone(),
+                        password: credentials.password.expose().to_owned(),
+                        renew_in: None,
+                    }),
+                    Some(tokens) => {
+                        let token = tokens.fresh().await?;
+                        let valid_for = token.expires_at().saturating_duration_since(tokens.now());
+                        Ok(ResolvedLogin {
+                            user: chat_user.get().unwrap_or_else(|| credentials.login.clone()),
+                            password: token.secret().expose().to_owned(),
+                            renew_in: Some(valid_for.saturating_sub(tokens.refresh_margin())),
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new stream with credentials asked for now; also when to renew them.
+    async fn open(&self) -> Result<(Session, BareJid, Option<Instant>), XmppError> {
+        let login = self.resolve().await?;
+        let bare = bare_jid(&login.user, &self.domain)?;
+        let full = format!("{bare}/{}", self.resource);
+        let jid = Jid::new(&full).map_err(|_| XmppError::InvalidJid(full.clone()))?;
+        let renew_at = login.renew_in.map(|wait| Instant::now() + wait);
+        Ok((self.stream(jid, login.password), bare, renew_at))
+    }
+
+    /// Whether the password is an access token, which tokio-xmpp must never reuse on its own
+    /// reconnect (it would be stale): with one, every reconnect is the link's.
+    fn chat_user_changes(&self) -> Option<watch::Receiver<Option<String>>> {
+        match &self.login {
+            XmppLogin::SignIn { chat_user, .. } => Some(chat_user.subscribe()),
+            XmppLogin::Password { .. } => None,
+        }
+    }
+
+    fn stream(&self, jid: Jid, password: String) -> Session {
         let retired = Arc::new(AtomicBool::new(false));
         let connector = RetirableConnector {
             inner: self.connector.clone(),
             retired: retired.clone(),
         };
-        let stream = StanzaStream::new_c2s(
-            connector,
-            self.jid.clone(),
-            self.password.clone(),
-            self.timeouts,
-            QUEUE_DEPTH,
-        );
+        let stream = StanzaStream::new_c2s(connector, jid, password, self.timeouts, QUEUE_DEPTH);
         Session {
             stream,
             retired: RetireOnDrop(retired),
@@ -495,16 +665,41 @@ impl Backoff {
     }
 }
 
+/// Resolves when the chat user name changes; never without one.
+async fn chat_user_changed(changes: &mut Option<watch::Receiver<Option<String>>>) {
+    match changes {
+        Some(receiver) => {
+            if receiver.changed().await.is_err() {
+                *changes = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn run(
     factory: SessionFactory,
-    own: BareJid,
     priority: i8,
     send_timeout: Duration,
     mut commands: mpsc::Receiver<Command>,
     state: watch::Sender<XmppLinkState>,
     others: watch::Sender<BTreeMap<String, ObservedPresence>>,
 ) {
-    let mut session = Some(factory.open());
+    // With a signed-in login every reconnect is the link's own, with credentials asked for
+    // afresh: tokio-xmpp's would reuse a password that may be a stale access token.
+    let signed_in = matches!(factory.login, XmppLogin::SignIn { .. });
+    let mut chat_user_changes = factory.chat_user_changes();
+    let mut session: Option<Session> = None;
+    let mut own: Option<BareJid> = None;
+    let mut renew_at: Option<Instant> = None;
     let mut reopen_at = Instant::now();
     let mut backoff = Backoff::default();
     let mut wanted: Option<ChatStatus> = None;
@@ -517,6 +712,8 @@ async fn run(
     loop {
         // Set by an arm when the stream is wedged or gone: the link drops it and opens a new one.
         let mut broken: Option<String> = None;
+        // Set when the stream is to be replaced at once with fresh credentials.
+        let mut replace: Option<&str> = None;
         tokio::select! {
             event = next_event(&mut session) => match event {
                 Some(StreamItem::Stream(StreamEvent::Reset { bound_jid, .. })) => {
@@ -541,6 +738,9 @@ async fn run(
                     tracing::info!(session = session_count, "XMPP online (stream resumed)");
                     state.send_replace(XmppLinkState::Online { session: session_count });
                 }
+                Some(StreamItem::Stream(StreamEvent::Suspended)) if signed_in => {
+                    broken = Some("the XMPP connection dropped".to_owned());
+                }
                 Some(StreamItem::Stream(StreamEvent::Suspended)) => {
                     online = false;
                     // Still queued stanzas go out after the reconnect, before the republish.
@@ -549,7 +749,7 @@ async fn run(
                     state.send_replace(XmppLinkState::Connecting);
                 }
                 Some(StreamItem::Stanza(Stanza::Presence(presence))) => {
-                    observe(&presence, &own, &others);
+                    observe(&presence, own.as_ref(), &others);
                 }
                 Some(StreamItem::Stanza(Stanza::Iq(iq))) => {
                     if let (Some(reply), Some(session)) = (iq_reply(&iq), &session) {
@@ -575,7 +775,24 @@ async fn run(
             },
             () = tokio::time::sleep_until(reopen_at), if session.is_none() => {
                 tracing::debug!("XMPP opening a new stream");
-                session = Some(factory.open());
+                match factory.open().await {
+                    Ok((opened, bare, renew)) => {
+                        session = Some(opened);
+                        own = Some(bare);
+                        renew_at = renew;
+                    }
+                    Err(error) => {
+                        let delay = backoff.step();
+                        tracing::warn!(%error, ?delay, "XMPP cannot sign in; trying again");
+                        reopen_at = Instant::now() + delay;
+                    }
+                }
+            },
+            () = sleep_until_some(renew_at), if session.is_some() => {
+                replace = Some("the access token it signed in with expires soon");
+            },
+            () = chat_user_changed(&mut chat_user_changes), if session.is_some() => {
+                replace = Some("the chat user name changed");
             },
             command = commands.recv() => match command {
                 Some(Command::Set(status, ack)) => {
@@ -619,6 +836,18 @@ async fn run(
                 None => break,
             }
         }
+        if let Some(reason) = replace {
+            tracing::info!(reason, "XMPP reconnecting with fresh credentials");
+            if let Some(session) = session.take() {
+                session.retire();
+            }
+            online = false;
+            pending = None;
+            sent = None;
+            renew_at = None;
+            reopen_at = Instant::now();
+            state.send_replace(XmppLinkState::Connecting);
+        }
         if let Some(reason) = broken {
             let delay = backoff.step();
             tracing::warn!(%reason, ?delay, "XMPP stream given up; reconnecting");
@@ -628,6 +857,7 @@ async fn run(
             online = false;
             pending = None;
             sent = None;
+            renew_at = None;
             reopen_at = Instant::now() + delay;
             state.send_replace(XmppLinkState::Connecting);
         }
@@ -665,7 +895,7 @@ async fn queue_presence(
 
 fn observe(
     presence: &Presence,
-    own: &BareJid,
+    own: Option<&BareJid>,
     others: &watch::Sender<BTreeMap<String, ObservedPresence>>,
 ) {
     let Some(observed) = observed_presence(presence) else {
@@ -674,7 +904,7 @@ fn observe(
     let Some(from) = &presence.from else {
         return;
     };
-    if from.to_bare() == *own {
+    if own.is_some_and(|own| from.to_bare() == *own) {
         tracing::debug!(from = %from, status = ?observed.status.presence, "own resource changed its chat status");
     }
     others.send_modify(|map| {

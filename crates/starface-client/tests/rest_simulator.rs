@@ -6,7 +6,7 @@ use simulators::starface::{
     Organisation, SimPhoneConfig, SimSettings, SimUser, StarfaceSimulator, UserRight,
 };
 use starface_client::{
-    Credentials, OAuthSettings, PbxEndpoint, RestAuth, RestClient, RestError, TlsError,
+    Credentials, OAuthError, OAuthSettings, PbxEndpoint, RestAuth, RestClient, RestError, TlsError,
 };
 use url::Url;
 
@@ -394,10 +394,25 @@ async fn oauth_wrong_client_secret_names_the_setting() {
     let rest = oauth_client(&pbx, OAuthSettings::new(Secret::new("wrong")));
     let error = rest.me().await.unwrap_err();
     assert!(
-        matches!(error, RestError::OAuthDenied { status: 401, .. }),
+        matches!(
+            error,
+            RestError::OAuthDenied(OAuthError::ClientRejected { status: 401, .. })
+        ),
         "{error}"
     );
-    assert!(error.to_string().contains("OAuth Password Grant"));
+    assert!(error.needs_sign_in());
+    assert!(error.to_string().contains("client secret"), "{error}");
+    // Both ways of authenticating the client were tried, the documented form first.
+    let tries = pbx
+        .request_log()
+        .matching("POST", simulators::starface::OAUTH_TOKEN_PATH);
+    assert_eq!(tries.len(), 2);
+    assert!(tries[0].body.contains("client_secret=wrong"));
+    assert!(tries[1]
+        .header("authorization")
+        .unwrap()
+        .starts_with("Basic "));
+    assert!(!tries[1].body.contains("client_secret"));
 }
 
 #[tokio::test]

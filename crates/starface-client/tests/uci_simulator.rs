@@ -4,11 +4,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use keychain::Secret;
-use simulators::starface::{Organisation, SimChatPresence, SimSettings, StarfaceSimulator};
+use simulators::starface::{
+    Organisation, SimChatPresence, SimSettings, StarfaceSimulator, NOTE_NOT_CONNECTED,
+};
 use starface_client::uci::UciApiVersion;
 use starface_client::{
-    CallStateSnapshot, ChatPresence, Credentials, OAuthSettings, PbxEndpoint, RestAuth, RestClient,
-    TelephonyState, TelephonyWatch, TelephonyWatchSettings, UciAuth, UciClient, UciError,
+    AuthMode, CallStateSnapshot, ChatPresence, Credentials, OAuthSettings, PbxEndpoint, PbxSignIn,
+    SimulatedTime, TelephonyState, TelephonyWatch, TelephonyWatchSettings, UciAuth, UciClient,
+    UciError, UciSessionOptions,
 };
 use tokio::sync::watch;
 use url::Url;
@@ -27,10 +30,47 @@ fn uci(pbx: &StarfaceSimulator, login: &str, password: &str) -> UciClient {
 fn fast_polling() -> TelephonyWatchSettings {
     TelephonyWatchSettings {
         poll_interval: Duration::from_millis(50),
-        keep_alive_interval: Duration::from_millis(200),
         retry_delay: Duration::from_millis(100),
     }
 }
+
+/// A UCI client on `time`, with the PBX's clock moving along with it.
+fn uci_on(pbx: &StarfaceSimulator, time: &SimulatedTime) -> Arc<UciClient> {
+    let pbx_clock = pbx.clock();
+    time.on_advance(move |by| pbx_clock.advance(by));
+    let credentials = Credentials::new("0001", Secret::new("demo"));
+    let options = UciSessionOptions {
+        timing: time.timing(),
+        ..UciSessionOptions::default()
+    };
+    Arc::new(
+        UciClient::with_options(endpoint(pbx), UciAuth::legacy(&credentials), options).unwrap(),
+    )
+}
+
+fn xml_rpc_calls(pbx: &StarfaceSimulator, method: &str) -> usize {
+    pbx.request_log()
+        .matching("POST", "/xml-rpc")
+        .iter()
+        .filter(|r| r.body.contains(&format!("ucp.v30.requests.{method}<")))
+        .count()
+}
+
+/// Calls the PBX answered with "not connected" (a poll that failed on a lost session).
+fn not_connected_answers(pbx: &StarfaceSimulator) -> usize {
+    pbx.request_log()
+        .entries()
+        .iter()
+        .filter(|r| {
+            r.note
+                .as_deref()
+                .is_some_and(|n| n.contains(NOTE_NOT_CONNECTED))
+        })
+        .count()
+}
+
+/// The poll loop and the client's keep-alive task: the two loops that wait on the clock.
+const POLLER_AND_KEEPER: usize = 2;
 
 async fn wait_until(
     rx: &mut watch::Receiver<Option<CallStateSnapshot>>,
@@ -116,31 +156,94 @@ async fn polling_sees_chat_presence_changes() {
 }
 
 #[tokio::test]
-async fn keep_alive_is_sent_and_a_lost_session_is_logged_in_again() {
+async fn the_session_is_kept_for_ten_simulated_minutes_of_polling() {
+    let pbx = StarfaceSimulator::start(Organisation::demo())
+        .await
+        .unwrap();
+    let time = SimulatedTime::new();
+    let client = uci_on(&pbx, &time);
+    let watch = TelephonyWatch::spawn(client.clone(), TelephonyWatchSettings::default());
+    time.run_for(Duration::from_secs(600), POLLER_AND_KEEPER)
+        .await;
+    watch.stop().await;
+
+    let stats = client.session_stats();
+    assert_eq!(stats.logins, 1, "no re-login: {stats:?}");
+    assert_eq!(stats.sessions_lost, 0);
+    assert_eq!(not_connected_answers(&pbx), 0, "no failed poll");
+    assert_eq!(xml_rpc_calls(&pbx, "connection.login"), 1);
+    assert!(xml_rpc_calls(&pbx, "userState.getUserState") >= 190);
+    // Every 45 s since the last keepAlive, although a poll came every 3 s.
+    assert_eq!(xml_rpc_calls(&pbx, "connection.keepAlive"), 13);
+    let gaps = pbx.uci_keep_alive_gaps("0001");
+    assert_eq!(gaps.len(), 13);
+    assert!(
+        gaps.iter()
+            .all(|g| *g >= Duration::from_secs(45) && *g < Duration::from_secs(46)),
+        "{gaps:?}"
+    );
+    assert!(
+        xml_rpc_calls(&pbx, "connection.logout") == 1 && !pbx.uci_session_active("0001"),
+        "stop logs out"
+    );
+}
+
+#[tokio::test]
+async fn keep_alives_go_on_without_any_poll() {
+    // The bridge may poll only every few minutes: the client keeps the session by itself.
+    let pbx = StarfaceSimulator::start(Organisation::demo())
+        .await
+        .unwrap();
+    let time = SimulatedTime::new();
+    let client = uci_on(&pbx, &time);
+    client.login().await.unwrap();
+    time.run_for(Duration::from_secs(300), 1).await;
+    assert!(pbx.uci_session_active("0001"));
+    assert_eq!(client.session_stats().keep_alives, 6);
+    client.user_state().await.unwrap();
+    assert_eq!(client.session_stats().logins, 1);
+    assert_eq!(not_connected_answers(&pbx), 0);
+}
+
+#[tokio::test]
+async fn a_false_keep_alive_leads_to_exactly_one_login_and_no_failed_poll() {
+    let pbx = StarfaceSimulator::start(Organisation::demo())
+        .await
+        .unwrap();
+    let time = SimulatedTime::new();
+    let client = uci_on(&pbx, &time);
+    let watch = TelephonyWatch::spawn(client.clone(), TelephonyWatchSettings::default());
+    time.run_for(Duration::from_secs(60), POLLER_AND_KEEPER)
+        .await;
+    pbx.end_uci_session_at_next_keep_alive("0001");
+    time.run_for(Duration::from_secs(120), POLLER_AND_KEEPER)
+        .await;
+    let mut rx = watch.subscribe();
+    pbx.start_call("0001");
+    time.run_for(Duration::from_secs(3), POLLER_AND_KEEPER)
+        .await;
+    assert!(rx.borrow_and_update().as_ref().is_some_and(|s| s.in_call));
+    watch.stop().await;
+
+    let stats = client.session_stats();
+    assert_eq!(stats.sessions_lost, 1, "{stats:?}");
+    assert_eq!(stats.logins, 2, "exactly one re-login: {stats:?}");
+    assert_eq!(xml_rpc_calls(&pbx, "connection.login"), 2);
+    assert_eq!(not_connected_answers(&pbx), 0, "no failed poll");
+}
+
+#[tokio::test]
+async fn a_session_lost_between_keep_alives_is_logged_in_again() {
     let pbx = StarfaceSimulator::start(Organisation::demo())
         .await
         .unwrap();
     let watch = TelephonyWatch::spawn(Arc::new(uci(&pbx, "0001", "demo")), fast_polling());
     let mut rx = watch.subscribe();
     wait_until(&mut rx, "first poll", |_| true).await;
-    let count = |needle: &str| {
-        pbx.request_log()
-            .matching("POST", "/xml-rpc")
-            .iter()
-            .filter(|r| r.body.contains(needle))
-            .count()
-    };
-    tokio::time::timeout(WAIT, async {
-        while count("connection.keepAlive") == 0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("a keepAlive within the configured interval");
-
+    // E.g. the PBX restarted: the next poll fails and the watch logs in again.
     pbx.expire_uci_sessions();
     tokio::time::timeout(WAIT, async {
-        while count("connection.login") < 2 {
+        while xml_rpc_calls(&pbx, "connection.login") < 2 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     })
@@ -230,7 +333,7 @@ async fn uci_session_times_out_without_keep_alive() {
     let client = uci(&pbx, "0001", "demo");
     client.login().await.unwrap();
     assert!(client.keep_alive().await.unwrap());
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    pbx.advance_clock(Duration::from_millis(301));
     assert!(
         !client.keep_alive().await.unwrap(),
         "session must have timed out"
@@ -242,17 +345,15 @@ async fn starface_10_uses_the_oauth_token_as_jwt() {
     let pbx = StarfaceSimulator::start(Organisation::demo())
         .await
         .unwrap();
-    let rest = Arc::new(
-        RestClient::new(
-            endpoint(&pbx),
-            Credentials::new("0001", Secret::new("demo")),
-            RestAuth::OAuthPasswordGrant(OAuthSettings::new(Secret::new(
-                pbx.oauth_client_secret(),
-            ))),
-        )
-        .unwrap(),
-    );
-    let client = UciClient::new(endpoint(&pbx), UciAuth::OAuthSession(rest)).unwrap();
+    let sign_in = PbxSignIn::new(
+        endpoint(&pbx),
+        Credentials::new("0001", Secret::new("demo")),
+        AuthMode::OAuth,
+        Some(OAuthSettings::new(Secret::new(pbx.oauth_client_secret()))),
+        starface_client::Timing::real(),
+    )
+    .unwrap();
+    let client = UciClient::new(endpoint(&pbx), UciAuth::SignIn(sign_in)).unwrap();
     client.login().await.unwrap();
     client.set_chat_presence_message("via jwt").await.unwrap();
     assert_eq!(pbx.chat_presence_message("0001"), "via jwt");

@@ -261,3 +261,149 @@ async fn doctor_xmpp_check_reports_success_and_failure() {
         failed.detail
     );
 }
+
+/// Sets `user`'s Prosody password (what the PBX does with each access token it issues: on
+/// STARFACE 10 the chat server accepts the current token as the password).
+fn set_prosody_password(server_dir: &std::path::Path, jid: &str, password: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("/usr/bin/prosodyctl")
+        .arg("--config")
+        .arg(server_dir.join("prosody.cfg.lua"))
+        .args(["passwd", jid])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run prosodyctl passwd");
+    writeln!(child.stdin.take().unwrap(), "{password}\n{password}").unwrap();
+    assert!(child.wait().unwrap().success(), "prosodyctl passwd {jid}");
+}
+
+/// STARFACE 10: the XMPP link signs in with the chat user name the app got from OneHub and the
+/// OAuth access token as password, shares the token with REST and UCI, and reconnects with a
+/// refreshed token before the one it used expires. Real Prosody; the PBX is the simulator
+/// (70 s tokens renewed 65 s early, so the renewal comes after about 5 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starface_10_signs_in_with_the_access_token_and_renews_it_before_expiry() {
+    use simulators::starface::{Organisation, SimSettings, StarfaceSimulator};
+    use starface_client::xmpp::{ChatUser, XmppLogin};
+    use starface_client::{
+        AuthMode, Credentials, OAuthSettings, PbxEndpoint, PbxSignIn, RestClient, Timing, UciAuth,
+        UciClient,
+    };
+
+    let server = ProsodyServer::start(&[("alice", "not-a-token-yet")]);
+    let pbx = StarfaceSimulator::start_with(
+        Organisation::demo(),
+        SimSettings {
+            oauth_access_lifetime: Duration::from_secs(70),
+            ..SimSettings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let endpoint =
+        PbxEndpoint::new(url::Url::parse(&pbx.base_url()).unwrap()).allowing_plain_http();
+    let mut oauth = OAuthSettings::new(Secret::new(pbx.oauth_client_secret()));
+    oauth.refresh_margin = Duration::from_secs(65);
+    let sign_in = PbxSignIn::new(
+        endpoint.clone(),
+        Credentials::new("0001", Secret::new("demo")),
+        AuthMode::OAuth,
+        Some(oauth),
+        Timing::real(),
+    )
+    .unwrap();
+    let tokens = sign_in.tokens().unwrap().clone();
+    let alice = format!("alice@{}", server.domain());
+
+    // The chat server learns each token as it is issued.
+    let first = tokens.fresh().await.unwrap();
+    set_prosody_password(server.dir(), &alice, first.secret().expose());
+    let mut issued = tokens.subscribe();
+    let (dir, jid) = (server.dir().to_owned(), alice.clone());
+    let propagate = tokio::spawn(async move {
+        while issued.changed().await.is_ok() {
+            let token = issued.borrow_and_update().clone();
+            if let Some(token) = token {
+                let (dir, jid) = (dir.clone(), jid.clone());
+                tokio::task::spawn_blocking(move || {
+                    set_prosody_password(&dir, &jid, token.secret().expose())
+                })
+                .await
+                .unwrap();
+            }
+        }
+    });
+
+    // The user name comes from OneHub's ChatService.GetChatId, not the STARFACE login id.
+    let chat_user = ChatUser::new();
+    chat_user.set_from_chat_id(&format!("{alice}/StarfaceWindows"));
+    let mut settings = XmppSettings::with_login(
+        "127.0.0.1",
+        server.domain(),
+        XmppLogin::SignIn {
+            sign_in: sign_in.clone(),
+            chat_user,
+        },
+    );
+    settings.port = server.port();
+    settings.trust = TlsTrust::Pin(server.cert_pin());
+    settings.response_timeout = Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let link = XmppChatLink::start(settings).unwrap();
+    assert_eq!(
+        link.wait_online(WAIT)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{}", server.log())),
+        1
+    );
+    // REST and UCI on the same sign-in use the same token meanwhile.
+    let rest = RestClient::with_sign_in(endpoint.clone(), sign_in.clone()).unwrap();
+    let uci = UciClient::new(endpoint, UciAuth::SignIn(sign_in.clone())).unwrap();
+    rest.me().await.unwrap();
+    uci.login().await.unwrap();
+
+    // Before the first token's 70 s are over, the link is online again with a new one.
+    wait_link_state(
+        &link,
+        &server,
+        "online with a renewed token",
+        WAIT,
+        |s| matches!(s, XmppLinkState::Online { session } if *session >= 2),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    let renewed = tokens.current().unwrap();
+    assert!(renewed.generation() > first.generation());
+    // Prosody only accepts the latest token, so session 2 signed in with the renewed one.
+    rest.me().await.unwrap();
+    uci.user_state().await.unwrap();
+    let used: Vec<String> = pbx
+        .request_log()
+        .entries()
+        .iter()
+        .filter_map(|r| {
+            r.header("authorization")
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .map(str::to_owned)
+                .or_else(|| {
+                    r.query
+                        .as_deref()
+                        .and_then(|q| q.strip_prefix("de.vertico.starface.jwt="))
+                        .map(str::to_owned)
+                })
+        })
+        .collect();
+    assert!(used.contains(&first.secret().expose().to_owned()));
+    assert!(
+        used.last() == Some(&tokens.current().unwrap().secret().expose().to_owned()),
+        "REST and UCI moved on to the refreshed token too"
+    );
+    link.close().await;
+    propagate.abort();
+}

@@ -10,7 +10,7 @@ use rand::Rng;
 use super::organisation::{Organisation, SimUser};
 
 /// Tunables of the simulated PBX. Defaults follow the reference (4 h REST tokens, 300 s OAuth
-/// access tokens, about 60 s UCI session timeout).
+/// access tokens, a UCI session ends 60 s after its last `keepAlive`).
 #[derive(Debug, Clone)]
 pub struct SimSettings {
     /// `Internal` or `ActiveDirectory`, as answered by `GET /rest/login`.
@@ -19,9 +19,50 @@ pub struct SimSettings {
     pub oauth_access_lifetime: Duration,
     /// The admin-UI client secret for `rest-client-headless`.
     pub oauth_client_secret: String,
+    /// A UCI session ends this long after its last `connection.keepAlive` (or the login);
+    /// other calls do not keep it (the strict reading of the UCI documentation).
     pub uci_session_timeout: Duration,
     /// UCI method prefixes this PBX answers, e.g. `ucp.v30.requests` (7.3+) and `ucp.v22.requests`.
     pub uci_prefixes: Vec<String>,
+    /// The `token_endpoint` the OpenID configuration names instead of the PBX's own (a
+    /// misconfigured or tampered PBX).
+    pub discovery_token_endpoint: Option<String>,
+    /// STARFACE 10: Keycloak answers discovery (root redirect into `/auth/realms/pbx`) and the
+    /// token endpoint. `false`: STARFACE 9 or older, both are 404.
+    pub keycloak: bool,
+    /// The classic login (`/rest/login`, UCI `de.vertico.starface.auth`). `false`: STARFACE 10
+    /// with an external identity provider or the classic login switched off (403 / UCI fault).
+    pub classic_login: bool,
+    /// How the token endpoint accepts the client's authentication.
+    pub oauth_client_auth: SimClientAuth,
+    /// `refresh_expires_in` (Keycloak's SSO session idle time; 6 h on STARFACE).
+    pub oauth_refresh_lifetime: Duration,
+}
+
+/// Which client authentication the simulated Keycloak accepts (never both in one request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimClientAuth {
+    FormOrBasic,
+    FormOnly,
+    BasicOnly,
+}
+
+impl SimSettings {
+    /// STARFACE 9: no Keycloak, only the classic login.
+    pub fn starface_9() -> Self {
+        Self {
+            keycloak: false,
+            ..Self::default()
+        }
+    }
+
+    /// STARFACE 10 with the classic login switched off: OAuth only.
+    pub fn starface_10_oauth_only() -> Self {
+        Self {
+            classic_login: false,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for SimSettings {
@@ -33,6 +74,11 @@ impl Default for SimSettings {
             oauth_client_secret: "sim-client-secret".to_owned(),
             uci_session_timeout: Duration::from_secs(60),
             uci_prefixes: vec!["ucp.v30.requests".to_owned(), "ucp.v22.requests".to_owned()],
+            discovery_token_endpoint: None,
+            keycloak: true,
+            classic_login: true,
+            oauth_client_auth: SimClientAuth::FormOrBasic,
+            oauth_refresh_lifetime: Duration::from_secs(6 * 3600),
         }
     }
 }
@@ -41,6 +87,21 @@ impl Default for SimSettings {
 pub(crate) struct Grant {
     pub user_id: i64,
     pub expires_at: Instant,
+}
+
+/// An OAuth token, tied to the Keycloak session of the password grant that started it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OAuthGrant {
+    pub session: u64,
+    pub expires_at: Instant,
+}
+
+/// A Keycloak user session: started by a password grant, continued by refreshes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OAuthSession {
+    pub user_id: i64,
+    /// Ended by the admin (or a test): its tokens stop working at once.
+    pub revoked: bool,
 }
 
 /// A failure the test asked for: the next `times` matching requests fail.
@@ -55,6 +116,32 @@ pub(crate) enum InjectedFault {
         method_suffix: String,
         times: usize,
     },
+    /// Any route: a redirect instead of the answer.
+    Redirect {
+        path_prefix: String,
+        status: u16,
+        location: String,
+        times: usize,
+    },
+    /// Any route: this body (status 200) instead of the answer.
+    Body {
+        path_prefix: String,
+        content_type: String,
+        body: Arc<String>,
+        times: usize,
+    },
+}
+
+/// An answer a test put in place of the real one ([`PbxState::take_injected_answer`]).
+pub(crate) enum InjectedAnswer {
+    Redirect {
+        status: u16,
+        location: String,
+    },
+    Body {
+        content_type: String,
+        body: Arc<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -63,10 +150,20 @@ pub(crate) struct PbxState {
     pub settings: SimSettings,
     pub nonces: HashSet<String>,
     pub rest_tokens: HashMap<String, Grant>,
-    pub oauth_access_tokens: HashMap<String, Grant>,
-    pub oauth_refresh_tokens: HashMap<String, i64>,
-    /// UCI login sessions by user id: when the session was last used.
+    pub oauth_sessions: HashMap<u64, OAuthSession>,
+    pub oauth_access_tokens: HashMap<String, OAuthGrant>,
+    pub oauth_refresh_tokens: HashMap<String, OAuthGrant>,
+    /// Refresh tokens already exchanged (rotation): presenting one again is refused.
+    pub oauth_used_refresh_tokens: HashSet<String>,
+    pub next_oauth_session: u64,
+    /// UCI login sessions by user id: when the last `keepAlive` (or the login) came.
     pub uci_sessions: HashMap<i64, Instant>,
+    /// Per user, the time between consecutive keep-alives (the login counts as the first).
+    pub uci_keep_alive_gaps: HashMap<i64, Vec<Duration>>,
+    /// Users whose next `keepAlive` finds the session ended (answered `false`).
+    pub uci_end_at_next_keep_alive: HashSet<i64>,
+    /// How far the simulated clock is ahead of real time ([`PbxState::now`]).
+    pub clock_offset: Duration,
     pub faults: Vec<InjectedFault>,
     /// Scheme, host and port the simulator is reachable at (for OpenID discovery).
     pub public_base_url: String,
@@ -98,13 +195,24 @@ impl PbxState {
             settings,
             nonces: HashSet::new(),
             rest_tokens: HashMap::new(),
+            oauth_sessions: HashMap::new(),
             oauth_access_tokens: HashMap::new(),
             oauth_refresh_tokens: HashMap::new(),
+            oauth_used_refresh_tokens: HashSet::new(),
+            next_oauth_session: 1,
             uci_sessions: HashMap::new(),
+            uci_keep_alive_gaps: HashMap::new(),
+            uci_end_at_next_keep_alive: HashSet::new(),
+            clock_offset: Duration::ZERO,
             faults: Vec::new(),
             public_base_url: String::new(),
             next_call: 1,
         }
+    }
+
+    /// The PBX's time: real time plus the jumps a test asked for.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.clock_offset
     }
 
     pub fn user(&self, id: i64) -> Option<&SimUser> {
@@ -131,18 +239,21 @@ impl PbxState {
 
     /// The user a REST request is authenticated as (classic `authToken` or OAuth Bearer).
     pub fn rest_user(&self, auth_token: Option<&str>, bearer: Option<&str>) -> Option<i64> {
-        let now = Instant::now();
-        let grant = match (auth_token, bearer) {
-            (Some(token), _) => self.rest_tokens.get(token),
-            (None, Some(token)) => self.oauth_access_tokens.get(token),
+        match (auth_token, bearer) {
+            (Some(token), _) => {
+                let grant = self.rest_tokens.get(token)?;
+                (grant.expires_at > self.now()).then_some(grant.user_id)
+            }
+            (None, Some(token)) => self.oauth_user(token),
             (None, None) => None,
-        }?;
-        (grant.expires_at > now).then_some(grant.user_id)
+        }
     }
 
+    /// The user of a valid access token: not expired, its session not revoked.
     pub fn oauth_user(&self, access_token: &str) -> Option<i64> {
         let grant = self.oauth_access_tokens.get(access_token)?;
-        (grant.expires_at > Instant::now()).then_some(grant.user_id)
+        let session = self.oauth_sessions.get(&grant.session)?;
+        (grant.expires_at > self.now() && !session.revoked).then_some(session.user_id)
     }
 
     /// Consumes one injected REST failure matching `path`, if any.
@@ -155,6 +266,37 @@ impl PbxState {
             } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
                 *times -= 1;
                 Some(*status)
+            }
+            _ => None,
+        })
+    }
+
+    /// Consumes one injected redirect or body for `path`, if any.
+    pub fn take_injected_answer(&mut self, path: &str) -> Option<InjectedAnswer> {
+        take_fault(&mut self.faults, |fault| match fault {
+            InjectedFault::Redirect {
+                path_prefix,
+                status,
+                location,
+                times,
+            } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(InjectedAnswer::Redirect {
+                    status: *status,
+                    location: location.clone(),
+                })
+            }
+            InjectedFault::Body {
+                path_prefix,
+                content_type,
+                body,
+                times,
+            } if path.starts_with(path_prefix.as_str()) && *times > 0 => {
+                *times -= 1;
+                Some(InjectedAnswer::Body {
+                    content_type: content_type.clone(),
+                    body: body.clone(),
+                })
             }
             _ => None,
         })
@@ -178,6 +320,7 @@ impl PbxState {
     pub fn forget_sessions(&mut self) {
         self.nonces.clear();
         self.rest_tokens.clear();
+        self.oauth_sessions.clear();
         self.oauth_access_tokens.clear();
         self.oauth_refresh_tokens.clear();
         self.uci_sessions.clear();
@@ -190,7 +333,10 @@ fn take_fault<T>(
 ) -> Option<T> {
     let picked = faults.iter_mut().find_map(&mut pick);
     faults.retain(|fault| match fault {
-        InjectedFault::Rest { times, .. } | InjectedFault::Uci { times, .. } => *times > 0,
+        InjectedFault::Rest { times, .. }
+        | InjectedFault::Uci { times, .. }
+        | InjectedFault::Redirect { times, .. }
+        | InjectedFault::Body { times, .. } => *times > 0,
     });
     picked
 }

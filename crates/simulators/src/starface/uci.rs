@@ -1,7 +1,10 @@
 //! UCI over XML-RPC (`POST /xml-rpc?de.vertico.starface.auth=...` or `...jwt=...`).
-
-use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
+//!
+//! Strict about the session: `connection.login` opens it, only `connection.keepAlive` keeps it,
+//! and `uci_session_timeout` (60 s) after the last keep-alive it is over, however many other
+//! calls came in between. Later calls get the documented `UcpNotConnectedException` fault and
+//! `keepAlive` answers `false`. Each keep-alive's gap, and each session that ran out, is noted
+//! in the request log.
 
 use axum::extract::{Query, State};
 use axum::http::header::CONTENT_TYPE;
@@ -9,10 +12,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
+use std::collections::{BTreeMap, HashMap};
 
 use super::organisation::UserRight;
 use super::secrets::uci_token;
 use super::state::{lock, PbxState, SharedState};
+use crate::request_log::LogNote;
 
 /// Fault codes are not documented; these mirror the javadoc exception kinds.
 pub const FAULT_ILLEGAL_ACCESS: i32 = 1;
@@ -60,6 +65,9 @@ fn authenticated_user(state: &PbxState, query: &HashMap<String, String>) -> Opti
         return state.oauth_user(jwt);
     }
     let token = query.get("de.vertico.starface.auth")?;
+    if !state.settings.classic_login {
+        return None;
+    }
     let (login, _) = token.split_once(':')?;
     let user = state.user_by_login(login)?;
     (uci_token(&user.login, &user.password) == *token).then_some(user.id)
@@ -108,36 +116,67 @@ async fn handle(
             "UciIllegalAccessException: User has no permission for uci",
         );
     }
-    let now = Instant::now();
+    let now = state.now();
     let timeout = state.settings.uci_session_timeout;
-    let session_alive = state
-        .uci_sessions
-        .get(&user_id)
-        .is_some_and(|last| now.duration_since(*last) < timeout);
-    if !session_alive {
-        state.uci_sessions.remove(&user_id);
-    }
-    match method.as_str() {
+    let mut note = None;
+    let session_alive = match state.uci_sessions.get(&user_id) {
+        Some(last) if now.duration_since(*last) < timeout => true,
+        Some(last) => {
+            // The documented protocol counts only keepAlive: whatever else came, the session
+            // ends `timeout` after the last one.
+            note = Some(format!(
+                "UCI session ended: no keepAlive for {:.1} s",
+                now.duration_since(*last).as_secs_f64()
+            ));
+            state.uci_sessions.remove(&user_id);
+            false
+        }
+        None => false,
+    };
+    let mut response = match method.as_str() {
         "connection.login" => {
             state.uci_sessions.insert(user_id, now);
+            state
+                .uci_keep_alive_gaps
+                .entry(user_id)
+                .or_default()
+                .clear();
             ok(Value::Boolean(true))
         }
-        "connection.keepAlive" => {
-            if session_alive {
-                state.uci_sessions.insert(user_id, now);
+        "connection.keepAlive" if session_alive => {
+            if state.uci_end_at_next_keep_alive.remove(&user_id) {
+                state.uci_sessions.remove(&user_id);
+                note = Some("UCI session ended on request of the test".to_owned());
+                ok(Value::Boolean(false))
+            } else {
+                let last = state.uci_sessions.insert(user_id, now).unwrap_or(now);
+                let gap = now.duration_since(last);
+                state
+                    .uci_keep_alive_gaps
+                    .entry(user_id)
+                    .or_default()
+                    .push(gap);
+                note = Some(format!("keepAlive gap {:.1} s", gap.as_secs_f64()));
+                ok(Value::Boolean(true))
             }
-            ok(Value::Boolean(session_alive))
         }
+        "connection.keepAlive" => ok(Value::Boolean(false)),
         "connection.logout" => {
             state.uci_sessions.remove(&user_id);
             ok(Value::Boolean(true))
         }
-        _ if !session_alive => fault(
-            FAULT_NOT_CONNECTED,
-            "UcpNotConnectedException: not logged in",
-        ),
+        _ if !session_alive => {
+            const ANSWER: &str = super::NOTE_NOT_CONNECTED;
+            note = Some(match note {
+                Some(ended) => format!("{ended}; {ANSWER}"),
+                None => ANSWER.to_owned(),
+            });
+            fault(
+                FAULT_NOT_CONNECTED,
+                "UcpNotConnectedException: not logged in",
+            )
+        }
         other => {
-            state.uci_sessions.insert(user_id, now);
             let Some(user) = state.user_mut(user_id) else {
                 return fault(FAULT_ILLEGAL_ACCESS, "UciIllegalAccessException");
             };
@@ -179,5 +218,9 @@ async fn handle(
                 ),
             }
         }
+    };
+    if let Some(note) = note {
+        response.extensions_mut().insert(LogNote(note));
     }
+    response
 }

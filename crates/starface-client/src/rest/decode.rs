@@ -17,6 +17,8 @@ const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 /// Longest lifetime believed. A PBX (or a proxy in front of it) may send any number; adding an
 /// absurd one to `Instant::now()` overflows and panics, and trusting it would never refresh.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// Longest refresh-token lifetime believed (same reason).
+pub const MAX_REFRESH_LIFETIME: Duration = Duration::from_secs(400 * 24 * 60 * 60);
 
 pub(crate) fn json<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, RestError> {
     serde_json::from_slice(bytes).map_err(|e| RestError::BadResponse {
@@ -94,6 +96,9 @@ pub struct OAuthTokens {
     /// `expires_in`, defaulted and capped at [`MAX_TOKEN_LIFETIME`].
     pub lifetime: Duration,
     pub refresh: Option<Secret>,
+    /// `refresh_expires_in`, capped like the lifetime; `None` when not sent (or `0`, which
+    /// Keycloak sends for offline tokens that do not expire by time).
+    pub refresh_lifetime: Option<Duration>,
 }
 
 /// A successful answer of the OAuth token endpoint.
@@ -103,10 +108,15 @@ pub fn oauth_tokens(path: &str, bytes: &[u8]) -> Result<OAuthTokens, RestError> 
         .expires_in
         .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs)
         .min(MAX_TOKEN_LIFETIME);
+    let refresh_lifetime = answer
+        .refresh_expires_in
+        .filter(|secs| *secs > 0)
+        .map(|secs| Duration::from_secs(secs).min(MAX_REFRESH_LIFETIME));
     Ok(OAuthTokens {
         access: Secret::new(answer.access_token),
         lifetime,
         refresh: answer.refresh_token.map(Secret::new),
+        refresh_lifetime,
     })
 }
 
@@ -151,5 +161,12 @@ mod tests {
             oauth_tokens("t", body).unwrap().lifetime,
             DEFAULT_TOKEN_LIFETIME
         );
+        let body = br#"{"access_token":"a","refresh_expires_in":18446744073709551615}"#;
+        assert_eq!(
+            oauth_tokens("t", body).unwrap().refresh_lifetime,
+            Some(MAX_REFRESH_LIFETIME)
+        );
+        let body = br#"{"access_token":"a","refresh_expires_in":0}"#;
+        assert_eq!(oauth_tokens("t", body).unwrap().refresh_lifetime, None);
     }
 }

@@ -28,11 +28,7 @@ pub(crate) struct OAuthTokenResponse {
     pub access_token: String,
     pub expires_in: Option<u64>,
     pub refresh_token: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct OpenIdConfiguration {
-    pub token_endpoint: String,
+    pub refresh_expires_in: Option<u64>,
 }
 
 /// A STARFACE user (`GET /rest/users/me`, `/rest/users`).

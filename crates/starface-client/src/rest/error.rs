@@ -1,5 +1,7 @@
 use reqwest::StatusCode;
 
+use crate::http::Redirect;
+use crate::oauth::OAuthError;
 use crate::tls::TlsError;
 
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +12,14 @@ pub enum RestError {
     Unreachable { url: String, reason: String },
     #[error("STARFACE rejected the login for user {login}: wrong login id or password ({detail})")]
     LoginRejected { login: String, detail: String },
+    /// `/rest/login` answered 403: the PBX only lets users sign in with OAuth (STARFACE 10
+    /// with the classic login switched off, or an external identity provider).
+    #[error(
+        "the PBX refuses the classic STARFACE login ({detail}); it signs in with OAuth only. Set \
+         starface.auth = \"auto\" (or \"oauth\") and enter the OAuth client secret with \
+         `presence-bridge login starface`"
+    )]
+    ClassicLoginDisabled { detail: String },
     #[error(
         "STARFACE answered 401 again after a fresh login for {path}; the session cannot be used"
     )]
@@ -25,12 +35,10 @@ pub enum RestError {
         right: &'static str,
         server_message: String,
     },
-    #[error(
-        "the STARFACE OAuth login was refused ({status}: {detail}). Check the REST client secret \
-         (Admin → Server → Status → REST-API) and that the user has the right \"API Zugriff mit \
-         OAuth Password Grant\"."
-    )]
-    OAuthDenied { status: u16, detail: String },
+    /// The OAuth sign-in was refused in a way only the user or admin can fix (password,
+    /// client secret, the password-grant right): see [`OAuthError::needs_user`].
+    #[error(transparent)]
+    OAuthDenied(OAuthError),
     #[error("STARFACE answered {status} to {method} {path}: {message}")]
     Http {
         method: String,
@@ -40,9 +48,41 @@ pub enum RestError {
     },
     #[error("unexpected answer to {path}: {reason}")]
     BadResponse { path: String, reason: String },
+    #[error(
+        "STARFACE answered {path} with a redirect ({}) to {}; redirects are not followed so \
+         that credentials stay with the PBX. Check starface.url (https, exact host name)",
+        redirect.status, redirect.target
+    )]
+    Redirected { path: String, redirect: Redirect },
+    #[error("the answer to {path} is larger than {limit} bytes; refused")]
+    BodyTooLarge { path: String, limit: usize },
+    /// Any other OAuth failure (network, an untrusted token endpoint, ...).
+    #[error(transparent)]
+    OAuth(OAuthError),
+}
+
+impl From<OAuthError> for RestError {
+    fn from(error: OAuthError) -> Self {
+        if error.needs_user() {
+            RestError::OAuthDenied(error)
+        } else {
+            RestError::OAuth(error)
+        }
+    }
 }
 
 impl RestError {
+    /// Whether the user must sign in again (or the admin act) before this can work: a refused
+    /// password or client secret, a missing sign-in right, a PBX that only allows OAuth.
+    pub fn needs_sign_in(&self) -> bool {
+        matches!(
+            self,
+            RestError::LoginRejected { .. }
+                | RestError::OAuthDenied(_)
+                | RestError::ClassicLoginDisabled { .. }
+        )
+    }
+
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             RestError::Http { status, .. } => StatusCode::from_u16(*status).ok(),

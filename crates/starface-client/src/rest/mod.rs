@@ -14,55 +14,41 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Mutex;
-use tokio::time::{Duration, Instant};
 
-use crate::config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
+use crate::config::{Credentials, PbxEndpoint, RestAuth};
+use crate::http::{self, BodyError, MAX_BODY_BYTES};
 use crate::login_secret;
+use crate::oauth::{AccessToken, OAuthError};
+use crate::sign_in::{AuthMode, PbxSignIn};
+use crate::timing::Timing;
 
 pub use directory::{AddressBookEntry, DirectoryEntry};
 pub use dto::{Account, Attribute, Block, ContactList, ContactSummary, PhoneConfig, User};
 pub use error::RestError;
 
-use dto::{LoginTemplate, OpenIdConfiguration};
-
-/// Documented fallback when OpenID discovery is unavailable.
-const DEFAULT_TOKEN_PATH: &str = "auth/realms/pbx/oauth2/token";
+use dto::LoginTemplate;
 
 #[derive(Clone)]
 enum Session {
     NonceToken(Secret),
-    Bearer {
-        access: Secret,
-        expires_at: Instant,
-        refresh: Option<Secret>,
-    },
-}
-
-impl Session {
-    fn same_as(&self, other: &Session) -> bool {
-        match (self, other) {
-            (Session::NonceToken(a), Session::NonceToken(b)) => a == b,
-            (Session::Bearer { access: a, .. }, Session::Bearer { access: b, .. }) => a == b,
-            _ => false,
-        }
-    }
+    Bearer(AccessToken),
 }
 
 /// A logged-in (or lazily logging-in) REST connection to one PBX.
 pub struct RestClient {
     http: reqwest::Client,
     endpoint: PbxEndpoint,
-    credentials: Credentials,
-    auth: RestAuth,
-    session: Mutex<Option<Session>>,
-    logins: AtomicU64,
+    sign_in: PbxSignIn,
+    /// The nonce login's token; OAuth tokens live in the sign-in's [`crate::oauth::TokenSource`].
+    nonce_session: Mutex<Option<Secret>>,
+    nonce_logins: AtomicU64,
 }
 
 impl std::fmt::Debug for RestClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RestClient")
             .field("base_url", &self.endpoint.base_url.as_str())
-            .field("login", &self.credentials.login)
+            .field("login", &self.sign_in.credentials().login)
             .finish_non_exhaustive()
     }
 }
@@ -74,14 +60,28 @@ impl RestClient {
         credentials: Credentials,
         auth: RestAuth,
     ) -> Result<Self, RestError> {
+        let sign_in = match auth {
+            RestAuth::NonceLogin => PbxSignIn::classic(endpoint.clone(), credentials),
+            RestAuth::OAuthPasswordGrant(settings) => PbxSignIn::new(
+                endpoint.clone(),
+                credentials,
+                AuthMode::OAuth,
+                Some(settings),
+                Timing::real(),
+            )?,
+        };
+        Self::with_sign_in(endpoint, sign_in)
+    }
+
+    /// A client on a sign-in shared with the other channels.
+    pub fn with_sign_in(endpoint: PbxEndpoint, sign_in: PbxSignIn) -> Result<Self, RestError> {
         let http = endpoint.http_client()?;
         Ok(Self {
             http,
             endpoint,
-            credentials,
-            auth,
-            session: Mutex::new(None),
-            logins: AtomicU64::new(0),
+            sign_in,
+            nonce_session: Mutex::new(None),
+            nonce_logins: AtomicU64::new(0),
         })
     }
 
@@ -89,26 +89,42 @@ impl RestClient {
         &self.endpoint
     }
 
+    pub fn sign_in(&self) -> &PbxSignIn {
+        &self.sign_in
+    }
+
     pub fn login_id(&self) -> &str {
-        &self.credentials.login
+        &self.sign_in.credentials().login
     }
 
     /// How many logins (nonce logins or OAuth password grants) this client has made.
     pub fn login_count(&self) -> u64 {
-        self.logins.load(Ordering::Relaxed)
+        let grants = self
+            .sign_in
+            .tokens()
+            .map_or(0, |tokens| tokens.stats().password_grants);
+        self.nonce_logins.load(Ordering::Relaxed) + grants
     }
 
-    /// Logs in now (also used by `doctor`); later calls reuse the session.
+    /// Logs in now (also used by `doctor`); later calls reuse the session. With OAuth this
+    /// makes sure a fresh access token is there.
     pub async fn login(&self) -> Result<(), RestError> {
-        let session = self.fresh_login().await?;
-        *self.session.lock().await = Some(session);
+        match self.sign_in.oauth_tokens().await? {
+            Some(tokens) => {
+                tokens.fresh().await?;
+            }
+            None => {
+                let token = self.nonce_login().await?;
+                *self.nonce_session.lock().await = Some(token);
+            }
+        }
         Ok(())
     }
 
     /// `DELETE /rest/login` for nonce sessions; OAuth sessions are simply dropped.
     pub async fn logout(&self) -> Result<(), RestError> {
-        let session = self.session.lock().await.take();
-        if let Some(Session::NonceToken(token)) = session {
+        let session = self.nonce_session.lock().await.take();
+        if let Some(token) = session {
             let response = self
                 .raw(
                     Method::DELETE,
@@ -124,12 +140,11 @@ impl RestClient {
         Ok(())
     }
 
-    /// A current OAuth access token (refreshed if needed) for UCI's `de.vertico.starface.jwt`;
-    /// `None` with nonce logins.
+    /// A current OAuth access token (refreshed if needed); `None` with the classic login.
     pub async fn bearer_token(&self) -> Result<Option<Secret>, RestError> {
-        match self.current_session().await? {
-            Session::Bearer { access, .. } => Ok(Some(access)),
-            Session::NonceToken(_) => Ok(None),
+        match self.sign_in.oauth_tokens().await? {
+            Some(tokens) => Ok(Some(tokens.fresh().await?.secret().clone())),
+            None => Ok(None),
         }
     }
 
@@ -194,7 +209,8 @@ impl RestClient {
         })
     }
 
-    /// An authenticated call with exactly one re-login on `401`. Returns the body of a 2xx.
+    /// An authenticated call with exactly one re-login (or token renewal) on `401`. Returns
+    /// the body of a 2xx.
     async fn request(
         &self,
         method: Method,
@@ -207,8 +223,7 @@ impl RestClient {
             .await?;
         if response.status() == StatusCode::UNAUTHORIZED {
             tracing::info!(path, "STARFACE session expired; logging in again");
-            self.forget_session(&session).await;
-            let session = self.current_session().await?;
+            let session = self.renew_session(&session).await?;
             response = self
                 .raw(method.clone(), path, body.as_ref(), Some(&session))
                 .await?;
@@ -228,18 +243,15 @@ impl RestClient {
         response: reqwest::Response,
     ) -> Result<Vec<u8>, RestError> {
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.unreachable(path, e))?;
+        let bytes = self.read_body(path, response).await?;
         if status.is_success() {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         let message = error_message(&bytes);
         if status == StatusCode::FORBIDDEN {
             let (action, right) = error::right_for(path);
             return Err(RestError::MissingRight {
-                login: self.credentials.login.clone(),
+                login: self.sign_in.credentials().login.clone(),
                 action: action.to_owned(),
                 right,
                 server_message: message,
@@ -253,81 +265,60 @@ impl RestClient {
         })
     }
 
-    async fn forget_session(&self, failed: &Session) {
-        let mut slot = self.session.lock().await;
-        // Another task may already have logged in again; keep its session.
-        if slot.as_ref().is_some_and(|s| s.same_as(failed)) {
-            *slot = None;
-        }
-    }
-
-    /// The session to use: the stored one, a refreshed OAuth token, or a fresh login.
+    /// The session to use: the stored nonce token (logging in if there is none) or a fresh
+    /// OAuth access token (refreshed about a minute before it expires).
     async fn current_session(&self) -> Result<Session, RestError> {
-        let mut slot = self.session.lock().await;
-        match slot.clone() {
-            Some(Session::Bearer {
-                expires_at,
-                refresh,
-                ..
-            }) if Instant::now() + self.refresh_margin() >= expires_at => {
-                let refreshed = match refresh {
-                    Some(refresh) => match self.oauth_refresh(&refresh).await {
-                        Ok(session) => Some(session),
-                        Err(error) => {
-                            tracing::info!(%error, "OAuth refresh failed; logging in again");
-                            None
-                        }
-                    },
-                    None => None,
-                };
-                let session = match refreshed {
-                    Some(session) => session,
-                    None => self.fresh_login().await?,
-                };
-                *slot = Some(session.clone());
-                Ok(session)
+        if let Some(tokens) = self.sign_in.oauth_tokens().await? {
+            return Ok(Session::Bearer(tokens.fresh().await?));
+        }
+        let mut slot = self.nonce_session.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(Session::NonceToken(token.clone()));
+        }
+        let token = self.nonce_login().await?;
+        *slot = Some(token.clone());
+        Ok(Session::NonceToken(token))
+    }
+
+    /// A new session after the PBX answered `401` to `failed` (unless another task already
+    /// got one).
+    async fn renew_session(&self, failed: &Session) -> Result<Session, RestError> {
+        match failed {
+            Session::Bearer(token) => {
+                let tokens = self
+                    .sign_in
+                    .tokens()
+                    .ok_or(RestError::OAuth(OAuthError::NoClientSecret))?;
+                Ok(Session::Bearer(tokens.renew_after_rejection(token).await?))
             }
-            Some(session) => Ok(session),
-            None => {
-                let session = self.fresh_login().await?;
-                *slot = Some(session.clone());
-                Ok(session)
+            Session::NonceToken(token) => {
+                let mut slot = self.nonce_session.lock().await;
+                if let Some(current) = slot.as_ref().filter(|current| *current != token) {
+                    return Ok(Session::NonceToken(current.clone()));
+                }
+                let fresh = self.nonce_login().await?;
+                *slot = Some(fresh.clone());
+                Ok(Session::NonceToken(fresh))
             }
         }
     }
 
-    fn refresh_margin(&self) -> Duration {
-        match &self.auth {
-            RestAuth::OAuthPasswordGrant(settings) => settings.refresh_margin,
-            RestAuth::NonceLogin => Duration::ZERO,
-        }
-    }
-
-    async fn fresh_login(&self) -> Result<Session, RestError> {
-        self.logins.fetch_add(1, Ordering::Relaxed);
-        match &self.auth {
-            RestAuth::NonceLogin => self.nonce_login().await,
-            RestAuth::OAuthPasswordGrant(settings) => self.oauth_password_grant(settings).await,
-        }
-    }
-
-    async fn nonce_login(&self) -> Result<Session, RestError> {
+    async fn nonce_login(&self) -> Result<Secret, RestError> {
+        self.nonce_logins.fetch_add(1, Ordering::Relaxed);
         let path = "rest/login";
         let response = self.raw(Method::GET, path, None, None).await?;
+        let response = self.refuse_disabled_login(path, response).await?;
         let template: LoginTemplate =
             parse_json(path, self.check_status(Method::GET, path, response).await?)?;
-        let login = &self.credentials.login;
+        let credentials = self.sign_in.credentials();
+        let login = &credentials.login;
         let secret = match template.login_type.as_str() {
             "ActiveDirectory" => login_secret::rest_active_directory_secret(
                 login,
                 &template.nonce,
-                &self.credentials.password,
+                &credentials.password,
             ),
-            _ => login_secret::rest_internal_secret(
-                login,
-                &template.nonce,
-                &self.credentials.password,
-            ),
+            _ => login_secret::rest_internal_secret(login, &template.nonce, &credentials.password),
         };
         // Send loginType exactly as received (pitfall 3).
         let body = serde_json::to_value(LoginTemplate {
@@ -340,9 +331,10 @@ impl RestClient {
             reason: e.to_string(),
         })?;
         let response = self.raw(Method::POST, path, Some(&body), None).await?;
+        let response = self.refuse_disabled_login(path, response).await?;
         let status = response.status();
         if status == StatusCode::BAD_REQUEST || status == StatusCode::UNAUTHORIZED {
-            let bytes = response.bytes().await.unwrap_or_default();
+            let bytes = self.read_body(path, response).await.unwrap_or_default();
             return Err(RestError::LoginRejected {
                 login: login.clone(),
                 detail: error_message(&bytes),
@@ -350,83 +342,21 @@ impl RestClient {
         }
         let token = decode::login_token(&self.check_status(Method::POST, path, response).await?)?;
         tracing::info!(login = %login, "logged in to STARFACE REST");
-        Ok(Session::NonceToken(token))
+        Ok(token)
     }
 
-    async fn token_endpoint(&self, settings: &OAuthSettings) -> url::Url {
-        if let Some(url) = &settings.token_endpoint {
-            return url.clone();
-        }
-        let discovery = self.endpoint.url(".well-known/openid-configuration");
-        let discovered = async {
-            let response = self.http.get(discovery).send().await.ok()?;
-            let config: OpenIdConfiguration = response.json().await.ok()?;
-            url::Url::parse(&config.token_endpoint).ok()
-        }
-        .await;
-        discovered.unwrap_or_else(|| self.endpoint.url(DEFAULT_TOKEN_PATH))
-    }
-
-    async fn oauth_password_grant(&self, settings: &OAuthSettings) -> Result<Session, RestError> {
-        let form = [
-            ("grant_type", "password"),
-            ("client_id", settings.client_id.as_str()),
-            ("client_secret", settings.client_secret.expose()),
-            ("scope", settings.scope.as_str()),
-            ("username", self.credentials.login.as_str()),
-            ("password", self.credentials.password.expose()),
-        ];
-        let session = self.oauth_token_request(settings, &form).await?;
-        tracing::info!(login = %self.credentials.login, "logged in to STARFACE with OAuth");
-        Ok(session)
-    }
-
-    async fn oauth_refresh(&self, refresh: &Secret) -> Result<Session, RestError> {
-        let RestAuth::OAuthPasswordGrant(settings) = &self.auth else {
-            return Err(RestError::BadResponse {
-                path: "oauth".to_owned(),
-                reason: "refresh without OAuth".to_owned(),
-            });
-        };
-        let form = [
-            ("grant_type", "refresh_token"),
-            ("client_id", settings.client_id.as_str()),
-            ("client_secret", settings.client_secret.expose()),
-            ("refresh_token", refresh.expose()),
-        ];
-        self.oauth_token_request(settings, &form).await
-    }
-
-    async fn oauth_token_request(
+    /// `403` on `/rest/login`: the classic login is switched off on this PBX.
+    async fn refuse_disabled_login(
         &self,
-        settings: &OAuthSettings,
-        form: &[(&str, &str)],
-    ) -> Result<Session, RestError> {
-        let url = self.token_endpoint(settings).await;
-        let path = url.path().to_owned();
-        let response = self
-            .http
-            .post(url)
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&path, e))?;
-        let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.unreachable(&path, e))?;
-        if !status.is_success() {
-            return Err(RestError::OAuthDenied {
-                status: status.as_u16(),
-                detail: decode::oauth_error(&bytes),
-            });
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<reqwest::Response, RestError> {
+        if response.status() != StatusCode::FORBIDDEN {
+            return Ok(response);
         }
-        let tokens = decode::oauth_tokens(&path, &bytes)?;
-        Ok(Session::Bearer {
-            access: tokens.access,
-            expires_at: Instant::now() + tokens.lifetime,
-            refresh: tokens.refresh,
+        let bytes = self.read_body(path, response).await.unwrap_or_default();
+        Err(RestError::ClassicLoginDisabled {
+            detail: error_message(&bytes),
         })
     }
 
@@ -449,28 +379,61 @@ impl RestClient {
             Some(Session::NonceToken(token)) => {
                 request = request.header("authToken", token.expose())
             }
-            Some(Session::Bearer { access, .. }) => request = request.bearer_auth(access.expose()),
+            Some(Session::Bearer(access)) => {
+                request = request.bearer_auth(access.secret().expose())
+            }
             None => {}
         }
         if let Some(body) = body {
             request = request.body(body.to_string());
         }
-        request.send().await.map_err(|e| self.unreachable(path, e))
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.unreachable(path, e))?;
+        match http::redirect_of(&response) {
+            Some(redirect) => Err(RestError::Redirected {
+                path: path.split('?').next().unwrap_or(path).to_owned(),
+                redirect,
+            }),
+            None => Ok(response),
+        }
+    }
+
+    async fn read_body(
+        &self,
+        path: &str,
+        response: reqwest::Response,
+    ) -> Result<Vec<u8>, RestError> {
+        http::read_body(response, MAX_BODY_BYTES)
+            .await
+            .map_err(|error| match error {
+                BodyError::TooLarge { limit } => RestError::BodyTooLarge {
+                    path: path.split('?').next().unwrap_or(path).to_owned(),
+                    limit,
+                },
+                BodyError::Read(e) => self.unreachable(path, e),
+            })
     }
 
     fn unreachable(&self, path: &str, error: reqwest::Error) -> RestError {
         // reqwest errors carry the URL but never headers, so no token can leak here.
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(inner) = source {
-            reason = format!("{reason}: {inner}");
-            source = inner.source();
-        }
         RestError::Unreachable {
             url: self.endpoint.url(path).to_string(),
-            reason,
+            reason: error_chain(&error),
         }
     }
+}
+
+/// An error and its sources in one line.
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        reason = format!("{reason}: {inner}");
+        source = inner.source();
+    }
+    reason
 }
 
 fn parse_json<T: DeserializeOwned>(path: &str, bytes: Vec<u8>) -> Result<T, RestError> {
