@@ -12,6 +12,8 @@
 //! * [`engine`]: the state machine ([`Engine`]) turning observations into commands and journal entries.
 //! * [`journal`]: structured explanations of every decision.
 //! * [`directory_search`]: local directory search as the user types (umlaut folding, favourites first).
+//! * [`person_status`]: one person's status merged from Teams and the STARFACE phone
+//!   ([`PersonStatus`]: "on the phone", "ringing", DND and forwarding marks, "free").
 //! * [`watch_list`]: colleagues' presence in, changes and "notify me when available" alerts out.
 //! * [`time`]: the monotonic timestamp and local wall clock the caller passes in.
 //!
@@ -40,6 +42,7 @@ pub mod directory_search;
 pub mod engine;
 pub mod journal;
 pub mod mapping;
+pub mod person_status;
 pub mod starface;
 pub mod status_row;
 pub mod teams;
@@ -49,6 +52,7 @@ pub mod working_hours;
 
 pub use engine::{Engine, EngineCarryOver, EngineConfig};
 pub use mapping::{Mapping, MessageLanguage};
+pub use person_status::{Dot, PersonActivity, PersonStatus, PhoneState};
 pub use starface::{ChatPresence, ChatStatus, StarfaceState, TelephonyState};
 pub use status_row::StatusRow;
 pub use teams::{Activity, Availability, TeamsPresence};

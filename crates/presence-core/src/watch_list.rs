@@ -4,11 +4,16 @@
 //! id, each snapshot costs O(1), and a poll may carry any subset of colleagues (Graph batches are
 //! chunked at 650 ids), so colleagues missing from a batch are simply left as they were.
 //!
-//! A colleague is **reachable** when their Teams row is Available and their STARFACE phone (if
-//! known) is not in a call. "Notify me when available" fires on the change from not reachable to
-//! reachable; the first snapshot of a colleague never produces changes or alerts, so start-up does
-//! not flood the user.
+//! Teams presence (polled, [`WatchList::apply`]) and the STARFACE phone (pushed by OneHub,
+//! [`WatchList::apply_phone`]) arrive separately; the list keeps both and merges them with
+//! [`PersonStatus::merge`].
+//!
+//! A colleague is **reachable** when [`crate::person_status::is_free`] holds: Teams is Available
+//! and the STARFACE phone (if known) is free (not ringing, not in a call, no DND). "Notify me when
+//! available" fires on the change from not reachable to reachable. The first reading from each
+//! source never produces changes or alerts, so start-up does not flood the user.
 
+use crate::person_status::{self, PersonStatus, PhoneState};
 use crate::starface::TelephonyState;
 use crate::status_row::StatusRow;
 use crate::teams::TeamsPresence;
@@ -39,7 +44,8 @@ pub struct ColleagueSnapshot {
     pub id: ColleagueId,
     /// Teams presence, if Graph returned one.
     pub teams: Option<TeamsPresence>,
-    /// STARFACE telephony state, if known.
+    /// A STARFACE line state read together with Teams (`Some` replaces the phone's line state);
+    /// `None` leaves the phone as [`WatchList::apply_phone`] last set it.
     pub telephony: Option<TelephonyState>,
 }
 
@@ -50,21 +56,28 @@ pub struct ColleagueState {
     pub teams: Option<TeamsPresence>,
     /// Its row (`Unknown` without Teams presence).
     pub row: StatusRow,
-    /// Last telephony state.
-    pub telephony: Option<TelephonyState>,
+    /// Last STARFACE phone state, if known.
+    pub phone: Option<PhoneState>,
+    /// Whether a Teams snapshot has arrived (changes of the row are reported only after it).
+    teams_seen: bool,
 }
 
 impl ColleagueState {
-    /// Available in Teams and not on the phone.
+    /// Teams and the phone are both free (see [`crate::person_status::is_free`]).
     pub fn is_reachable(&self) -> bool {
-        self.row == StatusRow::Available && !self.on_the_phone()
+        person_status::is_free(self.teams.as_ref(), self.phone.as_ref())
     }
 
     /// In a STARFACE call.
     pub fn on_the_phone(&self) -> bool {
-        self.telephony
+        self.phone
             .as_ref()
-            .is_some_and(TelephonyState::is_in_call)
+            .is_some_and(|phone| phone.telephony.is_in_call())
+    }
+
+    /// The merged status of Teams and the phone.
+    pub fn status(&self) -> PersonStatus {
+        PersonStatus::merge(self.teams.as_ref(), self.phone.as_ref())
     }
 }
 
@@ -148,15 +161,63 @@ impl WatchList {
             .teams
             .as_ref()
             .map_or(StatusRow::Unknown, StatusRow::from_presence);
+        let old = self.colleagues.get(&snapshot.id).cloned();
+        let mut phone = old.as_ref().and_then(|o| o.phone.clone());
+        if let Some(telephony) = snapshot.telephony {
+            phone = Some(match phone {
+                Some(known) => PhoneState { telephony, ..known },
+                None => PhoneState::new(telephony),
+            });
+        }
         let new = ColleagueState {
             teams: snapshot.teams,
             row,
-            telephony: snapshot.telephony,
+            phone,
+            teams_seen: true,
         };
-        let id = snapshot.id;
-        let Some(old) = self.colleagues.insert(id.clone(), new.clone()) else {
+        self.replace(snapshot.id, old, new, update);
+    }
+
+    /// Applies phone states pushed by STARFACE (any subset of colleagues; `None` forgets a
+    /// colleague's phone, e.g. when OneHub no longer reports them) and returns what changed.
+    pub fn apply_phone(
+        &mut self,
+        phones: impl IntoIterator<Item = (ColleagueId, Option<PhoneState>)>,
+    ) -> WatchUpdate {
+        let mut update = WatchUpdate::default();
+        for (id, phone) in phones {
+            let old = self.colleagues.get(&id).cloned();
+            let new = match &old {
+                Some(known) => ColleagueState {
+                    phone,
+                    ..known.clone()
+                },
+                None => ColleagueState {
+                    teams: None,
+                    row: StatusRow::Unknown,
+                    phone,
+                    teams_seen: false,
+                },
+            };
+            self.replace(id, old, new, &mut update);
+        }
+        update
+    }
+
+    /// Stores `new` and reports what changed since `old`: row changes only once Teams had been
+    /// seen before, phone changes only once the phone had been known before.
+    fn replace(
+        &mut self,
+        id: ColleagueId,
+        old: Option<ColleagueState>,
+        new: ColleagueState,
+        update: &mut WatchUpdate,
+    ) {
+        self.colleagues.insert(id.clone(), new.clone());
+        let Some(old) = old else {
             return;
         };
+        let row = new.row;
         let mut push = |kind| {
             update.changes.push(ColleagueChange {
                 id: id.clone(),
@@ -164,19 +225,21 @@ impl WatchList {
                 row,
             })
         };
-        if old.row != row {
+        if old.teams_seen && old.row != row {
             match row {
                 StatusRow::Available => push(ChangeKind::BecameAvailable),
                 StatusRow::Offline => push(ChangeKind::WentOffline),
                 _ => {}
             }
         }
-        match (old.on_the_phone(), new.on_the_phone()) {
-            (false, true) => push(ChangeKind::PhoneBusy),
-            (true, false) => push(ChangeKind::PhoneFree),
-            _ => {}
+        if old.phone.is_some() {
+            match (old.on_the_phone(), new.on_the_phone()) {
+                (false, true) => push(ChangeKind::PhoneBusy),
+                (true, false) => push(ChangeKind::PhoneFree),
+                _ => {}
+            }
         }
-        if !old.is_reachable() && new.is_reachable() {
+        if old.teams_seen && !old.is_reachable() && new.is_reachable() {
             if let Some(mode) = self.alerts.get(&id).copied() {
                 if mode == AlertMode::Once {
                     self.alerts.remove(&id);
@@ -345,6 +408,62 @@ mod tests {
         assert_eq!(list.get(&"a".into()).unwrap().row, StatusRow::Away);
         list.forget(&"a".into());
         assert_eq!(list.len(), 1);
+    }
+
+    fn line(state: &str) -> Option<PhoneState> {
+        Some(PhoneState::new(TelephonyState::parse(state)))
+    }
+
+    #[test]
+    fn first_readings_of_either_source_are_silent() {
+        let mut list = WatchList::new();
+        list.notify_when_available("a".into(), AlertMode::Always);
+        // OneHub answers before the first Graph poll.
+        assert_eq!(
+            list.apply_phone([("a".into(), line("AVAILABLE"))]),
+            WatchUpdate::default()
+        );
+        assert_eq!(
+            list.apply([snap("a", "Available", "Available", None)]),
+            WatchUpdate::default()
+        );
+        let state = list.get(&"a".into()).unwrap();
+        assert!(state.is_reachable());
+        assert_eq!(state.phone, line("AVAILABLE"));
+    }
+
+    #[test]
+    fn pushed_phone_states_merge_with_teams_and_hold_the_alert() {
+        let mut list = WatchList::new();
+        list.apply([snap("a", "Available", "Available", None)]);
+        list.apply_phone([("a".into(), line("AVAILABLE"))]);
+        let busy = list.apply_phone([("a".into(), line("ACTIVE"))]);
+        assert_eq!(kinds(&busy), vec![ChangeKind::PhoneBusy]);
+        let state = list.get(&"a".into()).unwrap();
+        assert_eq!(state.status().activity, crate::PersonActivity::OnThePhone);
+        assert!(!list.notify_when_available("a".into(), AlertMode::Once));
+        // Teams polls keep the pushed phone state.
+        assert!(list
+            .apply([snap("a", "Available", "Available", None)])
+            .alerts
+            .is_empty());
+        let mut dnd = PhoneState::new(TelephonyState::Available);
+        dnd.dnd = true;
+        let update = list.apply_phone([("a".into(), Some(dnd))]);
+        assert_eq!(kinds(&update), vec![ChangeKind::PhoneFree]);
+        assert!(update.alerts.is_empty(), "STARFACE DND is not free");
+        let update = list.apply_phone([("a".into(), line("AVAILABLE"))]);
+        assert_eq!(update.alerts.len(), 1);
+    }
+
+    #[test]
+    fn forgetting_the_phone_leaves_teams_in_charge() {
+        let mut list = WatchList::new();
+        list.apply([snap("a", "Available", "Available", Some("RINGING"))]);
+        list.notify_when_available("a".into(), AlertMode::Once);
+        let update = list.apply_phone([("a".into(), None)]);
+        assert_eq!(update.alerts.len(), 1);
+        assert_eq!(list.get(&"a".into()).unwrap().phone, None);
     }
 
     #[test]
