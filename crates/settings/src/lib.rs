@@ -7,6 +7,7 @@
 //! and saving is refused until the user fixes the file (see [`SettingsStore::save`]).
 
 mod error;
+mod hooks;
 mod layers;
 mod paths;
 mod policy;
@@ -16,6 +17,10 @@ mod validate;
 mod watch;
 
 pub use error::SettingsError;
+pub use hooks::{
+    ArgsByDot, CommandHookSettings, HookKind, HookPolicy, HooksSettings, MqttHookSettings,
+    WebhookSettings,
+};
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::Policy;
 pub use schema::{
