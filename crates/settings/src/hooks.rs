@@ -390,7 +390,7 @@ fn webhook_url(value: &str) -> Result<(), String> {
 
 /// `localhost` or a loopback address. From the host text: for schemes the URL standard does not
 /// know (`mqtt`), an IP address is not parsed as one.
-pub fn is_loopback(url: &url::Url) -> bool {
+fn is_loopback(url: &url::Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
