@@ -101,7 +101,7 @@ impl StatusHooks {
             }
             *current = Some(Arc::new(Published {
                 document,
-                since: OffsetDateTime::now_utc(),
+                since: now_in_seconds(),
             }));
             true
         });
@@ -308,6 +308,13 @@ impl HookContext {
             }
         }
     }
+}
+
+/// Now, in whole seconds: the published times are RFC 3339 without fractions, which every
+/// receiver's date parser reads.
+pub(crate) fn now_in_seconds() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.replace_nanosecond(0).unwrap_or(now)
 }
 
 /// Exponential backoff: `first`, doubled each time, at most `max`.

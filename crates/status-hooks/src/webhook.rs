@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::report::{HookError, Occasion};
-use crate::runner::{read_secret, Backoff, HookContext, Interruption, Job};
+use crate::runner::{now_in_seconds, read_secret, Backoff, HookContext, Interruption, Job};
 use crate::signature::{sign, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
 use crate::status::Published;
 use crate::tls;
@@ -111,7 +111,7 @@ impl Webhook {
             version: crate::DOCUMENT_VERSION,
             event,
             delivery: &delivery,
-            sent_at: OffsetDateTime::now_utc(),
+            sent_at: now_in_seconds(),
             status: &job.published,
         })
         .expect("the envelope serialises");
