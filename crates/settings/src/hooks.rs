@@ -226,98 +226,73 @@ impl ArgsByDot {
 
 /// Problems in `[hooks]`, each with its dotted key.
 pub(crate) fn problems(hooks: &HooksSettings) -> Vec<Problem> {
-    let mut found = Vec::new();
-    let mut check = |key: &str, ok: bool, reason: String| {
-        if !ok {
-            found.push((key.to_owned(), reason));
-        }
-    };
-
-    let mqtt = &hooks.mqtt;
-    match &mqtt.url {
-        Some(url) => {
-            if let Err(reason) = mqtt_url(url, mqtt.allow_insecure) {
-                check("hooks.mqtt.url", false, reason);
-            }
-        }
-        None => check(
+    let (mqtt, webhook, command) = (&hooks.mqtt, &hooks.webhook, &hooks.command);
+    let checks = [
+        (
             "hooks.mqtt.url",
-            !mqtt.enabled,
-            "the broker URL is needed while hooks.mqtt.enabled is true (e.g. mqtts://broker.example.com)".into(),
+            required(&mqtt.url, mqtt.enabled, HookKind::Mqtt, |url| {
+                mqtt_url(url, mqtt.allow_insecure)
+            }),
         ),
-    }
-    if let Some(user) = &mqtt.username {
-        check(
+        (
             "hooks.mqtt.username",
-            !user.is_empty(),
-            "the user name must not be empty; leave the key out for a broker without users".into(),
-        );
-    }
-    for (key, value) in [
-        ("hooks.mqtt.topic_prefix", &mqtt.topic_prefix),
-        ("hooks.mqtt.discovery_prefix", &mqtt.discovery_prefix),
-    ] {
-        if let Err(reason) = topic_prefix(value) {
-            check(key, false, reason);
-        }
-    }
-    if let Some(file) = &mqtt.ca_file {
-        check(
-            "hooks.mqtt.ca_file",
-            !file.trim().is_empty(),
-            "the CA file path must not be empty".into(),
-        );
-    }
-
-    let webhook = &hooks.webhook;
-    match &webhook.url {
-        Some(url) => {
-            if let Err(reason) = webhook_url(url) {
-                check("hooks.webhook.url", false, reason);
-            }
-        }
-        None => check(
+            match &mqtt.username {
+                Some(user) if user.is_empty() => Err(
+                    "the user name must not be empty; leave the key out for a broker without users"
+                        .to_owned(),
+                ),
+                _ => Ok(()),
+            },
+        ),
+        ("hooks.mqtt.topic_prefix", topic_prefix(&mqtt.topic_prefix)),
+        (
+            "hooks.mqtt.discovery_prefix",
+            topic_prefix(&mqtt.discovery_prefix),
+        ),
+        ("hooks.mqtt.ca_file", ca_file(&mqtt.ca_file)),
+        (
             "hooks.webhook.url",
-            !webhook.enabled,
-            "the URL is needed while hooks.webhook.enabled is true".into(),
+            required(
+                &webhook.url,
+                webhook.enabled,
+                HookKind::Webhook,
+                webhook_url,
+            ),
         ),
-    }
-    check(
-        "hooks.webhook.timeout_secs",
-        WebhookSettings::TIMEOUT_RANGE.contains(&webhook.timeout_secs),
-        crate::validate::range_reason(webhook.timeout_secs, &WebhookSettings::TIMEOUT_RANGE),
-    );
-    check(
-        "hooks.webhook.retries",
-        WebhookSettings::RETRIES_RANGE.contains(&webhook.retries),
-        crate::validate::range_reason(webhook.retries, &WebhookSettings::RETRIES_RANGE),
-    );
-    if let Some(file) = &webhook.ca_file {
-        check(
-            "hooks.webhook.ca_file",
-            !file.trim().is_empty(),
-            "the CA file path must not be empty".into(),
-        );
-    }
+        (
+            "hooks.webhook.timeout_secs",
+            in_range(webhook.timeout_secs, &WebhookSettings::TIMEOUT_RANGE),
+        ),
+        (
+            "hooks.webhook.retries",
+            in_range(webhook.retries, &WebhookSettings::RETRIES_RANGE),
+        ),
+        ("hooks.webhook.ca_file", ca_file(&webhook.ca_file)),
+        (
+            "hooks.command.program",
+            required(
+                &command.program,
+                command.enabled,
+                HookKind::Command,
+                |program| {
+                    if program.trim().is_empty() || program.contains('\0') {
+                        Err("the program must be a path or a program name".to_owned())
+                    } else {
+                        Ok(())
+                    }
+                },
+            ),
+        ),
+        (
+            "hooks.command.timeout_secs",
+            in_range(command.timeout_secs, &CommandHookSettings::TIMEOUT_RANGE),
+        ),
+    ];
+    let mut found: Vec<Problem> = checks
+        .into_iter()
+        .filter_map(|(key, checked)| checked.err().map(|reason| (key.to_owned(), reason)))
+        .collect();
 
-    let command = &hooks.command;
-    match &command.program {
-        Some(program) => check(
-            "hooks.command.program",
-            !program.trim().is_empty() && !program.contains('\0'),
-            "the program must be a path or a program name".into(),
-        ),
-        None => check(
-            "hooks.command.program",
-            !command.enabled,
-            "the program is needed while hooks.command.enabled is true".into(),
-        ),
-    }
-    check(
-        "hooks.command.timeout_secs",
-        CommandHookSettings::TIMEOUT_RANGE.contains(&command.timeout_secs),
-        crate::validate::range_reason(command.timeout_secs, &CommandHookSettings::TIMEOUT_RANGE),
-    );
     let lists = std::iter::once(("hooks.command.args".to_owned(), &command.args)).chain(
         command
             .args_by_dot
@@ -330,14 +305,49 @@ pub(crate) fn problems(hooks: &HooksSettings) -> Vec<Problem> {
     );
     for (key, args) in lists {
         for (i, arg) in args.iter().enumerate() {
-            check(
-                &format!("{key}[{i}]"),
-                !arg.contains('\0'),
-                "an argument cannot contain a NUL character".into(),
-            );
+            if arg.contains('\0') {
+                found.push((
+                    format!("{key}[{i}]"),
+                    "an argument cannot contain a NUL character".to_owned(),
+                ));
+            }
         }
     }
     found
+}
+
+/// A hook's target (URL, program): checked when set, and needed while the hook is on.
+fn required(
+    value: &Option<String>,
+    enabled: bool,
+    kind: HookKind,
+    valid: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<(), String> {
+    match value {
+        Some(value) => valid(value),
+        None if enabled => Err(format!(
+            "needed while {} is true (see docs/HOOKS.md)",
+            kind.enabled_key()
+        )),
+        None => Ok(()),
+    }
+}
+
+fn ca_file(value: &Option<String>) -> Result<(), String> {
+    match value {
+        Some(path) if path.trim().is_empty() => {
+            Err("the CA file path must not be empty".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn in_range(value: u32, range: &std::ops::RangeInclusive<u32>) -> Result<(), String> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(crate::validate::range_reason(value, range))
+    }
 }
 
 fn mqtt_url(value: &str, allow_insecure: bool) -> Result<(), String> {

@@ -1,32 +1,9 @@
 //! `[hooks]` as a user and an administrator meet it: the file, its mistakes, lock and forbid.
 
-use std::fs;
-use std::path::PathBuf;
-
 use settings::{HookKind, HookPolicy, SettingsError, SettingsStore};
 
-struct Files {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    policy: PathBuf,
-}
-
-fn files(config: Option<&str>, policy: Option<&str>) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = dir.path().join("config.toml");
-    let policy_path = dir.path().join("policy.toml");
-    if let Some(text) = config {
-        fs::write(&config_path, text).unwrap();
-    }
-    if let Some(text) = policy {
-        fs::write(&policy_path, text).unwrap();
-    }
-    Files {
-        _dir: dir,
-        config: config_path,
-        policy: policy_path,
-    }
-}
+mod common;
+use common::files;
 
 #[test]
 fn a_file_without_hooks_still_loads_with_every_hook_off() {
