@@ -18,6 +18,7 @@ test_packages=(
   gnome-keyring libsecret-tools # a real Secret Service
   dunst libnotify-bin         # a real notification daemon
   prosody openssl             # a real XMPP server with a self-signed certificate
+  mosquitto                   # a real MQTT broker (and mosquitto_passwd) for the status hooks
   webkit2gtk-driver           # WebKitWebDriver for the end-to-end tests
   tzdata                      # real time zone rules for the free/busy tests (Europe/Berlin DST)
 )
@@ -53,8 +54,11 @@ sudo=""
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Prosody's package starts a system-wide server; the tests run their own on free ports.
-if printf '%s\n' "${missing[@]}" | grep -qx prosody; then
-  $sudo service prosody stop >/dev/null 2>&1 || true
-fi
+# Prosody's and Mosquitto's packages start system-wide servers; the tests run their own on free
+# ports.
+for server in prosody mosquitto; do
+  if printf '%s\n' "${missing[@]}" | grep -qx "$server"; then
+    $sudo service "$server" stop >/dev/null 2>&1 || true
+  fi
+done
 echo "install-deps: done"

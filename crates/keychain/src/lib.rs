@@ -18,6 +18,10 @@ pub mod names {
     pub const MICROSOFT_REFRESH_TOKEN: &str = "microsoft.refresh_token";
     pub const STARFACE_PASSWORD: &str = "starface.password";
     pub const STARFACE_OAUTH_CLIENT_SECRET: &str = "starface.oauth_client_secret";
+    /// The MQTT broker password of the status hook (`[hooks.mqtt]`).
+    pub const HOOKS_MQTT_PASSWORD: &str = "hooks.mqtt.password";
+    /// The key the webhook status hook signs its requests with (`[hooks.webhook]`).
+    pub const HOOKS_WEBHOOK_SECRET: &str = "hooks.webhook.secret";
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,6 +8,7 @@
 
 mod edit;
 mod error;
+mod hooks;
 mod layers;
 mod paths;
 mod policy;
@@ -18,6 +19,10 @@ mod watch;
 
 pub use edit::KeyChange;
 pub use error::SettingsError;
+pub use hooks::{
+    ArgsByDot, CommandHookSettings, HookKind, HookPolicy, HooksSettings, MqttHookSettings,
+    WebhookSettings,
+};
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::Policy;
 pub use schema::{

@@ -5,6 +5,8 @@ use presence_core::working_hours::WorkingHours;
 use presence_core::{Mapping, MessageLanguage};
 use serde::{Deserialize, Serialize};
 
+use crate::hooks::HooksSettings;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Settings {
@@ -15,6 +17,8 @@ pub struct Settings {
     /// (`[mapping.busy_meeting]`, `mapping.reverse`). Presence-core's own schema, embedded.
     pub mapping: Mapping,
     pub ui: UiSettings,
+    /// Publishing the user's own status to MQTT, a webhook or a command (`[hooks]`).
+    pub hooks: HooksSettings,
 }
 
 impl Settings {

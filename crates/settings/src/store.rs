@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use toml::Table;
 
 use crate::error::SettingsError;
+use crate::hooks::{HookKind, HookPolicy};
 use crate::layers;
 use crate::policy::Policy;
 use crate::schema::Settings;
@@ -117,6 +118,17 @@ impl SettingsStore {
 
     pub fn is_locked(&self, key: &str) -> bool {
         self.policy.is_locked(key)
+    }
+
+    /// Whether the user may switch a hook on and off, or the policy keeps it on or off.
+    pub fn hook_policy(&self, kind: HookKind) -> HookPolicy {
+        if !self.policy.is_locked(kind.enabled_key()) {
+            HookPolicy::Open
+        } else if self.effective.hooks.is_enabled(kind) {
+            HookPolicy::LockedOn
+        } else {
+            HookPolicy::Forbidden
+        }
     }
 
     /// False when the user's file has errors; saving is refused until it is fixed.

@@ -127,10 +127,11 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
             format!("`{fav}` is not an e-mail address"),
         );
     }
+    found.extend(crate::hooks::problems(&settings.hooks));
     found
 }
 
-fn range_reason(value: u32, range: &std::ops::RangeInclusive<u32>) -> String {
+pub(crate) fn range_reason(value: u32, range: &std::ops::RangeInclusive<u32>) -> String {
     format!(
         "{value} is out of range; allowed: {} to {}",
         range.start(),

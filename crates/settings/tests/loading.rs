@@ -5,28 +5,8 @@ use std::path::{Path, PathBuf};
 
 use settings::{SettingsError, SettingsStore};
 
-struct Files {
-    _dir: tempfile::TempDir,
-    config: PathBuf,
-    policy: PathBuf,
-}
-
-fn files(config: Option<&str>, policy: Option<&str>) -> Files {
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = dir.path().join("config.toml");
-    let policy_path = dir.path().join("policy.toml");
-    if let Some(text) = config {
-        fs::write(&config_path, text).unwrap();
-    }
-    if let Some(text) = policy {
-        fs::write(&policy_path, text).unwrap();
-    }
-    Files {
-        _dir: dir,
-        config: config_path,
-        policy: policy_path,
-    }
-}
+mod common;
+use common::files;
 
 fn only_problem(config: &str) -> (SettingsError, PathBuf) {
     let f = files(Some(config), None);
