@@ -26,6 +26,9 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
             Office::builder()
                 .colleagues(3)
                 .device_code_interval(1)
+                // A password that is no English word, so "doctor must not print it" cannot
+                // match a word of doctor's own text (the default, "secret", is in its hints).
+                .password("Pw-7rQx-headless")
                 .start(),
         )
         .unwrap();
