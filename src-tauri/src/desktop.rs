@@ -19,6 +19,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let lang = Lang::choose(store.settings().ui.language);
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
+    let window_at_start = cli.window;
     let paths_for_sync = paths.clone();
     let mut store = Some(store);
 
@@ -76,6 +77,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             crate::settings_watch::start(handle.clone(), paths_for_sync.policy_file.clone());
             if !demo {
                 apply_autostart(&handle, autostart);
+            }
+            if window_at_start {
+                show_window(&handle);
             }
             start_sync(handle);
             tracing::info!(
@@ -154,14 +158,20 @@ fn stop_sync<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-/// Registers or removes the login item as `ui.autostart` says (only when it differs).
+/// Registers or removes the login item as `ui.autostart` says. The login item starts this
+/// binary without arguments, so in the tray without the window.
 pub fn apply_autostart<R: Runtime>(app: &AppHandle<R>, enabled: bool) {
     use tauri_plugin_autostart::ManagerExt;
     let launcher = app.autolaunch();
-    let result = match launcher.is_enabled() {
-        Ok(current) if current == enabled => Ok(()),
-        _ if enabled => launcher.enable(),
-        _ => launcher.disable(),
+    let result = if enabled {
+        // Written again even when present: an entry from an earlier build or install location
+        // would start that binary at login, not the installed one that runs now.
+        launcher.enable()
+    } else {
+        match launcher.is_enabled() {
+            Ok(false) => Ok(()),
+            _ => launcher.disable(),
+        }
     };
     match result {
         Ok(()) => tracing::info!(enabled, "autostart applied"),
