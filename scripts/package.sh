@@ -68,7 +68,7 @@ fi
 # The bundler packages `<target dir>/<profile>/presence-bridge`. It gets its own copy, stripped
 # (Debian ships stripped binaries), so the build's binary is never touched and a later build
 # (the tests') can replace it while the packages are checked.
-rm -rf "$stage/$profile"
+rm -rf "${stage:?}/$profile"
 mkdir -p "$stage/$profile"
 cp "$target_dir/$profile/presence-bridge" "$stage/$profile/presence-bridge"
 strip --strip-unneeded "$stage/$profile/presence-bridge"

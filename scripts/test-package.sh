@@ -6,7 +6,9 @@
 #   bash scripts/test-package.sh               # builds the debug packages first (scripts/package.sh --debug)
 #   bash scripts/test-package.sh DEB RPM       # checks these
 # Needs root or sudo (it installs and removes the package). The app runs in a private Xvfb, session
-# bus and home; the package is removed again also when a check fails.
+# bus and home; the package is removed again also when a check fails. Without arguments it builds,
+# which replaces target/debug/presence-bridge with a binary without test hooks: then do not run it
+# beside `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

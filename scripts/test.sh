@@ -20,7 +20,8 @@ cargo clippy --workspace --all-targets --locked --features presence-bridge/test-
 # The .deb and .rpm for the package test (scripts/test-package.sh, run further down): a debug
 # build without test hooks. It runs before the test build because both write
 # target/debug/presence-bridge, and the tests need theirs there while they run; the packages get
-# a copy of their own. Only presence-bridge itself is compiled twice (docs/DEPLOY.md, "Tests").
+# a copy of their own. Only presence-bridge itself is compiled twice, with and without the hooks
+# (docs/DEPLOY.md, "How the packages are tested").
 echo "== scripts/package.sh --debug (the packages the package test checks)"
 packages=$(bash scripts/package.sh --debug | tee /dev/stderr | tail -n 2)
 # The end-to-end test drives the debug app binary that cargo builds for the integration tests;
