@@ -11,7 +11,10 @@ Each state differs by shape as well as colour, so the icons work for colour-blin
   paused     blue disc with two vertical bars
   error      orange triangle with an exclamation mark
 Every size is drawn from the geometry (4x4 supersampling), not scaled from another size.
-Run:  python3 icons/make_icons.py   (writes icons/tray/<state>-<size>.png and icons/icon.png)
+The app icon is also drawn in every size of the freedesktop hicolor theme (icons/app/), which
+the Linux packages install to /usr/share/icons/hicolor/<size>x<size>/apps/.
+Run:  python3 icons/make_icons.py
+      (writes icons/tray/<state>-<size>.png, icons/app/<size>x<size>.png and icons/icon.png)
 """
 import math
 import os
@@ -19,6 +22,8 @@ import struct
 import zlib
 
 SIZES = [16, 20, 24, 32, 48, 64]
+# The fixed sizes of the hicolor theme's apps folders (Debian's /usr/share/icons/hicolor/index.theme).
+APP_SIZES = [16, 22, 24, 32, 36, 48, 64, 72, 96, 128, 192, 256, 512]
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 GREEN = (46, 158, 68)
@@ -167,6 +172,10 @@ def main():
                 f.write(render(shade, size))
     for size, name in [(256, "icon.png"), (32, "32x32.png"), (128, "128x128.png")]:
         with open(os.path.join(HERE, name), "wb") as f:
+            f.write(render(app_icon, size))
+    os.makedirs(os.path.join(HERE, "app"), exist_ok=True)
+    for size in APP_SIZES:
+        with open(os.path.join(HERE, "app", f"{size}x{size}.png"), "wb") as f:
             f.write(render(app_icon, size))
 
 

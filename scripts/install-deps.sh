@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Presence Bridge needs, and only those that are missing.
-#   bash scripts/install-deps.sh build   # to build and run the app
-#   bash scripts/install-deps.sh test    # to build and run every test
+#   bash scripts/install-deps.sh build     # to build and run the app
+#   bash scripts/install-deps.sh package   # to build the .deb and .rpm (scripts/package.sh)
+#   bash scripts/install-deps.sh test      # to build and run every test, the packages' included
 # Uses sudo only when not running as root.
 set -euo pipefail
 
@@ -12,6 +13,10 @@ build_packages=(
   librsvg2-dev libxdo-dev libssl-dev
   libdbus-1-dev               # single instance, keychain (Secret Service) and notifications over D-Bus
 )
+package_packages=(
+  nodejs                      # npm, for the prebuilt Tauri CLI (scripts/package.sh)
+  python3                     # the third-party licence notices (packaging/third_party_licenses.py)
+)
 test_packages=(
   xvfb xauth                  # a display for the real app and WebKit
   dbus dbus-user-session      # a private session bus per test
@@ -21,6 +26,9 @@ test_packages=(
   mosquitto                   # a real MQTT broker (and mosquitto_passwd) for the status hooks
   webkit2gtk-driver           # WebKitWebDriver for the end-to-end tests
   tzdata                      # real time zone rules for the free/busy tests (Europe/Berlin DST)
+  lintian rpm                 # the package test (scripts/test-package.sh): lint the .deb, read the .rpm
+  desktop-file-utils appstream man-db # validate the desktop entry and the metainfo, find the man page
+  xdotool x11-utils           # find the installed app's window and read its WM_CLASS (xprop)
 )
 
 # tauri-driver (WebDriver proxy to WebKitWebDriver) for the end-to-end tests; pinned to 2.x.
@@ -36,8 +44,9 @@ install_tauri_driver() {
 
 case "${1:-build}" in
   build) wanted=("${build_packages[@]}") ;;
-  test) wanted=("${build_packages[@]}" "${test_packages[@]}") ;;
-  *) echo "usage: $0 build|test" >&2; exit 2 ;;
+  package) wanted=("${build_packages[@]}" "${package_packages[@]}") ;;
+  test) wanted=("${build_packages[@]}" "${package_packages[@]}" "${test_packages[@]}") ;;
+  *) echo "usage: $0 build|package|test" >&2; exit 2 ;;
 esac
 
 missing=()

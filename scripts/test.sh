@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check and test of Presence Bridge: formatting, lints, and all tests (unit, property,
-# loopback HTTP against the simulators, real gnome-keyring, real Prosody, the real app under Xvfb).
+# loopback HTTP against the simulators, real gnome-keyring, real Prosody, the real app under Xvfb,
+# and the Debian package installed, checked and removed).
 # The tests start their own Xvfb, session bus, keyring and XMPP server; nothing touches your desktop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,13 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo clippy --features presence-bridge/test-hooks (the code behind the test hooks)"
 cargo clippy --workspace --all-targets --locked --features presence-bridge/test-hooks -- -D warnings
+# The .deb and .rpm for the package test (scripts/test-package.sh, run further down): a debug
+# build without test hooks. It runs before the test build because both write
+# target/debug/presence-bridge, and the tests need theirs there while they run; the packages get
+# a copy of their own. Only presence-bridge itself is compiled twice, with and without the hooks
+# (docs/DEPLOY.md, "How the packages are tested").
+echo "== scripts/package.sh --debug (the packages the package test checks)"
+packages=$(bash scripts/package.sh --debug | tee /dev/stderr | tail -n 2)
 # The end-to-end test drives the debug app binary that cargo builds for the integration tests;
 # `test-hooks` gives it the hooks the test needs (never in a build for users).
 features=(--features presence-bridge/test-hooks)
@@ -42,12 +50,19 @@ if [ "$status" -eq 0 ]; then
   echo "== cargo test --lib without test-hooks (the hooks are inert in ordinary builds)"
   cargo test --workspace --lib --locked -- without_the_feature || status=$?
 fi
+# While the end-to-end test finishes: install the .deb, check it, remove it. The tests run the
+# binaries cargo built (absolute paths), never the installed /usr/bin/presence-bridge.
+echo "== scripts/test-package.sh (tests/e2e.rs still runs alongside)"
+package_status=0
+# shellcheck disable=SC2086 # two paths without spaces, from package.sh
+bash scripts/test-package.sh $packages || package_status=$?
 e2e_status=0
 wait "$e2e_pid" || e2e_status=$?
 echo "== tests/e2e/ (exit status $e2e_status)"
 cat "$e2e_log"
-if [ "$status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
-  echo "test.sh: FAILED (cargo test: exit $status, tests/e2e/: exit $e2e_status)" >&2
+if [ "$status" -ne 0 ] || [ "$e2e_status" -ne 0 ] || [ "$package_status" -ne 0 ]; then
+  echo "test.sh: FAILED (cargo test: exit $status, tests/e2e/: exit $e2e_status," \
+    "scripts/test-package.sh: exit $package_status)" >&2
   exit 1
 fi
 echo "test.sh: all checks and tests passed"

@@ -2,14 +2,20 @@
 
 use tauri::{AppHandle, Runtime};
 
-/// Registers or removes the login item as `ui.autostart` says (only when it differs).
+/// Registers or removes the login item as `ui.autostart` says. The login item starts this
+/// binary without arguments, so in the tray without the window.
 pub fn apply<R: Runtime>(app: &AppHandle<R>, enabled: bool) {
     use tauri_plugin_autostart::ManagerExt;
     let launcher = app.autolaunch();
-    let result = match launcher.is_enabled() {
-        Ok(current) if current == enabled => Ok(()),
-        _ if enabled => launcher.enable(),
-        _ => launcher.disable(),
+    let result = if enabled {
+        // Written again even when present: an entry from an earlier build or install location
+        // would start that binary at login, not the installed one that runs now.
+        launcher.enable()
+    } else {
+        match launcher.is_enabled() {
+            Ok(false) => Ok(()),
+            _ => launcher.disable(),
+        }
     };
     match result {
         Ok(()) => tracing::info!(enabled, "autostart applied"),

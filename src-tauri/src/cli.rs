@@ -27,6 +27,11 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Open the window at start (what the app menu's entry does). Without it the app starts in
+    /// the tray only, as it does at login.
+    #[arg(long, conflicts_with = "headless")]
+    pub window: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

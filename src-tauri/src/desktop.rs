@@ -22,6 +22,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let lang = Lang::choose(store.settings().ui.language);
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
+    let window_at_start = cli.window;
     let paths_for_sync = paths.clone();
     let mut store = Some(store);
 
@@ -78,6 +79,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             crate::settings_watch::start(handle.clone(), paths_for_sync.policy_file.clone());
             if !demo {
                 crate::autostart::apply(&handle, autostart);
+            }
+            if window_at_start {
+                show_window(&handle);
             }
             tauri::async_runtime::spawn(async move { events::restart_sync(&handle).await });
             tracing::info!(

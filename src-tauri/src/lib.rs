@@ -6,6 +6,7 @@ mod account;
 mod app_state;
 mod autostart;
 mod cli;
+mod cli_docs;
 mod commands;
 mod desktop;
 mod doctor;
@@ -28,6 +29,9 @@ use clap::Parser;
 
 /// Entry point of the `presence-bridge` binary.
 pub fn main() -> ExitCode {
+    if let Some(code) = cli_docs::run_if_asked(&std::env::args_os().collect::<Vec<_>>()) {
+        return code;
+    }
     // clap exits with code 2 and a clear message on unknown flags or bad values.
     let cli = cli::Cli::parse();
     let paths = match cli::Paths::resolve(&cli) {
