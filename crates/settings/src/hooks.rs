@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate::Problem;
+use crate::problem::{range_reason, Problem};
 
 /// The kinds of status hook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -346,7 +346,7 @@ fn in_range(value: u32, range: &std::ops::RangeInclusive<u32>) -> Result<(), Str
     if range.contains(&value) {
         Ok(())
     } else {
-        Err(crate::validate::range_reason(value, range))
+        Err(range_reason(value, range))
     }
 }
 

@@ -12,6 +12,7 @@ mod hooks;
 mod layers;
 mod paths;
 mod policy;
+mod problem;
 mod schema;
 mod store;
 mod validate;

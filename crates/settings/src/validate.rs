@@ -2,8 +2,7 @@
 
 use crate::schema::{Settings, SyncSettings};
 
-/// A problem with one key: `(dotted key, reason)`.
-pub(crate) type Problem = (String, String);
+pub(crate) use crate::problem::{range_reason, Problem};
 
 pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
     let mut found = Vec::new();
@@ -129,14 +128,6 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
     }
     found.extend(crate::hooks::problems(&settings.hooks));
     found
-}
-
-pub(crate) fn range_reason(value: u32, range: &std::ops::RangeInclusive<u32>) -> String {
-    format!(
-        "{value} is out of range; allowed: {} to {}",
-        range.start(),
-        range.end()
-    )
 }
 
 fn is_loopback_url(value: &str) -> bool {

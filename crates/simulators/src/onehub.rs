@@ -35,6 +35,7 @@ mod events;
 mod services;
 mod state;
 mod transport;
+mod wire;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -53,8 +54,8 @@ use tokio_rustls::rustls::ServerConfig;
 use tonic::{Code, Status};
 
 pub use directory::{office, EventIdKind, OneHubSettings, OneHubUser, PermissionStyle};
-pub use events::WireEvent;
 pub use state::{OneHubCall, OneHubMethod};
+pub use wire::WireEvent;
 
 use state::{lock, HubState, SharedHub};
 use transport::Transport;

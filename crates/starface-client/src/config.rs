@@ -5,7 +5,6 @@ use std::time::Duration;
 use keychain::Secret;
 use url::Url;
 
-use crate::oauth::ClientAuthentication;
 use crate::tls::{self, TlsError, TlsTrust};
 
 /// Where the PBX is and which certificates it may present.
@@ -138,4 +137,16 @@ impl OAuthSettings {
             client_auth: ClientAuthentication::Auto,
         }
     }
+}
+
+/// How the client authenticates at the token endpoint (`starface.oauth.client_auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuthentication {
+    /// The form first, HTTP Basic when the client is refused; then whichever worked.
+    #[default]
+    Auto,
+    /// `client_id` and `client_secret` in the form (the documented way).
+    Form,
+    /// `Authorization: Basic` with the form-encoded id and secret (RFC 6749 §2.3.1).
+    Basic,
 }

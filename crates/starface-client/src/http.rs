@@ -88,6 +88,18 @@ pub fn redirect_target(request_url: &Url, location: &str) -> String {
     }
 }
 
+/// An error and its sources in one line ("transport error: ...: invalid peer certificate ...").
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,8 +15,8 @@ use settings::CommandHookSettings;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
+use crate::hook_task::{HookContext, Job};
 use crate::report::HookError;
-use crate::runner::{HookContext, Job};
 use crate::status::Published;
 
 /// How much of stderr is kept for the error message; the rest is read and dropped.

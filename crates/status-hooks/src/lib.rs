@@ -41,6 +41,7 @@
 //! ```
 
 mod command;
+mod hook_task;
 mod mqtt;
 mod report;
 mod runner;

@@ -27,8 +27,8 @@ use tokio::sync::{mpsc, oneshot};
 use url::Url;
 
 use self::topics::{Topics, OFFLINE, ONLINE};
+use crate::hook_task::{read_secret, Backoff, HookContext, Job};
 use crate::report::{HookError, Occasion};
-use crate::runner::{read_secret, Backoff, HookContext, Job};
 use crate::status::Published;
 use crate::tls;
 

@@ -13,8 +13,8 @@ use settings::WebhookSettings;
 use time::OffsetDateTime;
 use url::Url;
 
+use crate::hook_task::{now_in_seconds, read_secret, Backoff, HookContext, Interruption, Job};
 use crate::report::{HookError, Occasion};
-use crate::runner::{now_in_seconds, read_secret, Backoff, HookContext, Interruption, Job};
 use crate::signature::{sign, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER};
 use crate::status::Published;
 use crate::tls;

@@ -25,8 +25,8 @@ use onehub_proto::useridlookup::{
 use tonic::{Code, Request, Response, Status};
 
 use super::directory::PermissionStyle;
-use super::events::{unreachable_events, UnusedEventStream};
 use super::state::{lock, CallSlot, HubState, OneHubMethod, SharedHub};
+use super::wire::{unreachable_events, UnusedEventStream};
 
 /// The caller's account if its token is valid, else `Unauthenticated`; then any injected fault.
 pub(crate) fn authorized<T>(

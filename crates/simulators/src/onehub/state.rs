@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tonic::{Code, Status};
 
 use super::directory::{EventIdKind, OneHubSettings, OneHubUser};
-use super::events::WireEvent;
+use super::wire::WireEvent;
 
 pub(crate) type SharedHub = Arc<Mutex<HubState>>;
 

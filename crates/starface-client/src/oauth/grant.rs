@@ -13,21 +13,10 @@ use keychain::Secret;
 use serde_json::Value;
 use url::Url;
 
+use super::answer::{self, OAuthTokens};
 use super::OAuthError;
+pub use crate::config::ClientAuthentication;
 use crate::http::{self, BodyError, MAX_BODY_BYTES};
-use crate::rest::decode::{self, OAuthTokens};
-
-/// How the client authenticates at the token endpoint (`starface.oauth.client_auth`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ClientAuthentication {
-    /// The form first, HTTP Basic when the client is refused; then whichever worked.
-    #[default]
-    Auto,
-    /// `client_id` and `client_secret` in the form (the documented way).
-    Form,
-    /// `Authorization: Basic` with the form-encoded id and secret (RFC 6749 §2.3.1).
-    Basic,
-}
 
 /// One way of authenticating the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +195,7 @@ pub(crate) async fn request(
             &body,
         )));
     }
-    decode::oauth_tokens(url.path(), &body).map_err(|e| {
+    answer::tokens(&body).map_err(|e| {
         RequestFailure::Failed(OAuthError::BadResponse {
             url: url.to_string(),
             reason: e.to_string(),

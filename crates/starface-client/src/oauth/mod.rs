@@ -33,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod answer;
 pub mod discovery;
 pub mod grant;
 
@@ -120,7 +121,7 @@ impl OAuthError {
     pub(crate) fn unreachable(url: &Url, error: reqwest::Error) -> Self {
         OAuthError::Unreachable {
             url: without_query(url),
-            reason: crate::rest::error_chain(&error),
+            reason: crate::http::error_chain(&error),
         }
     }
 
@@ -501,7 +502,7 @@ impl Inner {
     fn install(
         &self,
         state: &mut State,
-        tokens: crate::rest::decode::OAuthTokens,
+        tokens: answer::OAuthTokens,
         previous_refresh: Option<RefreshToken>,
     ) -> AccessToken {
         let now = self.timing.now();
@@ -529,7 +530,7 @@ impl Inner {
         &self,
         state: &mut State,
         grant: &Grant<'_>,
-    ) -> Result<crate::rest::decode::OAuthTokens, RequestFailure> {
+    ) -> Result<answer::OAuthTokens, RequestFailure> {
         let (url, _) = self
             .token_endpoint(state)
             .await

@@ -26,6 +26,7 @@ use url::Url;
 
 use super::error::OneHubError;
 use crate::config::PbxEndpoint;
+use crate::http::error_chain;
 use crate::tls::{self, TlsTrust};
 
 /// OneHub's port on an on-premises PBX.
@@ -200,18 +201,6 @@ pub(crate) async fn open_channel(
         .connect_with_connector(connector)
         .await
         .map_err(|e| unreachable(error_chain(&e)))
-}
-
-/// An error with its sources ("transport error: ... : invalid peer certificate ...").
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// TCP + TLS to the fixed target (tonic's own TLS is not compiled in: this way OneHub and REST

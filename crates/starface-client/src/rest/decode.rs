@@ -2,23 +2,13 @@
 //! benchmarks exercise exactly the shipped code (`crates/hardening/tests/fuzz_starface.rs`).
 //! Every function returns an error for a malformed body and never panics.
 
-use std::time::Duration;
-
 use keychain::Secret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::directory::{address_book_entries, merge_users_and_accounts};
-use super::dto::{AuthTokenResponse, LoginTemplate, OAuthTokenResponse};
+use super::dto::{AuthTokenResponse, LoginTemplate};
 use super::{Account, AddressBookEntry, ContactList, DirectoryEntry, PhoneConfig, RestError, User};
-
-/// Keycloak's documented default access-token lifetime, assumed when the answer omits it.
-const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
-/// Longest lifetime believed. A PBX (or a proxy in front of it) may send any number; adding an
-/// absurd one to `Instant::now()` overflows and panics, and trusting it would never refresh.
-pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
-/// Longest refresh-token lifetime believed (same reason).
-pub const MAX_REFRESH_LIFETIME: Duration = Duration::from_secs(400 * 24 * 60 * 60);
 
 pub(crate) fn json<T: DeserializeOwned>(path: &str, bytes: &[u8]) -> Result<T, RestError> {
     serde_json::from_slice(bytes).map_err(|e| RestError::BadResponse {
@@ -89,52 +79,6 @@ pub fn login_token(bytes: &[u8]) -> Result<Secret, RestError> {
         })
 }
 
-/// A successful OAuth token answer.
-#[derive(Debug)]
-pub struct OAuthTokens {
-    pub access: Secret,
-    /// `expires_in`, defaulted and capped at [`MAX_TOKEN_LIFETIME`].
-    pub lifetime: Duration,
-    pub refresh: Option<Secret>,
-    /// `refresh_expires_in`, capped like the lifetime; `None` when not sent (or `0`, which
-    /// Keycloak sends for offline tokens that do not expire by time).
-    pub refresh_lifetime: Option<Duration>,
-}
-
-/// A successful answer of the OAuth token endpoint.
-pub fn oauth_tokens(path: &str, bytes: &[u8]) -> Result<OAuthTokens, RestError> {
-    let answer: OAuthTokenResponse = json(path, bytes)?;
-    let lifetime = answer
-        .expires_in
-        .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs)
-        .min(MAX_TOKEN_LIFETIME);
-    let refresh_lifetime = answer
-        .refresh_expires_in
-        .filter(|secs| *secs > 0)
-        .map(|secs| Duration::from_secs(secs).min(MAX_REFRESH_LIFETIME));
-    Ok(OAuthTokens {
-        access: Secret::new(answer.access_token),
-        lifetime,
-        refresh: answer.refresh_token.map(Secret::new),
-        refresh_lifetime,
-    })
-}
-
-/// The `error: error_description` of a refused OAuth request, else the raw text.
-pub fn oauth_error(bytes: &[u8]) -> String {
-    serde_json::from_slice::<Value>(bytes)
-        .ok()
-        .and_then(|v| {
-            let error = v.get("error")?.as_str()?.to_owned();
-            let description = v
-                .get("error_description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            Some(format!("{error}: {description}"))
-        })
-        .unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
-}
-
 /// STARFACE error bodies are `{"code": ..., "message": ...}`; fall back to the raw text (cut to
 /// 300 characters: it ends up in the journal).
 pub fn error_message(bytes: &[u8]) -> String {
@@ -142,31 +86,4 @@ pub fn error_message(bytes: &[u8]) -> String {
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| String::from_utf8_lossy(bytes).chars().take(300).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn absurd_token_lifetimes_are_capped() {
-        // Found by fuzzing: u64::MAX seconds made `Instant::now() + lifetime` panic.
-        let body = br#"{"access_token":"a","expires_in":18446744073709551615}"#;
-        assert_eq!(
-            oauth_tokens("t", body).unwrap().lifetime,
-            MAX_TOKEN_LIFETIME
-        );
-        let body = br#"{"access_token":"a"}"#;
-        assert_eq!(
-            oauth_tokens("t", body).unwrap().lifetime,
-            DEFAULT_TOKEN_LIFETIME
-        );
-        let body = br#"{"access_token":"a","refresh_expires_in":18446744073709551615}"#;
-        assert_eq!(
-            oauth_tokens("t", body).unwrap().refresh_lifetime,
-            Some(MAX_REFRESH_LIFETIME)
-        );
-        let body = br#"{"access_token":"a","refresh_expires_in":0}"#;
-        assert_eq!(oauth_tokens("t", body).unwrap().refresh_lifetime, None);
-    }
 }

@@ -23,14 +23,6 @@ pub(crate) struct AuthTokenResponse {
     pub auth_token: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(crate) struct OAuthTokenResponse {
-    pub access_token: String,
-    pub expires_in: Option<u64>,
-    pub refresh_token: Option<String>,
-    pub refresh_expires_in: Option<u64>,
-}
-
 /// A STARFACE user (`GET /rest/users/me`, `/rest/users`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

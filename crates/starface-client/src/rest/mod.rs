@@ -420,20 +420,9 @@ impl RestClient {
         // reqwest errors carry the URL but never headers, so no token can leak here.
         RestError::Unreachable {
             url: self.endpoint.url(path).to_string(),
-            reason: error_chain(&error),
+            reason: crate::http::error_chain(&error),
         }
     }
-}
-
-/// An error and its sources in one line.
-pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut reason = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        reason = format!("{reason}: {inner}");
-        source = inner.source();
-    }
-    reason
 }
 
 fn parse_json<T: DeserializeOwned>(path: &str, bytes: Vec<u8>) -> Result<T, RestError> {
