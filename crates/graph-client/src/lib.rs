@@ -5,11 +5,14 @@
 //!   apart from consent and app-registration problems.
 //! - [`graph`]: presence (batched `getPresencesByUserId`), directory search, `/me/people`,
 //!   reverse presence (`setPresence` / `clearPresence`), throttling-aware requests and poll pacing.
+//! - [`app_only`]: the relay's sign-in as the application itself (client credentials with a
+//!   certificate assertion or a secret) and its two Graph calls (presence batches, `/users/delta`).
 //! - [`doctor`]: structured health checks for `presence-bridge doctor`.
 //!
 //! The types here are boundary DTOs: availability and activity stay raw strings, so the
 //! presence vocabulary lives in one place (presence-core) and new Graph values never break parsing.
 
+pub mod app_only;
 pub mod auth;
 pub mod config;
 pub mod doctor;

@@ -32,7 +32,7 @@ pub use reverse::{
 };
 
 use crate::auth::{AuthError, Credentials};
-use error::parse_error_body;
+pub(crate) use error::parse_error_body;
 
 /// Every response body goes through here: a malformed body is a [`GraphError::Decode`], never a
 /// panic (fuzzed in `tests/fuzz_graph_json.rs`).
