@@ -36,10 +36,7 @@ pub struct AssertionClaims {
 
 impl AssertionClaims {
     pub fn new(client_id: &str, token_endpoint: &str, now: SystemTime) -> Self {
-        let now = now
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let mut jti = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut jti);
         Self {

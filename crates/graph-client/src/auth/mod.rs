@@ -18,9 +18,9 @@ mod oauth;
 mod pkce;
 mod redirect_listener;
 
-pub(crate) use oauth::token_http;
 pub use aadsts::{explain_aadsts, AadstsKind};
 pub use credentials::{Credentials, GrantedScopes, PresenceAccess};
 pub use device::{device_code_sign_in, DeviceCodeOptions, DevicePrompt};
 pub use error::AuthError;
+pub(crate) use oauth::token_http;
 pub use pkce::{begin_pkce_sign_in, PendingBrowserSignIn, PkceOptions};
