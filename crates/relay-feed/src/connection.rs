@@ -144,6 +144,9 @@ mod tests {
         let no_user = FeedConnection::new(vec!["tls://n:1".into()], " ", Secret::new("x"));
         assert_eq!(no_user.validate(), Err(ConnectionError::NoUser));
         let ca = ok.clone().with_ca_file("/nonexistent/ca.pem");
-        assert!(matches!(ca.validate(), Err(ConnectionError::MissingCaFile(_))));
+        assert!(matches!(
+            ca.validate(),
+            Err(ConnectionError::MissingCaFile(_))
+        ));
     }
 }

@@ -136,7 +136,10 @@ mod tests {
         let json = String::from_utf8(v.encode()).unwrap();
         assert!(json.contains(r#""availability":"Busy""#), "{json}");
         assert!(json.contains(r#""phone":"ACTIVE""#), "{json}");
-        assert!(json.contains(r#""updated_at":"2027-01-15T08:00:00Z""#), "{json}");
+        assert!(
+            json.contains(r#""updated_at":"2027-01-15T08:00:00Z""#),
+            "{json}"
+        );
         assert_eq!(PresenceValue::decode(json.as_bytes()).unwrap(), v);
         v.availability = Availability::parse("Focusing");
         let back = PresenceValue::decode(&v.encode()).unwrap();

@@ -66,7 +66,9 @@ pub enum FeedHealth {
     Live,
     Stale(StaleReason),
     /// No server answered or the credentials were refused; `reason` is for logs and `doctor`.
-    Unreachable { reason: String },
+    Unreachable {
+        reason: String,
+    },
 }
 
 impl FeedHealth {

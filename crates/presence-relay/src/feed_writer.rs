@@ -1,0 +1,121 @@
+//! Writing the feed: the bucket, and only values that changed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_nats::jetstream::kv::{Config, Operation, Store};
+use async_nats::jetstream::stream::StorageType;
+use futures::StreamExt;
+use relay_feed::{is_person_key, PresenceValue, BUCKET};
+
+use crate::error::RelayError;
+
+/// Opens the bucket, creating it when it does not exist yet: history 1 (no presence history),
+/// file storage, `replicas` copies, small values.
+pub async fn open_bucket(
+    client: &async_nats::Client,
+    replicas: usize,
+) -> Result<Store, RelayError> {
+    let js = async_nats::jetstream::new(client.clone());
+    match js.get_key_value(BUCKET).await {
+        Ok(store) => Ok(store),
+        Err(error) => {
+            tracing::info!(%error, replicas, "creating the presence bucket");
+            js.create_key_value(Config {
+                bucket: BUCKET.into(),
+                description: "Presence Bridge relay: one key per person, the current value only"
+                    .into(),
+                history: 1,
+                max_value_size: 1024,
+                storage: StorageType::File,
+                num_replicas: replicas,
+                ..Config::default()
+            })
+            .await
+            .map_err(|e| RelayError::nats(format!("cannot create the bucket `{BUCKET}`: {e}")))
+        }
+    }
+}
+
+/// What is in the bucket now, per person (so a relay that takes over does not rewrite
+/// everybody). Bounded in time: a bucket that cannot be read in `limit` is treated as empty
+/// and values are simply written again.
+pub async fn load_published(store: &Store, limit: Duration) -> HashMap<String, PresenceValue> {
+    let mut values = HashMap::new();
+    let read = async {
+        let status = store.status().await.map_err(RelayError::nats)?;
+        if status.values() == 0 {
+            return Ok::<_, RelayError>(());
+        }
+        let mut entries = store
+            .watch_with_history(">")
+            .await
+            .map_err(RelayError::nats)?;
+        while let Some(entry) = entries.next().await {
+            let entry = entry.map_err(RelayError::nats)?;
+            if entry.operation == Operation::Put && is_person_key(&entry.key) {
+                if let Ok(value) = PresenceValue::decode(&entry.value) {
+                    values.insert(entry.key.clone(), value);
+                }
+            }
+            if entry.delta == 0 {
+                break;
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(limit, read).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "cannot read the published values; rewriting them")
+        }
+        Err(_) => tracing::warn!(
+            ?limit,
+            "reading the published values took too long; rewriting them"
+        ),
+    }
+    values
+}
+
+/// Writes people's values, each only when it differs from what is published.
+pub struct FeedWriter {
+    store: Store,
+    published: HashMap<String, PresenceValue>,
+}
+
+impl FeedWriter {
+    pub fn new(store: Store, published: HashMap<String, PresenceValue>) -> Self {
+        Self { store, published }
+    }
+
+    pub fn published(&self, id: &str) -> Option<&PresenceValue> {
+        self.published.get(id)
+    }
+
+    /// Writes `value` unless the published one says the same; `true` when written.
+    pub async fn publish(&mut self, id: &str, value: PresenceValue) -> Result<bool, RelayError> {
+        if self
+            .published
+            .get(id)
+            .is_some_and(|old| old.same_presence(&value))
+        {
+            return Ok(false);
+        }
+        self.store
+            .put(id, value.encode().into())
+            .await
+            .map_err(|e| RelayError::nats(format!("cannot write {id}: {e}")))?;
+        self.published.insert(id.to_owned(), value);
+        Ok(true)
+    }
+
+    /// Deletes a leaver's key (watchers see the deletion; history 1 keeps nothing of them).
+    pub async fn remove(&mut self, id: &str) -> Result<(), RelayError> {
+        self.store
+            .purge(id)
+            .await
+            .map_err(|e| RelayError::nats(format!("cannot remove {id}: {e}")))?;
+        self.published.remove(id);
+        Ok(())
+    }
+}
