@@ -413,11 +413,11 @@ password_file = "/etc/presence-relay/nats-password"
         );
         assert_eq!(
             key_of(&format!("{GOOD}\n[polling]\nintervall_secs = 5\n")),
-            "polling"
+            "polling.intervall_secs"
         );
         assert_eq!(
             key_of(&GOOD.replace("password_file", "passwort_file")),
-            "nats"
+            "nats.passwort_file"
         );
         assert!(matches!(
             parse("[microsoft"),

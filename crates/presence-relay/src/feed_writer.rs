@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use async_nats::jetstream::kv::{Config, Operation, Store};
-use async_nats::jetstream::stream::StorageType;
+use async_nats::jetstream::kv::{Operation, Store};
+use async_nats::jetstream::stream::{self, DiscardPolicy, StorageType};
 use futures::StreamExt;
 use relay_feed::{is_person_key, PresenceValue, BUCKET};
 
@@ -21,18 +21,29 @@ pub async fn open_bucket(
         Ok(store) => Ok(store),
         Err(error) => {
             tracing::info!(%error, replicas, "creating the presence bucket");
-            js.create_key_value(Config {
-                bucket: BUCKET.into(),
-                description: "Presence Bridge relay: one key per person, the current value only"
-                    .into(),
-                history: 1,
-                max_value_size: 1024,
+            // The stream a key-value bucket is, spelled out: async-nats' `create_key_value` first
+            // asks for account details in a shape nats-server 2.9 (Debian 12) does not send.
+            js.create_stream(stream::Config {
+                name: format!("KV_{BUCKET}"),
+                description: Some(
+                    "Presence Bridge relay: one key per person, the current value only".into(),
+                ),
+                subjects: vec![format!("$KV.{BUCKET}.>")],
+                max_messages_per_subject: 1,
+                max_message_size: 1024,
                 storage: StorageType::File,
                 num_replicas: replicas,
-                ..Config::default()
+                allow_rollup: true,
+                deny_delete: true,
+                allow_direct: true,
+                discard: DiscardPolicy::New,
+                ..stream::Config::default()
             })
             .await
-            .map_err(|e| RelayError::nats(format!("cannot create the bucket `{BUCKET}`: {e}")))
+            .map_err(|e| RelayError::nats(format!("cannot create the bucket `{BUCKET}`: {e}")))?;
+            js.get_key_value(BUCKET)
+                .await
+                .map_err(|e| RelayError::nats(format!("cannot open the bucket `{BUCKET}`: {e}")))
         }
     }
 }

@@ -227,7 +227,7 @@ impl Relay {
         let graph_ok = Arc::new(AtomicBool::new(true));
         let current_revision = Arc::new(AtomicU64::new(revision));
         let (lost_tx, mut lost_rx) = watch::channel(false);
-        let renewer = {
+        let renewer = AbortOnDrop({
             let lease = lease.clone();
             let graph_ok = graph_ok.clone();
             let current_revision = current_revision.clone();
@@ -263,13 +263,13 @@ impl Relay {
                     }
                 }
             })
-        };
+        });
         let end = tokio::select! {
             _ = shutdown.as_mut() => LeadEnd::Shutdown,
             _ = lost_rx.changed() => LeadEnd::LostLease,
             () = self.poll(store, phones, phone_updates, &graph_ok) => LeadEnd::LostLease,
         };
-        renewer.abort();
+        drop(renewer);
         if matches!(end, LeadEnd::Shutdown) {
             lease.release(current_revision.load(Ordering::SeqCst)).await;
         }
@@ -439,6 +439,16 @@ impl Relay {
                 }
             }
         }
+    }
+}
+
+/// Stops the lease renewal with the leadership, also when the relay's task is aborted (a
+/// renewal outliving its poller would keep standbys out forever).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
