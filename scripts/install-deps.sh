@@ -19,6 +19,7 @@ test_packages=(
   dunst libnotify-bin         # a real notification daemon
   prosody openssl             # a real XMPP server with a self-signed certificate
   webkit2gtk-driver           # WebKitWebDriver for the end-to-end tests
+  nats-server                 # real NATS JetStream servers for the presence relay's tests
 )
 
 # tauri-driver (WebDriver proxy to WebKitWebDriver) for the end-to-end tests; pinned to 2.x.
@@ -52,8 +53,11 @@ sudo=""
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Prosody's package starts a system-wide server; the tests run their own on free ports.
+# Prosody's and NATS' packages start system-wide servers; the tests run their own on free ports.
 if printf '%s\n' "${missing[@]}" | grep -qx prosody; then
   $sudo service prosody stop >/dev/null 2>&1 || true
+fi
+if printf '%s\n' "${missing[@]}" | grep -qx nats-server; then
+  $sudo service nats-server stop >/dev/null 2>&1 || true
 fi
 echo "install-deps: done"

@@ -20,8 +20,12 @@ async fn a_colleague_change_reaches_the_watcher_with_phone_state_joiners_and_lea
     let sim = graph_simulator(1_500).await;
     let (phones, phone_updates) = mpsc::channel(16);
     let mut relay = RunningRelay::start(
-        Relay::new(app_graph(&sim), nats.relay_connection(), settings("relay-a", 1))
-            .with_phone_updates(phone_updates),
+        Relay::new(
+            app_graph(&sim),
+            nats.relay_connection(),
+            settings("relay-a", 1),
+        )
+        .with_phone_updates(phone_updates),
     );
     relay.wait_for_role(Role::Leader, LIMIT).await;
     relay.wait_for_cycles(1, LIMIT).await;
@@ -38,8 +42,15 @@ async fn a_colleague_change_reaches_the_watcher_with_phone_state_joiners_and_lea
         watch_timing(),
     );
     // The current values at once.
-    let first = wait_for_update(&mut updates, |u| matches!(u, PresenceUpdate::Changed { id, .. } if *id == colleague), LIMIT).await;
-    let PresenceUpdate::Changed { value, .. } = first else { unreachable!() };
+    let first = wait_for_update(
+        &mut updates,
+        |u| matches!(u, PresenceUpdate::Changed { id, .. } if *id == colleague),
+        LIMIT,
+    )
+    .await;
+    let PresenceUpdate::Changed { value, .. } = first else {
+        unreachable!()
+    };
     let before = value.availability.clone();
     wait_for_health(&watcher, FeedHealth::is_live, LIMIT).await;
 
@@ -51,7 +62,12 @@ async fn a_colleague_change_reaches_the_watcher_with_phone_state_joiners_and_lea
     };
     sim.control()
         .set_presence(sim.control().roster_id(42), availability, activity);
-    wait_for_update(&mut updates, is_change(&colleague, availability, activity), LIMIT).await;
+    wait_for_update(
+        &mut updates,
+        is_change(&colleague, availability, activity),
+        LIMIT,
+    )
+    .await;
 
     // Phone state from the PBX source, matched by e-mail (any case), rides on the value.
     let mail = {
@@ -81,7 +97,12 @@ async fn a_colleague_change_reaches_the_watcher_with_phone_state_joiners_and_lea
     // A leaver disappears (until the next directory round Graph may report them as
     // PresenceUnknown, which is published like any change).
     assert!(sim.control().roster_leave(sim.control().roster_id(1_000)));
-    wait_for_update(&mut updates, |u| matches!(u, PresenceUpdate::Removed { id } if *id == other), LIMIT).await;
+    wait_for_update(
+        &mut updates,
+        |u| matches!(u, PresenceUpdate::Removed { id } if *id == other),
+        LIMIT,
+    )
+    .await;
     // Unchanged people are never written again.
     let published_before = relay.status.borrow().published;
     let cycles = relay.status.borrow().cycles;
@@ -95,7 +116,12 @@ async fn a_colleague_change_reaches_the_watcher_with_phone_state_joiners_and_lea
     // A joiner is polled from the next directory round on; a watcher asking for them gets a value.
     let joiner = sim.control().roster_join(1)[0].to_string();
     watcher.watch_ids([colleague.clone(), joiner.clone()]);
-    wait_for_update(&mut updates, |u| matches!(u, PresenceUpdate::Changed { id, .. } if *id == joiner), LIMIT).await;
+    wait_for_update(
+        &mut updates,
+        |u| matches!(u, PresenceUpdate::Changed { id, .. } if *id == joiner),
+        LIMIT,
+    )
+    .await;
     relay.stop().await;
 }
 
@@ -114,10 +140,20 @@ async fn a_desktop_credential_can_watch_but_cannot_write_and_a_wrong_one_is_unre
     let desktop = nats.desktop_connection().connect().await.unwrap();
     let js = async_nats::jetstream::new(desktop);
     let store = js.get_key_value("presence").await.unwrap();
-    let before = store.get(&id).await.unwrap().expect("the relay published a value");
+    let before = store
+        .get(&id)
+        .await
+        .unwrap()
+        .expect("the relay published a value");
     let forged = br#"{"v":1,"availability":"Offline","activity":"Offline","updated_at":"2030-01-01T00:00:00Z"}"#;
-    assert!(store.put(&id, forged.to_vec().into()).await.is_err(), "a desktop write must be refused");
-    assert!(store.delete(&id).await.is_err(), "a desktop delete must be refused");
+    assert!(
+        store.put(&id, forged.to_vec().into()).await.is_err(),
+        "a desktop write must be refused"
+    );
+    assert!(
+        store.delete(&id).await.is_err(),
+        "a desktop delete must be refused"
+    );
     assert!(
         store.put(LEASE_KEY, b"{}".to_vec().into()).await.is_err(),
         "a desktop cannot take the lease"
@@ -127,7 +163,12 @@ async fn a_desktop_credential_can_watch_but_cannot_write_and_a_wrong_one_is_unre
     let mut wrong = nats.desktop_connection();
     wrong.password = keychain::Secret::new("not-the-password");
     let (watcher, _updates) = PresenceWatcher::start(wrong, [id], watch_timing());
-    let health = wait_for_health(&watcher, |h| matches!(h, FeedHealth::Unreachable { .. }), LIMIT).await;
+    let health = wait_for_health(
+        &watcher,
+        |h| matches!(h, FeedHealth::Unreachable { .. }),
+        LIMIT,
+    )
+    .await;
     assert!(matches!(health, FeedHealth::Unreachable { .. }));
     relay.stop().await;
 }
@@ -138,7 +179,9 @@ async fn a_relay_without_the_lease_never_polls_and_takes_over_when_it_expires() 
     let sim = graph_simulator(10).await;
     // The test holds the lease itself, renewing it like a relay would.
     let client = nats.relay_connection().connect().await.unwrap();
-    let store = presence_relay::feed_writer::open_bucket(&client, 1).await.unwrap();
+    let store = presence_relay::feed_writer::open_bucket(&client, 1)
+        .await
+        .unwrap();
     let record = LeaseRecord {
         v: 1,
         holder: "the-test".into(),
@@ -146,7 +189,10 @@ async fn a_relay_without_the_lease_never_polls_and_takes_over_when_it_expires() 
         graph_ok: true,
         poll_interval_ms: 1_000,
     };
-    let mut revision = store.create(LEASE_KEY, record.encode().into()).await.unwrap();
+    let mut revision = store
+        .create(LEASE_KEY, record.encode().into())
+        .await
+        .unwrap();
 
     let mut standby = RunningRelay::start(Relay::new(
         app_graph(&sim),
@@ -157,19 +203,33 @@ async fn a_relay_without_the_lease_never_polls_and_takes_over_when_it_expires() 
     // Three lease lifetimes of renewals: the standby must not send a single Graph request.
     for _ in 0..9 {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        revision = store.update(LEASE_KEY, record.encode().into(), revision).await.unwrap();
+        revision = store
+            .update(LEASE_KEY, record.encode().into(), revision)
+            .await
+            .unwrap();
         assert_eq!(standby.role(), Role::Standby);
     }
     assert_eq!(standby.status.borrow().presence_requests, 0);
-    assert!(sim.control().log().entries().iter().all(|r| !r.path.contains("presence") && !r.path.contains("users/delta")),
-        "a relay without the lease sent Graph requests");
+    assert!(
+        sim.control()
+            .log()
+            .entries()
+            .iter()
+            .all(|r| !r.path.contains("presence") && !r.path.contains("users/delta")),
+        "a relay without the lease sent Graph requests"
+    );
 
     // The holder stops renewing: the standby takes over and polls.
-    standby.wait_for_role(Role::Leader, Duration::from_secs(15)).await;
+    standby
+        .wait_for_role(Role::Leader, Duration::from_secs(15))
+        .await;
     standby.wait_for_cycles(1, LIMIT).await;
     assert!(standby.status.borrow().presence_requests >= 1);
     // And the old holder's late renewal fails: the lease moved on.
-    assert!(store.update(LEASE_KEY, record.encode().into(), revision).await.is_err());
+    assert!(store
+        .update(LEASE_KEY, record.encode().into(), revision)
+        .await
+        .is_err());
     standby.stop().await;
 }
 
@@ -178,8 +238,13 @@ async fn the_watcher_reports_stale_and_unreachable_and_recovers() {
     let mut nats = NatsCluster::start(1).await;
     let sim = graph_simulator(10).await;
     let id = sim.control().roster_id(5).to_string();
-    let relay = RunningRelay::start(Relay::new(app_graph(&sim), nats.relay_connection(), settings("relay-a", 1)));
-    let (watcher, mut updates) = PresenceWatcher::start(nats.desktop_connection(), [id.clone()], watch_timing());
+    let relay = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("relay-a", 1),
+    ));
+    let (watcher, mut updates) =
+        PresenceWatcher::start(nats.desktop_connection(), [id.clone()], watch_timing());
     wait_for_health(&watcher, FeedHealth::is_live, LIMIT).await;
 
     // The relay is gone for good (crash): the feed goes stale, so the desktop polls itself.
@@ -188,26 +253,46 @@ async fn the_watcher_reports_stale_and_unreachable_and_recovers() {
     assert_eq!(health, FeedHealth::Stale(StaleReason::NoRelay));
 
     // It comes back (after the lease expired): live again, and changes flow.
-    let relay = RunningRelay::start(Relay::new(app_graph(&sim), nats.relay_connection(), settings("relay-b", 1)));
+    let relay = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("relay-b", 1),
+    ));
     wait_for_health(&watcher, FeedHealth::is_live, LIMIT).await;
-    sim.control().set_presence(sim.control().roster_id(5), "BeRightBack", "BeRightBack");
-    wait_for_update(&mut updates, is_change(&id, "BeRightBack", "BeRightBack"), LIMIT).await;
+    sim.control()
+        .set_presence(sim.control().roster_id(5), "BeRightBack", "BeRightBack");
+    wait_for_update(
+        &mut updates,
+        is_change(&id, "BeRightBack", "BeRightBack"),
+        LIMIT,
+    )
+    .await;
 
     // Graph refuses the relay: the feed is stale (the relay says so in the lease).
     sim.control().set_app_roles(&["User.Read.All"]);
     sim.control().expire_access_tokens();
     let health = wait_for_health(&watcher, |h| matches!(h, FeedHealth::Stale(_)), LIMIT).await;
-    assert_eq!(health, FeedHealth::Stale(StaleReason::RelayCannotReachGraph));
-    sim.control().set_app_roles(&["User.Read.All", "Presence.Read.All"]);
+    assert_eq!(
+        health,
+        FeedHealth::Stale(StaleReason::RelayCannotReachGraph)
+    );
+    sim.control()
+        .set_app_roles(&["User.Read.All", "Presence.Read.All"]);
     sim.control().expire_access_tokens();
     wait_for_health(&watcher, FeedHealth::is_live, LIMIT).await;
 
     // NATS itself is gone: unreachable; back: live again.
     nats.kill_all();
-    wait_for_health(&watcher, |h| matches!(h, FeedHealth::Unreachable { .. }), LIMIT).await;
+    wait_for_health(
+        &watcher,
+        |h| matches!(h, FeedHealth::Unreachable { .. }),
+        LIMIT,
+    )
+    .await;
     nats.restart_all().await;
     wait_for_health(&watcher, FeedHealth::is_live, Duration::from_secs(40)).await;
-    sim.control().set_presence(sim.control().roster_id(5), "Busy", "InACall");
+    sim.control()
+        .set_presence(sim.control().roster_id(5), "Busy", "InACall");
     wait_for_update(&mut updates, is_change(&id, "Busy", "InACall"), LIMIT).await;
     relay.stop().await;
 }
@@ -216,20 +301,36 @@ async fn the_watcher_reports_stale_and_unreachable_and_recovers() {
 async fn a_clean_restart_hands_the_lease_over_at_once_and_publishes_nothing_twice() {
     let nats = NatsCluster::start(1).await;
     let sim = graph_simulator(700).await;
-    let mut first = RunningRelay::start(Relay::new(app_graph(&sim), nats.relay_connection(), settings("first", 1)));
+    let mut first = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("first", 1),
+    ));
     first.wait_for_cycles(1, LIMIT).await;
     let published = first.status.borrow().published;
     assert_eq!(published, 706, "everybody is published once");
     first.stop().await;
 
-    let mut second = RunningRelay::start(Relay::new(app_graph(&sim), nats.relay_connection(), settings("second", 1)));
+    let mut second = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("second", 1),
+    ));
     // The lease was released: no wait for its TTL.
-    second.wait_for_role(Role::Leader, Duration::from_secs(2)).await;
+    second
+        .wait_for_role(Role::Leader, Duration::from_secs(2))
+        .await;
     second.wait_for_cycles(2, LIMIT).await;
-    assert_eq!(second.status.borrow().published, 0, "the new leader read what was published");
+    assert_eq!(
+        second.status.borrow().published,
+        0,
+        "the new leader read what was published"
+    );
     let id = sim.control().roster_id(9).to_string();
-    let (_watcher, mut updates) = PresenceWatcher::start(nats.desktop_connection(), [id.clone()], watch_timing());
-    sim.control().set_presence(sim.control().roster_id(9), "Away", "Away");
+    let (_watcher, mut updates) =
+        PresenceWatcher::start(nats.desktop_connection(), [id.clone()], watch_timing());
+    sim.control()
+        .set_presence(sim.control().roster_id(9), "Away", "Away");
     wait_for_update(&mut updates, is_change(&id, "Away", "Away"), LIMIT).await;
     second.stop().await;
 }

@@ -19,7 +19,8 @@ pub use error::SettingsError;
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::Policy;
 pub use schema::{
-    Language, MicrosoftSettings, Settings, StarfaceAuth, StarfaceSettings, SyncSettings, UiSettings,
+    Language, MicrosoftSettings, ReadOnlyCredential, RelaySettings, Settings, StarfaceAuth,
+    StarfaceSettings, SyncSettings, UiSettings,
 };
 pub use store::{LoadReport, SettingsStore};
 pub use watch::{Reload, SettingsWatch};

@@ -176,7 +176,8 @@ pub async fn wait_for_update(
 }
 
 pub fn is_change(id: &str, availability: &str, activity: &str) -> impl Fn(&PresenceUpdate) -> bool {
-    let (id, availability, activity) = (id.to_owned(), availability.to_owned(), activity.to_owned());
+    let (id, availability, activity) =
+        (id.to_owned(), availability.to_owned(), activity.to_owned());
     move |update| {
         matches!(update, PresenceUpdate::Changed { id: i, value, .. }
             if *i == id && value.availability.as_str() == availability && value.activity.as_str() == activity)

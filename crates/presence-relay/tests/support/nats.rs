@@ -102,16 +102,15 @@ impl NatsCluster {
         let dir = tempfile::tempdir().unwrap();
         let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
-            .unwrap();
+        let ca =
+            rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+                .unwrap();
         let server_key = rcgen::KeyPair::generate().unwrap();
-        let server_cert = rcgen::CertificateParams::new(vec![
-            "localhost".to_owned(),
-            "127.0.0.1".to_owned(),
-        ])
-        .unwrap()
-        .signed_by(&server_key, &ca)
-        .unwrap();
+        let server_cert =
+            rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+                .unwrap()
+                .signed_by(&server_key, &ca)
+                .unwrap();
         let ca_file = dir.path().join("ca.pem");
         let cert_file = dir.path().join("server.pem");
         let key_file = dir.path().join("server-key.pem");
