@@ -336,19 +336,17 @@ impl RelayConfig {
     }
 
     pub fn microsoft_config(&self) -> Result<graph_client::MicrosoftConfig, RelayError> {
-        let config_error = |e: graph_client::config::ConfigError| RelayError::Secret {
+        let config_error = |e: graph_client::config::ConfigError| RelayError::Setting {
             key: "microsoft".into(),
             reason: e.to_string(),
         };
-        Ok(
-            graph_client::MicrosoftConfig::new(self.microsoft.client_id.trim())
-                .map_err(config_error)?
-                .with_tenant(self.microsoft.tenant.trim())
-                .with_authority(&self.microsoft.authority)
-                .map_err(config_error)?
-                .with_graph_base(&self.microsoft.graph)
-                .map_err(config_error)?,
-        )
+        graph_client::MicrosoftConfig::new(self.microsoft.client_id.trim())
+            .map_err(config_error)?
+            .with_tenant(self.microsoft.tenant.trim())
+            .with_authority(&self.microsoft.authority)
+            .map_err(config_error)?
+            .with_graph_base(&self.microsoft.graph)
+            .map_err(config_error)
     }
 }
 

@@ -16,8 +16,10 @@ pub enum RelayError {
         key: String,
         reason: String,
     },
+    /// A setting that parses but cannot be used (a secret file others may read, a missing
+    /// keychain entry, an unusable certificate).
     #[error("key `{key}`: {reason}")]
-    Secret { key: String, reason: String },
+    Setting { key: String, reason: String },
     #[error("Microsoft Entra / Graph: {0}")]
     Graph(#[from] graph_client::GraphError),
     #[error("Microsoft Entra sign-in: {0}")]

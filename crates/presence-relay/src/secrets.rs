@@ -14,7 +14,7 @@ use crate::error::RelayError;
 /// Reads a secret file after checking that only its owner may read or write it (unix mode
 /// `0600` or `0400`).
 pub fn read_private_file(path: &Path, key: &str) -> Result<Vec<u8>, RelayError> {
-    let secret_error = |reason: String| RelayError::Secret {
+    let secret_error = |reason: String| RelayError::Setting {
         key: key.to_owned(),
         reason,
     };
@@ -57,13 +57,13 @@ pub fn resolve(
     match reference {
         SecretRef::File(path) => {
             let bytes = read_private_file(path, key)?;
-            let text = String::from_utf8(bytes).map_err(|_| RelayError::Secret {
+            let text = String::from_utf8(bytes).map_err(|_| RelayError::Setting {
                 key: key.to_owned(),
                 reason: format!("{} is not UTF-8 text", path.display()),
             })?;
             let value = text.trim_end_matches(['\r', '\n']).to_owned();
             if value.is_empty() {
-                return Err(RelayError::Secret {
+                return Err(RelayError::Setting {
                     key: key.to_owned(),
                     reason: format!("{} is empty", path.display()),
                 });
@@ -72,11 +72,11 @@ pub fn resolve(
         }
         SecretRef::Keychain(entry) => keychain()
             .get(entry)
-            .map_err(|e| RelayError::Secret {
+            .map_err(|e| RelayError::Setting {
                 key: key.to_owned(),
                 reason: e.to_string(),
             })?
-            .ok_or_else(|| RelayError::Secret {
+            .ok_or_else(|| RelayError::Setting {
                 key: key.to_owned(),
                 reason: format!("the keychain has no entry `{entry}`"),
             }),

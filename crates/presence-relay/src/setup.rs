@@ -36,13 +36,13 @@ pub fn resolve_config(
     let credential =
         match config
             .entra_credential()
-            .map_err(|(key, reason)| RelayError::Secret {
+            .map_err(|(key, reason)| RelayError::Setting {
                 key: key.into(),
                 reason,
             })? {
             EntraCredentialRef::Certificate { certificate, key } => {
                 let certificate_pem =
-                    std::fs::read(&certificate).map_err(|e| RelayError::Secret {
+                    std::fs::read(&certificate).map_err(|e| RelayError::Setting {
                         key: "microsoft.certificate_file".into(),
                         reason: format!("cannot read {}: {e}", certificate.display()),
                     })?;
@@ -52,7 +52,7 @@ pub fn resolve_config(
                     &key_pem,
                     &format!("{} / {}", certificate.display(), key.display()),
                 )
-                .map_err(|e| RelayError::Secret {
+                .map_err(|e| RelayError::Setting {
                     key: "microsoft.certificate_file".into(),
                     reason: e.to_string(),
                 })?;
@@ -66,7 +66,7 @@ pub fn resolve_config(
     let graph = AppGraphClient::new(Arc::new(tokens), Duration::from_secs(20));
     let password_ref = config
         .nats_password()
-        .map_err(|(key, reason)| RelayError::Secret {
+        .map_err(|(key, reason)| RelayError::Setting {
             key: key.into(),
             reason,
         })?;
