@@ -90,8 +90,14 @@ fn process_figures(pid: u32) -> (u64, u64, u64) {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let ticks = fields
+        .get(11)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        + fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb = |key: &str| {
         status
@@ -129,7 +135,10 @@ fn start_relay(dir: &Path, name: &str, cluster: &nats::NatsCluster, sim: &GraphS
     Command::new(env!("CARGO_BIN_EXE_presence-relay"))
         .args(["run", "--config"])
         .arg(&path)
-        .env("PRESENCE_RELAY_LOG", "presence_relay=warn")
+        .env(
+            "PRESENCE_RELAY_LOG",
+            std::env::var("BENCH_RELAY_LOG").unwrap_or_else(|_| "presence_relay=warn".into()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .expect("the relay binary starts")
@@ -150,6 +159,7 @@ async fn main() {
         args.users, args.watchers, args.changes
     );
     let cluster = nats::NatsCluster::start(3).await;
+    println!("NATS cluster of three is up");
     let sim = GraphSimulator::start(GraphSimSetup {
         colleagues: 5,
         app_only: AppOnlySetup {
@@ -171,18 +181,31 @@ async fn main() {
     let client = cluster.relay_connection().connect().await.unwrap();
     let js = async_nats::jetstream::new(client);
     let store = loop {
+        if let Some(status) = leader.try_wait().unwrap() {
+            panic!("the relay exited: {status}");
+        }
         match js.get_key_value("presence").await {
             Ok(store) => break store,
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     };
+    println!("the relay created the bucket");
     let started = Instant::now();
     loop {
-        let values = store.status().await.map(|s| s.values()).unwrap_or(0);
+        let values = match store.stream.get_info().await {
+            Ok(info) => info.state.messages,
+            Err(error) => {
+                println!("bucket status: {error}");
+                0
+            }
+        };
         if values >= args.users as u64 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "the first cycle never finished");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "the first cycle never finished"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     println!(
@@ -223,11 +246,8 @@ async fn main() {
         let mut connection = cluster.desktop_connection();
         connection.connect_timeout = Duration::from_secs(20);
         connection.request_timeout = Duration::from_secs(20);
-        let (watcher, mut updates) = PresenceWatcher::start(
-            connection,
-            target_keys.iter().cloned().chain([own]),
-            timing,
-        );
+        let (watcher, mut updates) =
+            PresenceWatcher::start(connection, target_keys.iter().cloned().chain([own]), timing);
         let seen = seen_tx.clone();
         tokio::spawn(async move {
             while let Some(update) = updates.recv().await {
@@ -240,9 +260,16 @@ async fn main() {
     }
     for watcher in &watchers {
         let mut health = watcher.health();
-        let _ = tokio::time::timeout(Duration::from_secs(300), health.wait_for(FeedHealth::is_live)).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(300),
+            health.wait_for(FeedHealth::is_live),
+        )
+        .await;
     }
-    let live = watchers.iter().filter(|w| w.health().borrow().is_live()).count();
+    let live = watchers
+        .iter()
+        .filter(|w| w.health().borrow().is_live())
+        .count();
     println!(
         "{live} of {} watchers live after {:.1} s",
         watchers.len(),
@@ -250,9 +277,7 @@ async fn main() {
     );
     while seen_rx.try_recv().is_ok() {}
 
-    let mut kv_watch = store
-        .watch_many_keys(&target_keys)
-        .await;
+    let mut kv_watch = store.watch_many_keys(&target_keys).await;
     let mut rng = rand::thread_rng();
     let mut to_nats = Vec::new();
     let mut to_watchers = Vec::new();
@@ -267,13 +292,16 @@ async fn main() {
         current.insert(key.clone(), state);
         let (availability, activity) = STATES[state];
         let set_at = Instant::now();
-        sim.control().set_presence(targets[target], availability, activity);
+        sim.control()
+            .set_presence(targets[target], availability, activity);
         // NATS: the relay's write.
         let deadline = set_at + Duration::from_secs(60);
         loop {
             let next = tokio::time::timeout_at(deadline.into(), kv_watch.next()).await;
             match next {
-                Ok(Some((k, value))) if k == *key && value.availability.as_str() == availability => {
+                Ok(Some((k, value)))
+                    if k == *key && value.availability.as_str() == availability =>
+                {
                     to_nats.push(set_at.elapsed());
                     break;
                 }
@@ -306,10 +334,20 @@ async fn main() {
         to_last_watcher.push(last);
     }
     summary("change at Graph -> value in NATS", to_nats);
-    summary("change at Graph -> a watcher notified (all samples)", to_watchers);
-    summary("change at Graph -> the last of the watchers notified", to_last_watcher);
+    summary(
+        "change at Graph -> a watcher notified (all samples)",
+        to_watchers,
+    );
+    summary(
+        "change at Graph -> the last of the watchers notified",
+        to_last_watcher,
+    );
     let (_, rss, hwm) = process_figures(leader.id());
-    println!("relay process with {live} watchers: RSS {} MB (peak {} MB)", rss / 1024, hwm / 1024);
+    println!(
+        "relay process with {live} watchers: RSS {} MB (peak {} MB)",
+        rss / 1024,
+        hwm / 1024
+    );
 
     // Failover at the default 10 s lease: a standby process, the leader killed (SIGKILL).
     let mut standby = start_relay(dir.path(), "relay-b", &cluster, &sim);

@@ -193,10 +193,10 @@ pub async fn run(config: &RelayConfig, keychain: &dyn Fn() -> Arc<dyn SecretStor
             return checks;
         }
     };
-    match store.status().await {
-        Ok(status) => {
-            let info = &status.info.config;
-            let people = status.values().saturating_sub(1) as usize;
+    match store.stream.get_info().await {
+        Ok(stream) => {
+            let info = &stream.config;
+            let people = stream.state.messages.saturating_sub(1) as usize;
             let plan = CyclePlan::new(
                 people,
                 config.polling.interval(),

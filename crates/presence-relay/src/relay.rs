@@ -152,6 +152,7 @@ impl Relay {
             }
         };
         let lease = Lease::new(store.clone(), self.settings.lease_ttl);
+        let js = async_nats::jetstream::new(client.clone());
         let mut phones = PhoneBook::default();
         let mut phone_updates = self.phone_updates.take();
         loop {
@@ -186,6 +187,7 @@ impl Relay {
                 .lead(
                     &lease,
                     revision,
+                    &js,
                     &store,
                     &mut phones,
                     &mut phone_updates,
@@ -219,6 +221,7 @@ impl Relay {
         &self,
         lease: &Lease,
         revision: u64,
+        js: &async_nats::jetstream::Context,
         store: &async_nats::jetstream::kv::Store,
         phones: &mut PhoneBook,
         phone_updates: &mut Option<mpsc::Receiver<PhoneUpdate>>,
@@ -267,7 +270,7 @@ impl Relay {
         let end = tokio::select! {
             _ = shutdown.as_mut() => LeadEnd::Shutdown,
             _ = lost_rx.changed() => LeadEnd::LostLease,
-            () = self.poll(store, phones, phone_updates, &graph_ok) => LeadEnd::LostLease,
+            () = self.poll(js, store, phones, phone_updates, &graph_ok) => LeadEnd::LostLease,
         };
         drop(renewer);
         if matches!(end, LeadEnd::Shutdown) {
@@ -279,13 +282,14 @@ impl Relay {
     /// The leader's work; returns only if it cannot go on (never in practice).
     async fn poll(
         &self,
+        js: &async_nats::jetstream::Context,
         store: &async_nats::jetstream::kv::Store,
         phones: &mut PhoneBook,
         phone_updates: &mut Option<mpsc::Receiver<PhoneUpdate>>,
         graph_ok: &AtomicBool,
     ) {
         let published = load_published(store, Duration::from_secs(30)).await;
-        let mut writer = FeedWriter::new(store.clone(), published);
+        let mut writer = FeedWriter::new(js.clone(), store.clone(), published);
         let mut directory = Directory::default();
         let mut directory_due = Instant::now();
         let mut backoff = ThrottleBackoff::default();
@@ -358,10 +362,17 @@ impl Relay {
                             tracing::info!("Graph answers again");
                             self.update_status(|s| s.graph_ok = true);
                         }
-                        for record in records {
-                            let phone = phones.state_of(&record.id);
-                            let value = presence_value(&record, phone);
-                            self.write(&mut writer, &record.id, value).await;
+                        let values: Vec<(String, PresenceValue)> = records
+                            .iter()
+                            .map(|record| {
+                                let phone = phones.state_of(&record.id);
+                                (record.id.clone(), presence_value(record, phone))
+                            })
+                            .collect();
+                        let (written, error) = writer.publish_all(values).await;
+                        self.update_status(|s| s.published += written as u64);
+                        if let Some(error) = error {
+                            tracing::warn!(%error, "cannot publish every value");
                         }
                     }
                     Err(GraphError::Throttled {

@@ -37,12 +37,13 @@ async fn node_loss_and_relay_failover_in_a_cluster_of_three() {
         .get_key_value("presence")
         .await
         .unwrap();
-    let mut status = store.status().await.unwrap();
-    assert_eq!(status.info.config.num_replicas, 3);
+    let info = store.stream.get_info().await.unwrap();
+    assert_eq!(info.config.num_replicas, 3);
     assert_eq!(
-        status.info.config.max_messages_per_subject, 1,
+        info.config.max_messages_per_subject, 1,
         "no presence history"
     );
+    assert_eq!(info.state.messages, 207, "206 people and the lease");
 
     let id = sim.control().roster_id(7).to_string();
     let (watcher, mut updates) =
@@ -63,8 +64,8 @@ async fn node_loss_and_relay_failover_in_a_cluster_of_three() {
     sim.control()
         .set_presence(sim.control().roster_id(7), "Away", "Away");
     wait_for_update(&mut updates, is_change(&id, "Away", "Away"), LIMIT).await;
-    status = store.status().await.unwrap();
-    assert_eq!(status.info.config.num_replicas, 3);
+    let info = store.stream.get_info().await.unwrap();
+    assert_eq!(info.config.num_replicas, 3);
 
     // The polling relay dies without handing over: the standby takes over after the lease's
     // TTL (3 s here) and changes flow again. Only it polls from then on.
