@@ -278,6 +278,16 @@ async fn main() {
     while seen_rx.try_recv().is_ok() {}
 
     let mut kv_watch = store.watch_many_keys(&target_keys).await;
+    // A known start: both targets in STATES[0], seen in NATS and by the watchers.
+    for target in &targets {
+        sim.control().set_presence(*target, STATES[0].0, STATES[0].1);
+    }
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    while seen_rx.try_recv().is_ok() {}
+    while tokio::time::timeout(Duration::from_millis(100), kv_watch.next())
+        .await
+        .is_ok()
+    {}
     let mut rng = rand::thread_rng();
     let mut to_nats = Vec::new();
     let mut to_watchers = Vec::new();
@@ -288,7 +298,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(rng.gen_range(500..8_000))).await;
         let target = change % 2;
         let key = &target_keys[target];
-        let state = (current.get(key).copied().unwrap_or(change) + 1) % STATES.len();
+        let state = (current.get(key).copied().unwrap_or(0) + 1) % STATES.len();
         current.insert(key.clone(), state);
         let (availability, activity) = STATES[state];
         let set_at = Instant::now();

@@ -306,7 +306,6 @@ impl Relay {
                         }
                         for id in &changes.joined_or_changed {
                             if let Some(entry) = directory.get(id) {
-                                phones.unlink(id);
                                 phones.link(
                                     id,
                                     entry.mail.iter().chain(&entry.user_principal_name).cloned(),
