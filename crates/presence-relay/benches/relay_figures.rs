@@ -10,7 +10,7 @@
 //! change -> every watcher notified (p50/p95/max over all watcher samples, and per change
 //! until the last watcher); relay RSS and CPU; failover time at the default lease.
 //!
-//! `cargo bench -p presence-relay --bench relay_figures -- [--users N] [--watchers N] [--changes N]`
+//! `cargo bench -p presence-relay --bench relay_figures -- [--users N] [--watchers N] [--changes N] [--share PERCENT]`
 
 #[path = "../tests/support/nats.rs"]
 mod nats;
@@ -38,6 +38,8 @@ const STATES: [(&str, &str); 4] = [
 ];
 
 struct Args {
+    /// `polling.budget_share_percent` of the relay (default 20).
+    share: u32,
     users: u32,
     watchers: usize,
     changes: usize,
@@ -45,6 +47,7 @@ struct Args {
 
 fn args() -> Args {
     let mut parsed = Args {
+        share: 20,
         users: 50_000,
         watchers: 1_000,
         changes: 24,
@@ -57,6 +60,7 @@ fn args() -> Args {
             "--users" => parsed.users = value().expect("--users N"),
             "--watchers" => parsed.watchers = value().expect("--watchers N") as usize,
             "--changes" => parsed.changes = value().expect("--changes N") as usize,
+            "--share" => parsed.share = value().expect("--share PERCENT"),
             _ => {} // cargo bench passes --bench
         }
         i += 1;
@@ -115,7 +119,13 @@ fn private_file(path: &Path, text: &str) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
-fn start_relay(dir: &Path, name: &str, cluster: &nats::NatsCluster, sim: &GraphSimulator) -> Child {
+fn start_relay(
+    dir: &Path,
+    name: &str,
+    share: u32,
+    cluster: &nats::NatsCluster,
+    sim: &GraphSimulator,
+) -> Child {
     private_file(&dir.join("secret"), SECRET);
     private_file(&dir.join("nats-password"), nats::RELAY_PASSWORD);
     let servers: Vec<String> = cluster.urls().iter().map(|u| format!("\"{u}\"")).collect();
@@ -123,7 +133,8 @@ fn start_relay(dir: &Path, name: &str, cluster: &nats::NatsCluster, sim: &GraphS
         "[microsoft]\ntenant = \"{DEFAULT_TENANT_ID}\"\nclient_id = \"{RELAY_CLIENT_ID}\"\n\
          client_secret_file = \"{dir}/secret\"\nauthority = \"{authority}\"\ngraph = \"{graph}\"\n\n\
          [nats]\nservers = [{servers}]\nuser = \"relay\"\npassword_file = \"{dir}/nats-password\"\n\
-         ca_file = \"{ca}\"\n\n[lease]\ninstance = \"{name}\"\n",
+         ca_file = \"{ca}\"\n\n[polling]\nbudget_share_percent = {share}\n\n\
+         [lease]\ninstance = \"{name}\"\n",
         dir = dir.display(),
         authority = sim.base_url(),
         graph = sim.graph_url(),
@@ -155,8 +166,8 @@ async fn presence_requests(sim: &GraphSimulator) -> usize {
 async fn main() {
     let args = args();
     println!(
-        "relay figures: {} users, {} watchers, {} changes",
-        args.users, args.watchers, args.changes
+        "relay figures: {} users, {} watchers, {} changes, {} % of the budget",
+        args.users, args.watchers, args.changes, args.share
     );
     let cluster = nats::NatsCluster::start(3).await;
     println!("NATS cluster of three is up");
@@ -175,7 +186,7 @@ async fn main() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut leader = start_relay(dir.path(), "relay-a", &cluster, &sim);
+    let mut leader = start_relay(dir.path(), "relay-a", args.share, &cluster, &sim);
 
     // The relay's view through NATS (relay user): every value of the people who change.
     let client = cluster.relay_connection().connect().await.unwrap();
@@ -280,7 +291,8 @@ async fn main() {
     let mut kv_watch = store.watch_many_keys(&target_keys).await;
     // A known start: both targets in STATES[0], seen in NATS and by the watchers.
     for target in &targets {
-        sim.control().set_presence(*target, STATES[0].0, STATES[0].1);
+        sim.control()
+            .set_presence(*target, STATES[0].0, STATES[0].1);
     }
     tokio::time::sleep(Duration::from_secs(20)).await;
     while seen_rx.try_recv().is_ok() {}
@@ -360,7 +372,7 @@ async fn main() {
     );
 
     // Failover at the default 10 s lease: a standby process, the leader killed (SIGKILL).
-    let mut standby = start_relay(dir.path(), "relay-b", &cluster, &sim);
+    let mut standby = start_relay(dir.path(), "relay-b", args.share, &cluster, &sim);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let mut lease = store.watch("relay.lease").await.unwrap();
     let killed_at = Instant::now();

@@ -54,7 +54,11 @@ impl PhoneBook {
 
     pub fn unlink(&mut self, id: &str) {
         for address in self.emails_by_id.remove(id).unwrap_or_default() {
-            if self.ids_by_email.get(&address).is_some_and(|owner| owner == id) {
+            if self
+                .ids_by_email
+                .get(&address)
+                .is_some_and(|owner| owner == id)
+            {
                 self.ids_by_email.remove(&address);
             }
         }

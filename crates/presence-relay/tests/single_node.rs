@@ -334,3 +334,52 @@ async fn a_clean_restart_hands_the_lease_over_at_once_and_publishes_nothing_twic
     wait_for_update(&mut updates, is_change(&id, "Away", "Away"), LIMIT).await;
     second.stop().await;
 }
+
+#[tokio::test]
+async fn a_429_stops_every_presence_request_for_the_retry_after_it_names() {
+    let nats = NatsCluster::start(1).await;
+    let sim = graph_simulator(10).await;
+    let mut relay = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("relay-a", 1),
+    ));
+    relay.wait_for_cycles(2, LIMIT).await;
+    sim.control().inject_fault(simulators::graph::Fault::new(
+        "getPresencesByUserId",
+        simulators::graph::FaultKind::TooManyRequests {
+            retry_after: Some("3.5".into()),
+        },
+        1,
+    ));
+    // When each presence request was sent, as the relay counts them.
+    let mut times = Vec::new();
+    let mut status = relay.status.clone();
+    let mut seen = status.borrow().presence_requests;
+    let started = tokio::time::Instant::now();
+    while times.len() < 4 && started.elapsed() < LIMIT {
+        status.changed().await.unwrap();
+        let now = status.borrow().presence_requests;
+        if now > seen {
+            seen = now;
+            times.push(tokio::time::Instant::now());
+        }
+    }
+    assert_eq!(times.len(), 4, "the relay stopped polling after the 429");
+    let throttled = sim
+        .control()
+        .log()
+        .entries()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert_eq!(throttled, 1);
+    // The request after the throttled one waited at least the 3.5 s Graph asked for (the
+    // poll interval alone would be 1 s).
+    let gaps: Vec<Duration> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(
+        gaps.iter().any(|gap| *gap >= Duration::from_millis(3_400)),
+        "no pause of 3.5 s between presence requests: {gaps:?}"
+    );
+    relay.stop().await;
+}
