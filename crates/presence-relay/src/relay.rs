@@ -159,10 +159,11 @@ impl Relay {
             self.update_status(|s| s.role = Role::Standby);
             let mut observation = LeaseObservation::default();
             let check_every = (self.settings.lease_ttl / 5).min(Duration::from_secs(1));
-            let revision = loop {
+            let (revision, acquired_at) = loop {
                 let record = self.lease_record(true);
+                let attempt_at = Instant::now();
                 match lease.try_acquire(&mut observation, &record).await {
-                    Ok(Some(revision)) => break revision,
+                    Ok(Some(revision)) => break (revision, attempt_at),
                     Ok(None) => {}
                     Err(error) => tracing::warn!(%error, "cannot read the lease"),
                 }
@@ -187,6 +188,7 @@ impl Relay {
                 .lead(
                     &lease,
                     revision,
+                    acquired_at,
                     &js,
                     &store,
                     &mut phones,
@@ -221,6 +223,7 @@ impl Relay {
         &self,
         lease: &Lease,
         revision: u64,
+        acquired_at: Instant,
         js: &async_nats::jetstream::Context,
         store: &async_nats::jetstream::kv::Store,
         phones: &mut PhoneBook,
@@ -230,47 +233,60 @@ impl Relay {
         let graph_ok = Arc::new(AtomicBool::new(true));
         let current_revision = Arc::new(AtomicU64::new(revision));
         let (lost_tx, mut lost_rx) = watch::channel(false);
+        // Polling must stop by this instant unless a renewal succeeds first. It counts from when
+        // the renewal was *sent*: the lease's new revision is committed after that, and a standby
+        // counts its TTL from when it saw that revision, so the holder always stops first.
+        let (fence_tx, mut fence_rx) = watch::channel(acquired_at + lease.holder_deadline());
         let renewer = AbortOnDrop({
             let lease = lease.clone();
             let graph_ok = graph_ok.clone();
             let current_revision = current_revision.clone();
             let base = self.lease_record(true);
             tokio::spawn(async move {
-                let mut last_ok = Instant::now();
                 loop {
                     tokio::time::sleep(lease.renew_every()).await;
                     let record = LeaseRecord {
                         graph_ok: graph_ok.load(Ordering::Relaxed),
                         ..base.clone()
                     };
-                    match lease
-                        .renew(current_revision.load(Ordering::SeqCst), &record)
-                        .await
-                    {
-                        Renewal::Renewed(revision) => {
+                    let sent_at = Instant::now();
+                    let renewal = tokio::time::timeout(
+                        lease.renew_every(),
+                        lease.renew(current_revision.load(Ordering::SeqCst), &record),
+                    )
+                    .await;
+                    match renewal {
+                        Ok(Renewal::Renewed(revision)) => {
                             current_revision.store(revision, Ordering::SeqCst);
-                            last_ok = Instant::now();
+                            let _ = fence_tx.send(sent_at + lease.holder_deadline());
                         }
-                        Renewal::Lost => {
+                        Ok(Renewal::Lost) => {
                             let _ = lost_tx.send(true);
                             return;
                         }
-                        Renewal::Unavailable(error) => {
+                        Ok(Renewal::Unavailable(error)) => {
                             tracing::warn!(%error, "cannot renew the lease");
-                            if last_ok.elapsed() >= lease.holder_deadline() {
-                                // Stop before a standby may take over: never two pollers.
-                                let _ = lost_tx.send(true);
-                                return;
-                            }
                         }
+                        Err(_) => tracing::warn!("renewing the lease timed out"),
                     }
                 }
             })
         });
-        let end = tokio::select! {
-            _ = shutdown.as_mut() => LeadEnd::Shutdown,
-            _ = lost_rx.changed() => LeadEnd::LostLease,
-            () = self.poll(js, store, phones, phone_updates, &graph_ok) => LeadEnd::LostLease,
+        let poll = self.poll(js, store, phones, phone_updates, &graph_ok);
+        tokio::pin!(poll);
+        let end = loop {
+            let fence = *fence_rx.borrow_and_update();
+            tokio::select! {
+                _ = shutdown.as_mut() => break LeadEnd::Shutdown,
+                _ = lost_rx.changed() => break LeadEnd::LostLease,
+                _ = fence_rx.changed() => continue,
+                _ = sleep_until(fence) => {
+                    // Never two pollers: stop before a standby may take over.
+                    tracing::warn!("the lease could not be renewed in time; stopping polling");
+                    break LeadEnd::LostLease;
+                }
+                () = &mut poll => break LeadEnd::LostLease,
+            }
         };
         drop(renewer);
         if matches!(end, LeadEnd::Shutdown) {

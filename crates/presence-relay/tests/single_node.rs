@@ -383,3 +383,46 @@ async fn a_429_stops_every_presence_request_for_the_retry_after_it_names() {
     );
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_holder_cut_off_from_nats_stops_polling_before_a_standby_takes_over() {
+    let nats = NatsCluster::start(1).await;
+    let sim = graph_simulator(10).await;
+    let link = CuttableLink::to(nats.port(0)).await;
+    let mut through_link = nats.relay_connection();
+    through_link.servers = vec![format!("tls://127.0.0.1:{}", link.port)];
+    let mut holder = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        through_link,
+        settings("holder", 1),
+    ));
+    holder.wait_for_role(Role::Leader, LIMIT).await;
+    holder.wait_for_cycles(1, LIMIT).await;
+    let mut standby = RunningRelay::start(Relay::new(
+        app_graph(&sim),
+        nats.relay_connection(),
+        settings("standby", 1),
+    ));
+    standby.wait_for_role(Role::Standby, LIMIT).await;
+    let overlap = never_two_leaders(holder.status.clone(), standby.status.clone());
+
+    // The holder loses NATS (but not Graph): it must stop polling before the standby, which
+    // still sees the lease, may take it.
+    link.cut();
+    standby.wait_for_role(Role::Leader, LIMIT).await;
+    assert_ne!(holder.role(), Role::Leader);
+    let holder_requests = holder.status.borrow().presence_requests;
+    let cycles = standby.status.borrow().cycles;
+    standby.wait_for_cycles(cycles + 2, LIMIT).await;
+    assert_eq!(
+        holder.status.borrow().presence_requests,
+        holder_requests,
+        "the cut-off holder went on polling"
+    );
+    assert_eq!(
+        overlap.stop().await,
+        0,
+        "both relays polled at the same time"
+    );
+    standby.stop().await;
+}

@@ -196,10 +196,15 @@ async fn run(
                 continue;
             }
         };
-        match watch_session(&client, &store, &mut ids, &health, &updates, timing).await {
-            SessionEnd::Stopped => return,
-            SessionEnd::Restart(reason) => {
-                tracing::info!(%reason, "restarting the presence watch");
+        // The same connection serves every watched set; only a failure reconnects.
+        loop {
+            match watch_session(&client, &store, &mut ids, &health, &updates, timing).await {
+                SessionEnd::Stopped => return,
+                SessionEnd::IdsChanged => continue,
+                SessionEnd::Restart(reason) => {
+                    tracing::info!(%reason, "reconnecting the presence watch");
+                    break;
+                }
             }
         }
     }
@@ -207,6 +212,8 @@ async fn run(
 
 enum SessionEnd {
     Stopped,
+    /// The caller changed the watched set: watch again on the same connection.
+    IdsChanged,
     Restart(String),
 }
 
@@ -294,7 +301,7 @@ async fn watch_session(
                 if changed.is_err() {
                     return SessionEnd::Stopped;
                 }
-                return SessionEnd::Restart("the watched set changed".into());
+                return SessionEnd::IdsChanged;
             }
             _ = tick.tick() => {}
         }

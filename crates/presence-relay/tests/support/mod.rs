@@ -183,3 +183,89 @@ pub fn is_change(id: &str, availability: &str, activity: &str) -> impl Fn(&Prese
             if *i == id && value.availability.as_str() == availability && value.activity.as_str() == activity)
     }
 }
+
+/// Samples two relays' roles every 10 ms and counts the samples where both were leaders.
+pub struct OverlapMonitor {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<usize>,
+}
+
+impl OverlapMonitor {
+    pub async fn stop(self) -> usize {
+        let _ = self.stop.send(());
+        self.task.await.unwrap()
+    }
+}
+
+pub fn never_two_leaders(
+    a: watch::Receiver<RelayStatus>,
+    b: watch::Receiver<RelayStatus>,
+) -> OverlapMonitor {
+    let (stop, mut stopped) = oneshot::channel();
+    let task = tokio::spawn(async move {
+        let mut overlaps = 0;
+        // A relay whose task is gone (crashed) has dropped its status: it polls no more.
+        let leads = |status: &watch::Receiver<RelayStatus>| {
+            status.has_changed().is_ok() && status.borrow().role == Role::Leader
+        };
+        loop {
+            if leads(&a) && leads(&b) {
+                overlaps += 1;
+            }
+            tokio::select! {
+                _ = &mut stopped => return overlaps,
+                _ = tokio::time::sleep(Duration::from_millis(10)) => {}
+            }
+        }
+    });
+    OverlapMonitor { stop, task }
+}
+
+/// A TCP forwarder on loopback that can be cut: every connection through it is dropped and new
+/// ones are refused (a relay losing its network while others keep theirs).
+pub struct CuttableLink {
+    pub port: u16,
+    cut: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl CuttableLink {
+    pub async fn to(target_port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (cut, cut_rx) = watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if *cut_rx.borrow() {
+                    continue; // dropped at once: refused
+                }
+                let mut cut_rx = cut_rx.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target_port)).await
+                    else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut_rx.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { port, cut, task }
+    }
+
+    pub fn cut(&self) {
+        let _ = self.cut.send(true);
+    }
+}
+
+impl Drop for CuttableLink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

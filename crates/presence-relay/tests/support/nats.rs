@@ -209,6 +209,11 @@ authorization {{
         self.connection("desktop", DESKTOP_PASSWORD)
     }
 
+    /// The client port of `node`.
+    pub fn port(&self, node: usize) -> u16 {
+        self.nodes[node].client_port
+    }
+
     pub fn kill(&mut self, node: usize) {
         self.nodes[node].kill();
     }
