@@ -29,6 +29,7 @@ test_packages=(
   lintian rpm                 # the package test (scripts/test-package.sh): lint the .deb, read the .rpm
   desktop-file-utils appstream man-db # validate the desktop entry and the metainfo, find the man page
   xdotool x11-utils           # find the installed app's window and read its WM_CLASS (xprop)
+  nats-server                 # real NATS JetStream servers for the presence relay's tests
 )
 
 # tauri-driver (WebDriver proxy to WebKitWebDriver) for the end-to-end tests; pinned to 2.x.
@@ -63,9 +64,9 @@ sudo=""
 echo "install-deps: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Prosody's and Mosquitto's packages start system-wide servers; the tests run their own on free
+# Prosody's, Mosquitto's and NATS' packages start system-wide servers; the tests run their own on free
 # ports.
-for server in prosody mosquitto; do
+for server in prosody mosquitto nats-server; do
   if printf '%s\n' "${missing[@]}" | grep -qx "$server"; then
     $sudo service "$server" stop >/dev/null 2>&1 || true
   fi

@@ -7,6 +7,8 @@
 //!   reverse presence (`setPresence` / `clearPresence`), colleagues' free/busy (`getSchedule`,
 //!   [`graph::FreeBusyCache`]), throttling-aware requests and poll pacing.
 //! - [`body`]: the ceilings every response body is read with.
+//! - [`app_only`]: the relay's sign-in as the application itself (client credentials with a
+//!   certificate assertion or a secret) and its two Graph calls (presence batches, `/users/delta`).
 //! - [`doctor`]: structured health checks for `presence-bridge doctor`.
 //!
 //! The types here are boundary DTOs: availability and activity stay raw strings, so the
@@ -14,6 +16,7 @@
 //! Free/busy is different: its vocabulary is documented and closed, so answers are parsed
 //! straight into presence-core's `free_busy` types, which the pure computation takes.
 
+pub mod app_only;
 pub mod auth;
 pub mod body;
 pub mod config;

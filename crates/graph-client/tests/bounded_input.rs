@@ -140,3 +140,55 @@ async fn an_oversized_graph_page_is_refused_cleanly() {
     let presence = graph.my_presence().await.unwrap();
     assert!(presence.availability_is("Busy"));
 }
+
+/// The relay's app-only token source, asking the canned server for its tokens.
+fn app_only_tokens(authority: &str) -> (graph_client::app_only::AppTokenSource, Arc<ManualClock>) {
+    use graph_client::app_only::{AppCredential, AppTokenSource};
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let config = MicrosoftConfig::new(DEFAULT_CLIENT_ID)
+        .unwrap()
+        .with_tenant("72f988bf-86f1-41af-91ab-2d7cd011db47")
+        .with_authority(authority)
+        .unwrap();
+    let tokens = AppTokenSource::new(
+        config,
+        AppCredential::Secret(Secret::new("app-secret")),
+        Timing::new(clock.clone(), Arc::new(RecordingSleeper::new())),
+    )
+    .unwrap();
+    (tokens, clock)
+}
+
+#[tokio::test]
+async fn an_app_only_2_pow_63_expires_in_is_capped_at_a_day_too() {
+    let token = Canned::json(
+        r#"{"access_token":"at","token_type":"Bearer","expires_in":9223372036854775808}"#,
+        true,
+    )
+    .await;
+    let (tokens, clock) = app_only_tokens(&token.url);
+    // Before the cap, adding 2^63 s to the clock panicked here.
+    assert_eq!(tokens.access_token().await.unwrap().expose(), "at");
+    clock.advance(MAX_TOKEN_LIFETIME - Duration::from_secs(600));
+    tokens.access_token().await.unwrap();
+    assert_eq!(token.requests(), 1, "still within the capped lifetime");
+    clock.advance(Duration::from_secs(600));
+    tokens.access_token().await.unwrap();
+    assert_eq!(
+        token.requests(),
+        2,
+        "renewed once the capped lifetime is over"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_app_only_token_answer_is_refused() {
+    for with_length in [true, false] {
+        let token = Canned::json(&padded_token_answer(MAX_TOKEN_BODY + 1), with_length).await;
+        let (tokens, _) = app_only_tokens(&token.url);
+        match tokens.access_token().await {
+            Err(AuthError::ResponseTooLarge { limit }) => assert_eq!(limit, MAX_TOKEN_BODY),
+            other => panic!("with_length={with_length}: {other:?}"),
+        }
+    }
+}

@@ -27,8 +27,8 @@ pub use hooks::{
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::Policy;
 pub use schema::{
-    Language, MicrosoftSettings, OAuthClientAuth, Settings, StarfaceAuth, StarfaceOAuthSettings,
-    StarfaceSettings, SyncSettings, UiSettings,
+    Language, MicrosoftSettings, OAuthClientAuth, ReadOnlyCredential, RelaySettings, Settings,
+    StarfaceAuth, StarfaceOAuthSettings, StarfaceSettings, SyncSettings, UiSettings,
 };
 pub use store::{LoadReport, SettingsStore};
 /// A setting's value as [`KeyChange`] takes it.

@@ -19,6 +19,8 @@ pub struct Settings {
     pub ui: UiSettings,
     /// Publishing the user's own status to MQTT, a webhook or a command (`[hooks]`).
     pub hooks: HooksSettings,
+    /// The organisation's presence relay (`[relay]`, usually set and locked by the admin policy).
+    pub relay: RelaySettings,
 }
 
 impl Settings {
@@ -236,4 +238,66 @@ pub struct UiSettings {
     pub favourites: Vec<String>,
     /// Start with the desktop session.
     pub autostart: bool,
+}
+
+/// Where the organisation's presence relay publishes (NATS JetStream key-value), and the
+/// read-only credential every desktop shares. Empty `servers`: no relay, the app polls Graph.
+///
+/// The credential comes from the admin policy (`[defaults.relay]`, locked): it may only read
+/// and watch the presence bucket, which holds what every colleague may see in Teams anyway. It
+/// is never written to the user's file, never sent to the window and never logged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelaySettings {
+    /// `tls://nats1.example.com:4222`, one per cluster node.
+    pub servers: Vec<String>,
+    /// The read-only NATS user.
+    pub user: String,
+    /// The read-only user's password (from the policy only; see the type's docs).
+    #[serde(skip_serializing)]
+    pub password: Option<ReadOnlyCredential>,
+    /// The CA that signed the NATS servers' certificates (PEM), when it is not a public one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            servers: Vec::new(),
+            user: "desktop".into(),
+            password: None,
+            ca_file: None,
+        }
+    }
+}
+
+impl RelaySettings {
+    /// Whether a relay is configured at all.
+    pub fn is_configured(&self) -> bool {
+        !self.servers.is_empty()
+    }
+}
+
+/// The relay's read-only password: deserialised from the policy, never serialised, redacted in
+/// `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct ReadOnlyCredential(String);
+
+impl ReadOnlyCredential {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the NATS connection only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ReadOnlyCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReadOnlyCredential(***)")
+    }
 }

@@ -119,6 +119,29 @@ pub(crate) fn problems(settings: &Settings) -> Vec<Problem> {
         );
     }
 
+    let relay = &settings.relay;
+    for (i, server) in relay.servers.iter().enumerate() {
+        check(
+            &format!("relay.servers[{i}]"),
+            is_nats_url(server),
+            format!("`{server}` is not a NATS server URL; expected tls://host:port (credentials belong in relay.user and the policy's relay.password, never in the URL)"),
+        );
+    }
+    if relay.is_configured() {
+        check(
+            "relay.user",
+            !relay.user.trim().is_empty(),
+            "the read-only NATS user must not be empty".into(),
+        );
+    }
+    if let Some(ca) = &relay.ca_file {
+        check(
+            "relay.ca_file",
+            !ca.trim().is_empty(),
+            "the CA file path must not be empty".into(),
+        );
+    }
+
     for (i, fav) in settings.ui.favourites.iter().enumerate() {
         check(
             &format!("ui.favourites[{i}]"),
@@ -155,6 +178,20 @@ fn is_scope_token(s: &str) -> bool {
 
 fn is_host_name(s: &str) -> bool {
     !s.is_empty() && url::Host::parse(s).is_ok() && !s.contains(['/', ':', '@', '?', '#', ' '])
+}
+
+/// `tls://host:port` or `nats://host:port` (TLS is required either way), without credentials.
+fn is_nats_url(value: &str) -> bool {
+    let Some(rest) = value
+        .strip_prefix("tls://")
+        .or_else(|| value.strip_prefix("nats://"))
+    else {
+        return false;
+    };
+    let Some((host, port)) = rest.rsplit_once(':') else {
+        return false;
+    };
+    !host.is_empty() && !host.contains(['/', '@', ' ']) && port.parse::<u16>().is_ok_and(|p| p != 0)
 }
 
 fn is_guid(s: &str) -> bool {

@@ -19,6 +19,7 @@
 // a cold path of a test server.
 #![allow(clippy::result_large_err)]
 
+mod app_only;
 mod bearer;
 mod calendars;
 mod clock;
@@ -31,6 +32,7 @@ mod org;
 mod presence_api;
 mod presence_sessions;
 mod schedule_api;
+mod tenant_roster;
 mod time_zones;
 mod world;
 
@@ -41,12 +43,14 @@ use axum::Router;
 use crate::loopback::LoopbackServer;
 use crate::request_log::{record, RequestLog};
 
+pub use app_only::{AppOnlySetup, RELAY_CLIENT_ID};
 pub use calendars::{CalendarControl, SimEvent, SimFreeBusy, SimWorkingHours, SimZone};
 pub use clock::SimClock;
 pub use control::GraphControl;
 pub use gate::{Fault, FaultKind};
 pub use org::{generate_organisation, SimUser};
 pub use presence_sessions::{aggregate_presence, PresenceState};
+pub use tenant_roster::RosterSetup;
 
 /// Client id of the app registration the simulator knows by default.
 pub const DEFAULT_CLIENT_ID: &str = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
@@ -72,8 +76,13 @@ pub struct GraphSimSetup {
     pub device_code_interval: u64,
     /// Scopes for which the tenant blocks user consent (admin approval needed).
     pub admin_consent_required: Vec<String>,
-    /// Presence requests per 30 s for this app in the tenant before 429.
+    /// Presence requests per 30 s for this app in the tenant before 429 (counted across every
+    /// client and token, delegated and app-only: Graph's budget is per app per tenant).
     pub presence_budget_per_30s: u32,
+    /// The confidential app (the presence relay) and its client-credentials sign-in.
+    pub app_only: AppOnlySetup,
+    /// Generated users besides `colleagues` (the large tenant, `/users/delta`).
+    pub roster: RosterSetup,
 }
 
 impl Default for GraphSimSetup {
@@ -89,6 +98,8 @@ impl Default for GraphSimSetup {
             device_code_interval: 5,
             admin_consent_required: Vec::new(),
             presence_budget_per_30s: 1_500,
+            app_only: AppOnlySetup::default(),
+            roster: RosterSetup::default(),
         }
     }
 }
@@ -100,11 +111,22 @@ pub(crate) struct Shared {
     pub calendars: Mutex<calendars::CalendarBook>,
     pub clock: SimClock,
     pub log: RequestLog,
+    pub app_only: Mutex<app_only::AppOnlyState>,
+    pub roster: Mutex<tenant_roster::Roster>,
 }
 
 impl Shared {
     pub fn world(&self) -> std::sync::MutexGuard<'_, world::World> {
         self.world.lock().expect("graph simulator lock")
+    }
+
+    /// Lock order: `world` before `app_only` before `roster`.
+    pub fn app_only(&self) -> std::sync::MutexGuard<'_, app_only::AppOnlyState> {
+        self.app_only.lock().expect("graph simulator lock")
+    }
+
+    pub fn roster(&self) -> std::sync::MutexGuard<'_, tenant_roster::Roster> {
+        self.roster.lock().expect("graph simulator lock")
     }
 }
 
@@ -128,6 +150,8 @@ impl GraphSimulator {
             calendars: Mutex::new(calendars::CalendarBook::new(setup.seed)),
             clock,
             log: log.clone(),
+            app_only: Mutex::new(app_only::AppOnlyState::new(&setup.app_only)),
+            roster: Mutex::new(tenant_roster::Roster::new(&setup.roster, setup.seed)),
         });
         let router = Router::new()
             .merge(entra::routes())
@@ -136,6 +160,7 @@ impl GraphSimulator {
                     .merge(presence_api::routes())
                     .merge(directory_api::routes())
                     .merge(schedule_api::routes())
+                    .merge(tenant_roster::routes())
                     .fallback(errors::unknown_segment)
                     .layer(axum::middleware::from_fn_with_state(
                         shared.clone(),

@@ -23,4 +23,5 @@ pub use credentials::{Credentials, FreeBusyAccess, GrantedScopes, PresenceAccess
 pub use device::{device_code_sign_in, DeviceCodeOptions, DevicePrompt};
 pub use error::AuthError;
 pub use oauth::{decode_token_response, TokenGrant, MAX_TOKEN_LIFETIME};
+pub(crate) use oauth::{token_http, TokenHttp, TokenHttpError};
 pub use pkce::{begin_pkce_sign_in, PendingBrowserSignIn, PkceOptions};

@@ -51,6 +51,33 @@ pub(crate) fn token_http() -> TokenHttp {
     }
 }
 
+impl TokenHttp {
+    /// Posts a form and reads at most [`MAX_TOKEN_BODY`] bytes of the answer (for token requests
+    /// oauth2 does not make, e.g. the relay's client credentials).
+    pub(crate) async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, String)],
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), TokenHttpError> {
+        let transport = |e: reqwest::Error| TokenHttpError::Transport(e.to_string());
+        let response = self
+            .client
+            .post(url)
+            .form(form)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status();
+        let body = read_capped(response, MAX_TOKEN_BODY)
+            .await
+            .map_err(|error| match error {
+                BodyError::TooLarge { limit } => TokenHttpError::TooLarge { limit },
+                BodyError::Transport(e) => transport(e),
+            })?;
+        Ok((status, body))
+    }
+}
+
 /// Why a token request got no answer to parse.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TokenHttpError {

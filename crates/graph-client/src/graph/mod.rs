@@ -39,7 +39,7 @@ pub use schedule::{
 
 use crate::auth::{AuthError, Credentials};
 use crate::body::{read_capped, BodyError, MAX_ERROR_BODY, MAX_GRAPH_BODY};
-use error::parse_error_body;
+pub(crate) use error::parse_error_body;
 
 /// Every response body goes through here: a malformed body is a [`GraphError::Decode`], never a
 /// panic (fuzzed in `tests/fuzz_graph_json.rs`).

@@ -31,6 +31,10 @@ impl GraphControl {
         Self { shared }
     }
 
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn now(&self) -> SystemTime {
         self.shared.clock.now()
     }

@@ -352,6 +352,13 @@ async fn token(
     };
     let now = shared.clock.now();
     let mut world = shared.world();
+    if super::app_only::is_client_credentials(&params) {
+        let known = tenant_known(&world, &tenant);
+        let mut app = shared.app_only();
+        return super::app_only::client_credentials(
+            &mut app, &mut world, now, &tenant, &headers, &params, known,
+        );
+    }
     let client_id = match check_client(&world, &tenant, &params) {
         Ok(client_id) => client_id,
         Err(response) => return response,

@@ -180,7 +180,7 @@ async fn presences_by_user_id(
     }
     let value: Vec<Value> = parsed
         .into_iter()
-        .map(|id| presence_json(&world, id, now))
+        .map(|id| super::tenant_roster::presence_with_roster(&shared, &world, id, now))
         .collect();
     Json(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)",
