@@ -83,6 +83,27 @@ pub(crate) fn presence_json(world: &World, id: Uuid, now: SystemTime) -> Value {
     })
 }
 
+/// `getPresencesByUserId` for one id: the world's presence if anyone set it, else the roster's
+/// generated presence, else Graph's answer for an unknown id.
+fn presence_with_roster(shared: &Shared, world: &World, id: Uuid, now: SystemTime) -> Value {
+    if world.presence.contains_key(&id) {
+        return presence_json(world, id, now);
+    }
+    let roster = shared.roster();
+    let Some(index) = roster.index_of(id) else {
+        return presence_json(world, id, now);
+    };
+    let state = roster.generated_presence(index, now);
+    let (availability, activity) = aggregate_presence(&state, now);
+    json!({
+        "id": id.to_string(),
+        "availability": availability,
+        "activity": activity,
+        "statusMessage": null,
+        "outOfOfficeSettings": {"message": null, "isOutOfOffice": false},
+    })
+}
+
 fn with_context(mut body: Value, context: &str) -> Value {
     body["@odata.context"] = Value::String(format!(
         "https://graph.microsoft.com/v1.0/$metadata#{context}"
@@ -180,7 +201,7 @@ async fn presences_by_user_id(
     }
     let value: Vec<Value> = parsed
         .into_iter()
-        .map(|id| super::tenant_roster::presence_with_roster(&shared, &world, id, now))
+        .map(|id| presence_with_roster(&shared, &world, id, now))
         .collect();
     Json(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(microsoft.graph.presence)",

@@ -28,8 +28,7 @@ use uuid::Uuid;
 use super::bearer::authenticate;
 use super::control::GraphControl;
 use super::errors::bad_request;
-use super::presence_api::presence_json;
-use super::presence_sessions::{aggregate_presence, PresenceState};
+use super::presence_sessions::PresenceState;
 use super::world::World;
 use super::Shared;
 
@@ -326,32 +325,6 @@ fn world_user_json(world: &World, position: usize) -> Value {
         "userPrincipalName": user.user_principal_name,
         "accountEnabled": true,
         "jobTitle": user.job_title,
-    })
-}
-
-/// `getPresencesByUserId` for one id: the world's presence if anyone set it, else the roster's
-/// generated presence, else Graph's answer for an unknown id.
-pub(crate) fn presence_with_roster(
-    shared: &Shared,
-    world: &World,
-    id: Uuid,
-    now: SystemTime,
-) -> Value {
-    if world.presence.contains_key(&id) {
-        return presence_json(world, id, now);
-    }
-    let roster = shared.roster();
-    let Some(index) = roster.index_of(id) else {
-        return presence_json(world, id, now);
-    };
-    let state = roster.generated_presence(index, now);
-    let (availability, activity) = aggregate_presence(&state, now);
-    json!({
-        "id": id.to_string(),
-        "availability": availability,
-        "activity": activity,
-        "statusMessage": null,
-        "outOfOfficeSettings": {"message": null, "isOutOfOffice": false},
     })
 }
 
