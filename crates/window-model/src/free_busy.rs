@@ -329,6 +329,24 @@ pub fn short_text(lang: Lang, free_busy: &FreeBusy) -> Option<String> {
     })
 }
 
+/// Why a sign-in left the calendar permission out: its first try failed because Entra wanted a
+/// consent for `Calendars.ReadBasic` that nobody gave, and the second try asked without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FreeBusyLeftOut {
+    /// The organisation lets only an administrator approve the permission.
+    NeedsAdmin,
+    /// The consent prompt was declined.
+    Declined,
+}
+
+/// What `sign_in_microsoft` resolves to when the sign-in went without free/busy (otherwise
+/// `null`): `{free_busy_left_out: "needs_admin" | "declined"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SignedInWithoutFreeBusy {
+    pub free_busy_left_out: FreeBusyLeftOut,
+}
+
 /// [`short_text`] of a colleague's reading in the bridge snapshot (the tray's favourites).
 pub fn short_of(lang: Lang, reading: Option<&FreeBusyReading>) -> Option<String> {
     short_text(lang, &FreeBusy::from(reading?))
