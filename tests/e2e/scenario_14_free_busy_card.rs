@@ -111,7 +111,9 @@ pub async fn free_busy_on_the_card(world: &World) {
     .await;
     let short = &short;
     wait_for("the short form in the list", WAIT, || async move {
-        let shown = world.texts(".row--selected .row__freebusy").await;
+        let shown = world
+            .texts(".row:not([hidden]).row--selected .row__freebusy")
+            .await;
         (shown == [short.clone()])
             .then_some(())
             .ok_or(format!("{shown:?}, expected {short:?}"))
