@@ -18,4 +18,5 @@ const COMMAND_NAMES: &[&str] = &[
     "sign_out_microsoft",
     "save_starface_password",
     "trust_certificate",
+    "show_card",
 ];

@@ -64,12 +64,38 @@
       favourite: false,
       notify: null,
       presence: presence(row, now - age),
+      free_busy: null,
     });
   }
+  // Free/busy as the backend sends it, made up per colleague: times on the viewer's clock.
+  function moment(minutesFromNow) {
+    const d = new Date(Date.now() + minutesFromNow * 60000);
+    d.setMinutes(Math.ceil(d.getMinutes() / 15) * 15, 0, 0);
+    const days = Math.round((new Date(d).setHours(0, 0, 0, 0) - new Date().setHours(0, 0, 0, 0)) / 86400000);
+    return {
+      at: d.getTime(), hour: d.getHours(), minute: d.getMinutes(),
+      day: days === 0 ? "today" : days === 1 ? "tomorrow" : "later",
+      date: days > 1 ? { weekday: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"][d.getDay()], day: d.getDate(), month: d.getMonth() + 1, year: d.getFullYear() } : null,
+    };
+  }
+  function freeBusyOf(i) {
+    switch (i % 7) {
+      case 0: return { kind: "in_meeting", tentative: false, until: moment(45), free_from: moment(90) };
+      case 1: return { kind: "free", until: moment(120), then: "meeting" };
+      case 2: return { kind: "out_of_office", until: moment(4 * 1440) };
+      case 3: return { kind: "outside_working_hours", back: moment(14 * 60) };
+      case 4: return { kind: "in_meeting", tentative: true, until: moment(30), free_from: null };
+      case 5: return { kind: "free", until: null, then: null };
+      default: return { kind: params.get("nofreebusy") ? "not_granted" : "refused" };
+    }
+  }
+  const indexOf = new Map(colleagues.map((c, i) => [c.id, i]));
   [0, 3, 7, 11, 21, 42].forEach((i) => (colleagues[i].favourite = true));
   colleagues[0].presence = presence("available", now - 40 * 1000); colleagues[0].presence.phone = "available";
   colleagues[3].presence = presence("busy_meeting", now - 2 * 60 * 1000); colleagues[3].presence.phone = "active";
   colleagues[21].notify = "once";
+  for (const c of colleagues) if (c.favourite || c.notify) c.free_busy = freeBusyOf(indexOf.get(c.id));
+  let card = null;
   const byId = new Map(colleagues.map((c) => [c.id, c]));
   colleagues.sort((a, b) => a.display_name.localeCompare(b.display_name, "de"));
   // The backend's folding (presence_core::directory_search): "ü" is found as "ü", "ue" and "u".
@@ -265,6 +291,16 @@
       emit("settings", settings);
       return null;
     },
+    show_card: ({ colleagueId }) => {
+      const changed = [];
+      const old = card && byId.get(card);
+      if (old && !old.favourite && !old.notify && old.id !== colleagueId) { old.free_busy = null; changed.push({ id: old.id, free_busy: null }); }
+      card = colleagueId;
+      const c = colleagueId && byId.get(colleagueId);
+      if (c && !c.free_busy) { c.free_busy = freeBusyOf(indexOf.get(c.id)); changed.push({ id: c.id, free_busy: c.free_busy }); }
+      if (changed.length) setTimeout(() => emit("colleagues", { presence: [], free_busy: changed }), 150);
+      return null;
+    },
     "plugin:event|listen": ({ event, handler }) => { const id = nextId++; listeners.set(id, { event, handler }); return id; },
     "plugin:event|unlisten": ({ eventId }) => { listeners.delete(eventId); return null; },
   };
@@ -295,7 +331,7 @@
       c.presence = { ...presence(row, Date.now()), phone };
       changed.push({ id: c.id, presence: c.presence });
     }
-    if (changed.length) emit("colleagues", { presence: changed });
+    if (changed.length) emit("colleagues", { presence: changed, free_busy: [] });
   }, 2000);
   if (params.get("help")) {
     const open = () => (document.documentElement.dataset.ready ? document.dispatchEvent(new KeyboardEvent("keydown", { key: "F1", bubbles: true })) : setTimeout(open, 20));

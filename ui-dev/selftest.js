@@ -21,6 +21,8 @@ async function run() {
   await sleep(50);
   const sel = list.querySelector(".row--selected .row__name")?.textContent;
   ok("arrow keys move the selection", sel && document.getElementById("card-name")?.textContent === sel, sel);
+  await sleep(300);
+  ok("the card shows the colleague's free/busy", !!document.querySelector(".card__freebusytext")?.textContent, document.querySelector(".card__freebusytext")?.textContent);
   key(list, "End");
   await sleep(100);
   ok("End scrolls to the last colleague", list.scrollTop > 100000 && list.querySelectorAll(".row").length < 60, `scrollTop ${list.scrollTop}`);

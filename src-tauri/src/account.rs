@@ -49,41 +49,65 @@ fn login_microsoft(settings: &settings::Settings, device_code: bool) -> Result<S
     let store = keychain();
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let credentials = if device_code {
-            auth::device_code_sign_in(
-                &config,
-                scopes,
-                store,
-                Timing::real(),
-                DeviceCodeOptions::default(),
-                |prompt| {
-                    println!("{}", prompt.message);
-                    let _ = std::io::stdout().flush();
-                },
-            )
-            .await
-        } else {
-            let pending = auth::begin_pkce_sign_in(&config, scopes, PkceOptions::default())
-                .await
-                .map_err(|e| e.to_string())?;
-            let url = pending.authorize_url().to_string();
-            println!(
-                "Sign in to Microsoft 365 in your browser. If it does not open, visit:\n{url}"
-            );
-            let _ = std::io::stdout().flush();
-            if let Err(error) = open_browser(&url) {
-                tracing::info!(%error, "cannot open the browser; the URL is printed");
+        let mut signed_in = interactive_sign_in(&config, scopes, store.clone(), device_code).await;
+        let mut without_free_busy = false;
+        if let Err(error) = &signed_in {
+            // The calendar permission needs a consent nobody gave: presence is worth more.
+            if let Some(fewer) = bridge::setup::sign_in_again_without_free_busy(scopes, error) {
+                println!(
+                    "{error}\nFree/busy needs the calendar permission Calendars.ReadBasic; \
+                     signing in again without it."
+                );
+                signed_in = interactive_sign_in(&config, fewer, store, device_code).await;
+                without_free_busy = true;
             }
-            pending.complete(store, Timing::real()).await
         }
-        .map_err(|e| e.to_string())?;
+        let credentials = signed_in.map_err(|e| e.to_string())?;
         let graph = graph_client::GraphClient::new(Arc::new(credentials));
         let me = graph.me().await.map_err(|e| e.to_string())?;
-        Ok(format!(
+        let mut message = format!(
             "Signed in to Microsoft 365 as {} ({}). The sign-in is kept in the keychain.",
             me.display_name, me.user_principal_name
-        ))
+        );
+        if without_free_busy {
+            message.push_str(
+                " Colleagues' free/busy is not shown: the calendar permission \
+                 (Calendars.ReadBasic) was not granted.",
+            );
+        }
+        Ok(message)
     })
+}
+
+/// One sign-in by device code or in the browser, for `scopes`.
+async fn interactive_sign_in(
+    config: &graph_client::MicrosoftConfig,
+    scopes: graph_client::ScopeRequest,
+    store: Arc<dyn SecretStore>,
+    device_code: bool,
+) -> Result<graph_client::Credentials, graph_client::AuthError> {
+    if device_code {
+        return auth::device_code_sign_in(
+            config,
+            scopes,
+            store,
+            Timing::real(),
+            DeviceCodeOptions::default(),
+            |prompt| {
+                println!("{}", prompt.message);
+                let _ = std::io::stdout().flush();
+            },
+        )
+        .await;
+    }
+    let pending = auth::begin_pkce_sign_in(config, scopes, PkceOptions::default()).await?;
+    let url = pending.authorize_url().to_string();
+    println!("Sign in to Microsoft 365 in your browser. If it does not open, visit:\n{url}");
+    let _ = std::io::stdout().flush();
+    if let Err(error) = open_browser(&url) {
+        tracing::info!(%error, "cannot open the browser; the URL is printed");
+    }
+    pending.complete(store, Timing::real()).await
 }
 
 fn open_browser(url: &str) -> std::io::Result<()> {

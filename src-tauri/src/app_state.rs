@@ -257,6 +257,15 @@ impl AppState {
         }
     }
 
+    /// Watches `person` (an earlier search hit the window shows again) until the next search
+    /// replaces it, as the hits of a search are.
+    pub fn watch_until_next_search(&self, person: Person) -> CommandResult<()> {
+        let id = person.id.clone();
+        self.send(BridgeCommand::Watch(Box::new(person)))?;
+        lock(&self.found).watched_for_search.push(id);
+        Ok(())
+    }
+
     /// Whether a browser sign-in is waiting to finish.
     pub fn signing_in(&self) -> bool {
         lock(&self.sign_in).current.is_some()

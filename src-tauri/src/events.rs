@@ -122,7 +122,7 @@ pub async fn forward_snapshots<R: Runtime>(
                 .map_or(0, |state| state.started_wall_ms());
             let changes =
                 window_model::colleague::presence_changes(&sent, &current, started_wall_ms);
-            if !changes.presence.is_empty() {
+            if !changes.is_empty() {
                 let _ = app.emit("colleagues", changes);
             }
             if current != sent && !state_sent {

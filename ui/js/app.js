@@ -192,6 +192,10 @@ async function main() {
         const c = store.byId.get(id);
         if (c) { c.presence = presence; ids.add(id); }
       }
+      for (const { id, free_busy } of delta.free_busy || []) {
+        const c = store.byId.get(id);
+        if (c) { c.free_busy = free_busy; ids.add(id); }
+      }
       colleagues.presenceChanged(ids);
     });
     await on("settings", async (view) => {

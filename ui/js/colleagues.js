@@ -6,6 +6,7 @@ import { api } from "./ipc.js";
 import { makeDot, setDot, rowLabel, phoneActive } from "./status.js";
 import { icon } from "./icons.js";
 import { toast, showError } from "./toast.js";
+import { freeBusyLine, freeBusyShort, freeBusyMissing } from "./freebusy.js";
 
 const ROW_H = 56;
 const HEADER_H = 32;
@@ -132,6 +133,7 @@ export function createColleagues(store) {
     const name = h("span", { class: "row__name" });
     const fav = h("span", { class: "row__fav", hidden: true }, icon("star", 13));
     const status = h("span", { class: "row__status" });
+    const freeBusy = h("span", { class: "row__freebusy", hidden: true });
     const phone = h("span", { class: "badge badge--phone", hidden: true }, icon("call", 12), h("span", { class: "badge__text" }));
     const meta = h("span", { class: "row__meta" });
     const age = h("span", { class: "row__age" });
@@ -144,9 +146,9 @@ export function createColleagues(store) {
       dot,
       h("div", { class: "row__main" },
         h("div", { class: "row__line1" }, name, fav, bell),
-        h("div", { class: "row__line2" }, status, phone, meta)),
+        h("div", { class: "row__line2" }, status, freeBusy, phone, meta)),
       h("div", { class: "row__side" }, age, quicks));
-    node.parts = { dot, name, fav, status, phone, meta, age, bell, phoneText: phone.lastChild };
+    node.parts = { dot, name, fav, status, freeBusy, phone, meta, age, bell, phoneText: phone.lastChild };
     node.addEventListener("mousedown", (e) => {
       if (e.target.closest("button")) return;
       e.preventDefault();
@@ -189,13 +191,16 @@ export function createColleagues(store) {
     bell.hidden = !c.notify;
     const statusText = rowLabel(p?.row || "unknown") + (p?.out_of_office && p.row !== "out_of_office" ? ` · ${t("status.out_of_office")}` : "");
     setText(status, statusText);
+    const short = freeBusyShort(c.free_busy);
+    node.parts.freeBusy.hidden = !short;
+    if (short) setText(node.parts.freeBusy, short);
     phone.hidden = !phoneActive(p);
     if (!phone.hidden) setText(node.parts.phoneText, t("colleagues.phone.active"));
     setText(meta, [c.job_title, c.department].filter(Boolean).join(" · "));
     const ageText = p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none");
     setText(age, ageText);
     age.title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
-    node.setAttribute("aria-label", [c.display_name, statusText, phoneActive(p) ? t("colleagues.phone.active") : "",
+    node.setAttribute("aria-label", [c.display_name, statusText, short || "", phoneActive(p) ? t("colleagues.phone.active") : "",
       p?.stale ? t("colleagues.stale_short") : "", ageText, c.favourite ? t("colleagues.favourite") : ""].filter(Boolean).join(", "));
   }
 
@@ -325,8 +330,20 @@ export function createColleagues(store) {
     }, icon(ic, 18), h("span", { class: "action__label" }, t(labelKey)), h("kbd", { class: "action__key", "aria-hidden": "true" }, key));
   }
 
+  // The bridge reads the calendar of the colleague whose card is on screen (none while the
+  // window is hidden).
+  let cardShown;
+  function tellCard(id) {
+    const wanted = document.hidden ? null : id;
+    if (wanted === cardShown) return;
+    cardShown = wanted;
+    api.showCard(wanted).catch(() => {});
+  }
+  document.addEventListener("visibilitychange", () => tellCard(current()?.id ?? null));
+
   function renderCard() {
     const c = current();
+    tellCard(c?.id ?? null);
     clear(card);
     if (!c) {
       card.appendChild(h("div", { class: "card-pane__empty" }, icon("person", 40), h("p", {}, t("card.none_selected"))));
@@ -363,6 +380,7 @@ export function createColleagues(store) {
         h("span", { class: "card__statustext" }, rowLabel(row)),
         phoneActive(p) ? h("span", { class: "badge badge--phone" }, icon("call", 12), t("colleagues.phone.active")) : null,
         h("span", { class: "card__age" }, p?.updated_at ? t("card.updated", { age: formatAge(p.updated_at) }) : t("colleagues.age.none"))),
+      freeBusyRow(c.free_busy),
       p?.status_message ? h("blockquote", { class: "card__note" }, p.status_message) : null,
       p?.out_of_office ? h("div", { class: "card__oof" }, h("strong", {}, t("card.out_of_office")), p.out_of_office_message ? h("p", {}, p.out_of_office_message) : null) : null,
       h("div", { class: "card__actions", role: "group", "aria-label": t("card.actions") },
@@ -385,6 +403,15 @@ export function createColleagues(store) {
             h("span", { class: "phone__label" }, ph.label),
             h("button", { type: "button", class: "link", onclick: () => act("phone", c.id, ph.index >= 0 ? { phone: ph.index } : {}) }, ph.number))))] : null),
     ]);
+  }
+
+  /** "In a meeting until 14:30 · free from 15:00", or why there is no such line. */
+  function freeBusyRow(fb) {
+    const line = freeBusyLine(fb);
+    if (!line) return null;
+    return h("div", { class: `card__freebusy${freeBusyMissing(fb) ? " card__freebusy--missing" : ""}` },
+      h("span", { class: "card__freebusylabel" }, icon("calendar", 16), h("span", { class: "sr-only" }, t("freebusy.label"))),
+      h("span", { class: "card__freebusytext" }, line));
   }
 
   function initials(name) {

@@ -22,6 +22,7 @@ const PATHS = {
   gear: "M12 9a3 3 0 1 1 0 6 3 3 0 0 1 0-6z M12 2.5v3 M12 18.5v3 M2.5 12h3 M18.5 12h3 M5.3 5.3l2.1 2.1 M16.6 16.6l2.1 2.1 M5.3 18.7l2.1-2.1 M16.6 7.4l2.1-2.1",
   keyboard: "M3 6.5h18v11H3z M6.5 10h1 M10 10h1 M13.5 10h1 M17 10h.5 M7.5 14h9",
   chevron: "M8 10l4 4 4-4",
+  calendar: "M4 6h16v14H4z M4 10.5h16 M8.5 3.5v5 M15.5 3.5v5",
 };
 
 export function icon(name, size = 18) {

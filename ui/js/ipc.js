@@ -65,4 +65,5 @@ export const api = {
   signOutMicrosoft: () => call("sign_out_microsoft"),
   saveStarfacePassword: (password) => call("save_starface_password", { password }),
   trustCertificate: (fingerprint) => call("trust_certificate", { fingerprint }),
+  showCard: (colleagueId) => call("show_card", { colleagueId }),
 };

@@ -103,13 +103,20 @@ export function createSettings(store, onLanguage) {
   }
 
   // ---- Accounts ----
+  /** `sign_in_microsoft` resolved: say so when the sign-in had to leave free/busy out. */
+  function signedIn(result) {
+    const leftOut = result?.free_busy_left_out;
+    if (leftOut === "needs_admin") toast(t("toast.free_busy_needs_admin"));
+    else if (leftOut) toast(t("toast.free_busy_declined"));
+  }
+
   function accounts() {
     const acc = store.state?.accounts || {};
     const ms = acc.microsoft || { state: "signed_out" };
     const sf = acc.starface || { state: "not_configured" };
     const msActions = ms.state === "signed_in"
       ? h("button", { type: "button", class: "btn", onclick: async () => { try { await api.signOutMicrosoft(); } catch (e) { showError(e); } } }, t("settings.microsoft.sign_out"))
-      : h("button", { type: "button", class: "btn btn--primary", disabled: ms.state === "signing_in", onclick: async () => { try { await api.signInMicrosoft(); } catch (e) { showError(e); } } }, t("settings.microsoft.sign_in"));
+      : h("button", { type: "button", class: "btn btn--primary", disabled: ms.state === "signing_in", onclick: async () => { try { signedIn(await api.signInMicrosoft()); } catch (e) { showError(e); } } }, t("settings.microsoft.sign_in"));
 
     const pw = h("input", { type: "password", class: "input", id: "f-starface-password", autocomplete: "new-password",
       placeholder: t(store.settings?.secrets?.starface_password ? "settings.starface.password_replace" : "settings.starface.password_placeholder") });

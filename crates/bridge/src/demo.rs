@@ -201,17 +201,29 @@ pub struct OfficeAccount {
 
 impl OfficeAccount {
     /// Signs in to the office's Microsoft account (tokens into `store`, which may already hold
-    /// other secrets) for the scopes the bridge asks for, reverse sync included.
+    /// other secrets) for the scopes the bridge asks for, reverse sync and free/busy included.
     pub async fn sign_in(
         office: &Office,
         store: Arc<dyn SecretStore>,
+    ) -> Result<Self, BridgeError> {
+        let scopes = ScopeRequest::default().with_reverse_sync().with_free_busy();
+        Self::sign_in_consenting_to(office, store, scopes).await
+    }
+
+    /// Like [`Self::sign_in`], but the user signs in for `consented` only (say, before free/busy
+    /// was switched on); the connectors still ask for everything the bridge asks for, as the app
+    /// does with a sign-in saved by an older setting.
+    pub async fn sign_in_consenting_to(
+        office: &Office,
+        store: Arc<dyn SecretStore>,
+        consented: ScopeRequest,
     ) -> Result<Self, BridgeError> {
         let graph = office.graph();
         let config = MicrosoftConfig::new(graph.control().client_id())
             .and_then(|c| c.with_authority(&graph.base_url()))
             .and_then(|c| c.with_graph_base(&graph.graph_url()))
             .map_err(|e| BridgeError::Simulator(e.to_string()))?;
-        let scopes = ScopeRequest::default().with_reverse_sync();
+        let scopes = ScopeRequest::default().with_reverse_sync().with_free_busy();
         let approver = office.approver();
         // Signing in polls through this sleeper; each "wait" is the user approving the code.
         let sleeper = Arc::new(RecordingSleeper::new().with_hook(move |_| {
@@ -219,7 +231,7 @@ impl OfficeAccount {
         }));
         auth::device_code_sign_in(
             &config,
-            scopes,
+            consented,
             store.clone(),
             Timing::new(Arc::new(SystemClock), sleeper),
             DeviceCodeOptions::default(),

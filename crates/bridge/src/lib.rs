@@ -26,6 +26,7 @@
 pub mod clock;
 pub mod demo;
 mod error;
+mod free_busy;
 pub mod journal_file;
 mod notifier;
 mod people;
@@ -36,6 +37,9 @@ mod workers;
 
 pub use clock::{BridgeClock, ManualBridgeClock, SharedClock, SystemBridgeClock};
 pub use error::BridgeError;
+pub use free_busy::FreeBusyOptions;
+/// A colleague's free/busy as the snapshot carries it (see [`ColleagueView::free_busy`]).
+pub use graph_client::graph::{FreeBusyReading, FreeBusyTiming, ScheduleUnavailable};
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{

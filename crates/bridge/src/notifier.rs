@@ -1,6 +1,7 @@
 //! Desktop notifications are the front end's job; the bridge only says what to show.
 
 use presence_core::engine::Notification;
+use presence_core::free_busy::FreeBusyLine;
 
 use crate::snapshot::Service;
 
@@ -15,6 +16,8 @@ pub enum BridgeNotification {
         id: String,
         /// Name to show.
         display_name: String,
+        /// Their calendar at that moment ("free until 16:00"), when it was read.
+        free_busy: Option<FreeBusyLine>,
     },
     /// A sign-in must be repeated.
     SignInNeeded(Service),

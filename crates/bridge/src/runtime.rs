@@ -1,11 +1,12 @@
 //! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
 //! to the connector workers and publishes [`BridgeSnapshot`]s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use graph_client::graph::FreeBusyReading;
 use graph_client::GraphClient;
 use presence_core::engine::{
     Command, ConflictDecision, EngineStatus, Input, IssuedCommand, Outputs, SyncOptions, SyncState,
@@ -23,6 +24,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::error::BridgeError;
+use crate::free_busy::{self, FreeBusyOptions, Wanted};
 use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
 use crate::people::{self, PbxDirectory};
@@ -56,6 +58,8 @@ pub struct BridgeOptions {
     /// What the bridge this one replaces handed over at [`BridgeHandle::shutdown`] (same accounts,
     /// same clock); `None` starts afresh, with STARFACE's state as found as the starting point.
     pub carry_over: Option<BridgeCarryOver>,
+    /// Colleagues' free/busy (`microsoft.free_busy`); `None` reads no calendar.
+    pub free_busy: Option<FreeBusyOptions>,
 }
 
 impl Default for BridgeOptions {
@@ -71,6 +75,7 @@ impl Default for BridgeOptions {
             favourites: Vec::new(),
             people_count: 25,
             carry_over: None,
+            free_busy: Some(FreeBusyOptions::default()),
         }
     }
 }
@@ -138,6 +143,9 @@ pub enum BridgeCommand {
     CancelAlert(String),
     /// The favourites in the settings changed (e-mail addresses or sign-in names).
     FavouritesChanged(Vec<String>),
+    /// The contact card on screen shows this colleague (Entra object id; a watched one), or none
+    /// is on screen: their free/busy is read while it is.
+    CardShown(Option<String>),
 }
 
 enum Message {
@@ -249,6 +257,17 @@ pub fn start(
         options.graph_poll_interval,
         control.clone(),
     ));
+    let (wanted_tx, wanted) = watch::channel(Vec::new());
+    let free_busy_task = options.free_busy.clone().map(|free_busy_options| {
+        tokio::spawn(free_busy::free_busy_worker(
+            connectors.graph.clone(),
+            events.clone(),
+            wanted,
+            free_busy_options,
+            clock.clone(),
+            control.stop.clone(),
+        ))
+    });
     let starface_task = tokio::spawn(workers::starface_worker(
         StarfaceLinks {
             rest: connectors.rest,
@@ -282,10 +301,14 @@ pub fn start(
         graph_commands,
         starface_commands,
         watched_tx,
+        card: None,
+        free_busy: HashMap::new(),
+        wanted_tx,
         snapshot_tx,
         poll_now,
     };
-    let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, graph_task, starface_task));
+    let tasks = [Some(graph_task), Some(starface_task), free_busy_task];
+    let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, tasks));
     Ok(BridgeHandle {
         messages,
         snapshot,
@@ -333,6 +356,12 @@ struct BridgeState {
     graph_commands: mpsc::UnboundedSender<IssuedCommand>,
     starface_commands: mpsc::UnboundedSender<IssuedCommand>,
     watched_tx: watch::Sender<Vec<String>>,
+    /// The colleague on the open contact card.
+    card: Option<String>,
+    /// The latest free/busy of the colleagues whose calendar is wanted, by id (memory only).
+    free_busy: HashMap<String, FreeBusyReading>,
+    /// Whose calendar the free/busy worker reads.
+    wanted_tx: watch::Sender<Vec<Wanted>>,
     snapshot_tx: watch::Sender<BridgeSnapshot>,
     poll_now: Arc<Notify>,
 }
@@ -343,8 +372,7 @@ impl BridgeState {
         mut messages: mpsc::UnboundedReceiver<Message>,
         mut events: mpsc::UnboundedReceiver<WorkerEvent>,
         stop: watch::Sender<bool>,
-        graph_task: JoinHandle<()>,
-        starface_task: JoinHandle<()>,
+        tasks: [Option<JoinHandle<()>>; 3],
     ) -> BridgeCarryOver {
         let mut tick = tokio::time::interval(self.options.tick_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -362,8 +390,9 @@ impl BridgeState {
         };
         tracing::info!("stopping the bridge");
         let _ = stop.send(true);
-        let _ = graph_task.await;
-        let _ = starface_task.await;
+        for task in tasks.into_iter().flatten() {
+            let _ = task.await;
+        }
         if let Some(file) = &mut self.journal_file {
             file.flush();
         }
@@ -474,6 +503,7 @@ impl BridgeState {
                     .cancel_alert(&ColleagueId(id.to_ascii_lowercase()));
             }
             BridgeCommand::FavouritesChanged(favourites) => self.favourites = favourites,
+            BridgeCommand::CardShown(id) => self.card = id.map(|id| id.to_ascii_lowercase()),
         }
     }
 
@@ -548,6 +578,7 @@ impl BridgeState {
                     self.warnings.insert(service, warning);
                 }
             }
+            WorkerEvent::FreeBusy(readings) => self.free_busy = readings.into_iter().collect(),
         }
     }
 
@@ -608,10 +639,15 @@ impl BridgeState {
                 .find(|c| c.person.id == alert.id.0)
                 .map(|c| c.person.display_name.clone())
                 .unwrap_or_else(|| alert.id.0.clone());
+            let free_busy = match self.free_busy.get(&alert.id.0) {
+                Some(FreeBusyReading::Line(line)) => Some(*line),
+                _ => None,
+            };
             self.notifier
                 .notify(&BridgeNotification::ColleagueAvailable {
                     id: alert.id.0,
                     display_name,
+                    free_busy,
                 });
         }
     }
@@ -622,6 +658,7 @@ impl BridgeState {
     /// last sync, which moves with every poll, is written into the watched value without waking
     /// anyone (`send_if_modified` returning `false` leaves the new value for the next reader).
     fn publish(&self) {
+        self.update_wanted();
         let snapshot = self.build_snapshot();
         self.snapshot_tx.send_if_modified(|current| {
             let changed = !same_but_last_sync(current, &snapshot);
@@ -672,6 +709,7 @@ impl BridgeState {
                         telephony: None,
                         alert: self.watch_list.alert(&ColleagueId(c.person.id.clone())),
                         favourite: c.person.is_among(&self.favourites),
+                        free_busy: self.free_busy.get(&c.person.id).cloned(),
                     }
                 })
                 .collect(),
@@ -685,6 +723,42 @@ impl BridgeState {
                 })
                 .collect(),
         }
+    }
+
+    /// Tells the free/busy worker whose calendars are on screen: the open contact card first,
+    /// then favourites and alert targets, each once, by the first address they have.
+    fn update_wanted(&self) {
+        let card = self
+            .card
+            .as_deref()
+            .and_then(|id| self.colleagues.iter().find(|c| c.person.id == id));
+        let on_screen = self.colleagues.iter().filter(|c| {
+            c.person.is_among(&self.favourites)
+                || self
+                    .watch_list
+                    .alert(&ColleagueId(c.person.id.clone()))
+                    .is_some()
+        });
+        let mut wanted: Vec<Wanted> = Vec::new();
+        for colleague in card.into_iter().chain(on_screen) {
+            let person = &colleague.person;
+            let Some(address) = person.addresses().next() else {
+                continue;
+            };
+            if !wanted.iter().any(|w| w.id == person.id) {
+                wanted.push(Wanted {
+                    id: person.id.clone(),
+                    address: address.to_owned(),
+                });
+            }
+        }
+        self.wanted_tx.send_if_modified(|current| {
+            let changed = *current != wanted;
+            if changed {
+                *current = wanted;
+            }
+            changed
+        });
     }
 
     fn sync_state(&self, status: &EngineStatus) -> SyncStateView {

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use graph_client::{Credentials, GraphClient, MicrosoftConfig, ScopeRequest, Timing};
+use graph_client::{AuthError, Credentials, GraphClient, MicrosoftConfig, ScopeRequest, Timing};
 use keychain::{names, Secret, SecretStore};
 use presence_core::mapping::ReverseMode;
 use presence_core::MessageLanguage;
@@ -17,6 +17,7 @@ use starface_client::{
 };
 
 use crate::error::BridgeError;
+use crate::free_busy::FreeBusyOptions;
 use crate::runtime::{BridgeOptions, Connectors};
 
 /// File name of the journal in the state folder.
@@ -49,18 +50,35 @@ pub fn options_from_settings(
         graph_poll_interval: Duration::from_secs(settings.sync.poll_interval_secs.into()),
         journal_file: state_dir.map(|dir| dir.join(JOURNAL_FILE_NAME)),
         favourites: settings.ui.favourites.clone(),
+        free_busy: settings.microsoft.free_busy.then(FreeBusyOptions::default),
         ..BridgeOptions::default()
     }
 }
 
-/// The Graph permissions the settings need (write permission only with the reverse direction).
+/// The Graph permissions the settings need (write permission only with the reverse direction,
+/// `Calendars.ReadBasic` only with `microsoft.free_busy`).
 pub fn scope_request(settings: &Settings) -> ScopeRequest {
-    let scopes = ScopeRequest::default();
-    if settings.mapping.reverse == ReverseMode::Off {
-        scopes
-    } else {
-        scopes.with_reverse_sync()
+    let mut scopes = ScopeRequest::default();
+    if settings.mapping.reverse != ReverseMode::Off {
+        scopes = scopes.with_reverse_sync();
     }
+    if settings.microsoft.free_busy {
+        scopes = scopes.with_free_busy();
+    }
+    scopes
+}
+
+/// What to ask for in a second interactive sign-in after the first one, for `asked`, failed
+/// with `error`: the same without free/busy's calendar permission when it was asked for and
+/// Entra wants a consent nobody gave (the organisation makes an administrator approve it, or
+/// the user declined the prompt). Presence then works, and the card says why free/busy is
+/// missing. `None`: the failure has another cause, or there was nothing to leave out.
+pub fn sign_in_again_without_free_busy(
+    asked: ScopeRequest,
+    error: &AuthError,
+) -> Option<ScopeRequest> {
+    let fewer = asked.without_optional();
+    (matches!(error, AuthError::ConsentRequired { .. }) && fewer != asked).then_some(fewer)
 }
 
 /// The Microsoft configuration from the settings.
@@ -378,6 +396,33 @@ mod tests {
                 .unwrap();
         }
         store
+    }
+
+    #[test]
+    fn free_busy_asks_for_the_calendar_permission_and_is_left_out_after_a_consent_failure() {
+        let mut settings = Settings::default();
+        assert!(settings.microsoft.free_busy, "on by default");
+        let asked = scope_request(&settings);
+        assert!(asked.free_busy);
+        let consent = AuthError::ConsentRequired {
+            needs_admin: true,
+            aadsts: Some(90094),
+            explanation: "admin approval".into(),
+        };
+        let fewer = sign_in_again_without_free_busy(asked, &consent).expect("a second try");
+        assert!(!fewer.free_busy);
+        assert_eq!(fewer.names().len() + 1, asked.names().len());
+        // Only a consent failure, and only when there is something to leave out.
+        let refused = AuthError::SignInRequired {
+            reason: "code refused".into(),
+            aadsts: Some(9002313),
+        };
+        assert_eq!(sign_in_again_without_free_busy(asked, &refused), None);
+        assert_eq!(sign_in_again_without_free_busy(fewer, &consent), None);
+        settings.microsoft.free_busy = false;
+        assert!(!scope_request(&settings).free_busy);
+        let options = options_from_settings(&settings, MessageLanguage::English, None);
+        assert!(options.free_busy.is_none(), "no calendar is read");
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+use graph_client::graph::FreeBusyReading;
 use presence_core::engine::WriteTarget;
 use presence_core::journal::JournalEvent;
 use presence_core::watch_list::AlertMode;
@@ -232,6 +233,11 @@ pub struct ColleagueView {
     pub alert: Option<AlertMode>,
     /// One of the user's favourites (an address of theirs is in the settings' favourites).
     pub favourite: bool,
+    /// Their free/busy, while they are on screen (the open contact card, a favourite, an alert
+    /// target) and free/busy is on; `None` for everyone else. Its times are wall-clock instants
+    /// already placed on the viewer's clock and calendar (not engine time); only status and times,
+    /// never a subject, location or attendee.
+    pub free_busy: Option<FreeBusyReading>,
 }
 
 /// One journal line (own status only; never colleagues' presence).

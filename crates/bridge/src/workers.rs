@@ -57,6 +57,9 @@ pub(crate) enum WorkerEvent {
     Healthy(Service),
     /// A problem worth showing (its service is part of it).
     Warning(BridgeWarning),
+    /// The free/busy of everyone whose calendar is wanted, by colleague id (the free/busy
+    /// worker's; sent when one of them changed).
+    FreeBusy(Vec<(String, graph_client::graph::FreeBusyReading)>),
 }
 
 pub(crate) type Events = mpsc::UnboundedSender<WorkerEvent>;

@@ -56,6 +56,10 @@ pub struct MicrosoftSettings {
     pub authority: String,
     /// Graph base URL including the version segment.
     pub graph_base: String,
+    /// Colleagues' free/busy on the contact card, in the list, the tray and "notify me when
+    /// available": the sign-in asks for `Calendars.ReadBasic` (status and times only). Off: the
+    /// permission is not asked for and no calendar is read.
+    pub free_busy: bool,
 }
 
 impl Default for MicrosoftSettings {
@@ -65,6 +69,7 @@ impl Default for MicrosoftSettings {
             tenant: "organizations".into(),
             authority: "https://login.microsoftonline.com".into(),
             graph_base: "https://graph.microsoft.com/v1.0".into(),
+            free_busy: true,
         }
     }
 }

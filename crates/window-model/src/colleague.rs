@@ -1,11 +1,13 @@
 //! Colleagues as the window gets them (`Colleague`, `Presence` in docs/UI-CONTRACT.md): the
-//! directory's [`Person`] field by field, what the user set on them, and their presence; and the
-//! `colleagues` event with the presence that changed.
+//! directory's [`Person`] field by field, what the user set on them, their presence and
+//! free/busy; and the `colleagues` event with the presence and free/busy that changed.
 
 use bridge::{BridgeSnapshot, ColleagueView};
 use presence_core::watch_list::AlertMode;
 use presence_core::{Activity, Availability, Person, PhoneKind, StatusRow, TelephonyState};
 use serde::{Serialize, Serializer};
+
+use crate::free_busy::FreeBusy;
 
 /// One colleague.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +29,9 @@ pub struct Colleague {
     pub notify: Option<AlertMode>,
     /// `None` until their presence was read (or while they are not watched).
     pub presence: Option<Presence>,
+    /// Their free/busy while they are on screen (open card, favourite, alert target) and
+    /// free/busy is on; `None` otherwise.
+    pub free_busy: Option<FreeBusy>,
 }
 
 /// One phone number with its kind (`business`, `mobile`, `home`, or Graph's own word).
@@ -74,6 +79,7 @@ impl Colleague {
             favourite: view.favourite,
             notify: view.alert,
             presence: presence(view, started_wall_ms),
+            free_busy: view.free_busy.as_ref().map(FreeBusy::from),
             ..Self::of_person(&view.person)
         }
     }
@@ -123,6 +129,7 @@ impl Colleague {
             favourite: false,
             notify: None,
             presence: None,
+            free_busy: None,
         }
     }
 }
@@ -147,6 +154,21 @@ pub fn presence(view: &ColleagueView, started_wall_ms: u64) -> Option<Presence> 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ColleaguesEvent {
     pub presence: Vec<PresenceUpdate>,
+    pub free_busy: Vec<FreeBusyUpdate>,
+}
+
+impl ColleaguesEvent {
+    /// Nothing changed: no event is sent.
+    pub fn is_empty(&self) -> bool {
+        self.presence.is_empty() && self.free_busy.is_empty()
+    }
+}
+
+/// The new free/busy of one colleague (`None`: no longer on screen, or free/busy is off).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FreeBusyUpdate {
+    pub id: String,
+    pub free_busy: Option<FreeBusy>,
 }
 
 /// The new presence of one colleague.
@@ -157,7 +179,7 @@ pub struct PresenceUpdate {
 }
 
 /// The presence of watched colleagues that changed from `before` to `after`: a new value, the
-/// phone, the freshness, or a colleague watched since.
+/// phone, the freshness, or a colleague watched since; and their free/busy that changed.
 pub fn presence_changes(
     before: &BridgeSnapshot,
     after: &BridgeSnapshot,
@@ -185,7 +207,28 @@ pub fn presence_changes(
             })
         })
         .collect();
-    ColleaguesEvent { presence }
+    let free_busy = after
+        .colleagues
+        .iter()
+        .filter(|c| {
+            let old = before
+                .colleagues
+                .iter()
+                .find(|o| o.person.id == c.person.id);
+            match old {
+                Some(old) => old.free_busy != c.free_busy,
+                None => c.free_busy.is_some(),
+            }
+        })
+        .map(|c| FreeBusyUpdate {
+            id: c.person.id.clone(),
+            free_busy: c.free_busy.as_ref().map(FreeBusy::from),
+        })
+        .collect();
+    ColleaguesEvent {
+        presence,
+        free_busy,
+    }
 }
 
 /// What `copy_sip` put on the clipboard.

@@ -3,6 +3,7 @@
 use bridge::BridgeNotification;
 use presence_core::engine::{Notification, WriteTarget};
 
+use crate::free_busy::{card_text, FreeBusy};
 use crate::i18n::{tr, tr_with, Lang};
 
 /// A notification's title and body.
@@ -15,9 +16,21 @@ pub struct NotificationText {
 /// What to show for `notification` in `lang`.
 pub fn text(lang: Lang, notification: &BridgeNotification) -> NotificationText {
     let (title, body) = match notification {
-        BridgeNotification::ColleagueAvailable { display_name, .. } => (
+        BridgeNotification::ColleagueAvailable {
+            display_name,
+            free_busy,
+            ..
+        } => (
             tr_with(lang, "notify.available.title", &[("name", display_name)]),
-            tr(lang, "notify.available.body"),
+            match free_busy.and_then(|line| card_text(lang, &FreeBusy::from(&line))) {
+                // "Free until 16:00. Click to chat in Teams."
+                Some(line) => tr_with(
+                    lang,
+                    "notify.available.body_free_busy",
+                    &[("free_busy", &line)],
+                ),
+                None => tr(lang, "notify.available.body"),
+            },
         ),
         BridgeNotification::SignInNeeded(service) => (
             "Presence Bridge".to_owned(),
@@ -106,8 +119,45 @@ mod tests {
             &BridgeNotification::ColleagueAvailable {
                 id: "a".into(),
                 display_name: "Anna".into(),
+                free_busy: None,
             },
         );
         assert!(available.title.contains("Anna"), "{available:?}");
+        assert_eq!(available.body, tr(Lang::De, "notify.available.body"));
+    }
+
+    #[test]
+    fn available_says_until_when_the_colleague_is_free() {
+        use presence_core::free_busy::{DayRef, FreeBusyLine, FreeEnds, FreeUntil, LocalMoment};
+        let line = FreeBusyLine::Free {
+            until: Some(FreeUntil {
+                at: LocalMoment {
+                    at: presence_core::jiff::Timestamp::UNIX_EPOCH,
+                    hour: 16,
+                    minute: 0,
+                    day: DayRef::Today,
+                },
+                then: FreeEnds::Meeting { tentative: false },
+            }),
+        };
+        let available = |lang| {
+            text(
+                lang,
+                &BridgeNotification::ColleagueAvailable {
+                    id: "a".into(),
+                    display_name: "Anna".into(),
+                    free_busy: Some(line),
+                },
+            )
+            .body
+        };
+        assert_eq!(
+            available(Lang::En),
+            "Free until 16:00. Click to chat in Teams."
+        );
+        assert_eq!(
+            available(Lang::De),
+            "Frei bis 16:00. Klicken, um in Teams zu chatten."
+        );
     }
 }

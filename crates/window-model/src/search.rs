@@ -135,6 +135,7 @@ mod tests {
             telephony: None,
             alert: None,
             favourite,
+            free_busy: None,
         }
     }
 

@@ -9,6 +9,7 @@
 use bridge::{BridgeSnapshot, ColleagueView, Service, SyncStateView};
 use presence_core::StatusRow;
 
+use crate::free_busy;
 use crate::i18n::{lookup, tr, tr_with, Lang};
 use crate::pause::PauseLength;
 
@@ -277,10 +278,13 @@ impl MenuModel {
                     entry(
                         &format!("{}{}", item::FAVOURITE_PREFIX, c.person.id),
                         format!(
-                            "{} {} – {}",
+                            "{} {} – {}{}",
                             glyph(c.row),
                             c.person.display_name,
-                            row_text(lang, c.row)
+                            row_text(lang, c.row),
+                            free_busy::short_of(lang, c.free_busy.as_ref())
+                                .map(|short| format!(" · {short}"))
+                                .unwrap_or_default()
                         ),
                         true,
                     )

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use graph_client::auth::{self, PkceOptions};
-use graph_client::Timing;
+use graph_client::{AuthError, ScopeRequest, Timing};
 use keychain::{names, Secret};
 use tauri::{AppHandle, Runtime, State};
+use window_model::free_busy::{FreeBusyLeftOut, SignedInWithoutFreeBusy};
 
 use crate::app_state::AppState;
 use crate::error::{CommandError, CommandResult};
@@ -20,20 +21,67 @@ pub(crate) enum SignInEnd {
     Replaced,
 }
 
-/// One browser sign-in from start to end, without Tauri: binds the redirect listener, marks the
-/// account as signing in, has `open` show the authorize page, then waits for the redirect and the
-/// code redemption, at most `options.timeout`. However it ends, the mark goes again (unless a
-/// newer sign-in took over), and a failure comes back as the error the window shows: the sign-in
-/// never stays "signing in" without an end. `changed` runs whenever the account state changed.
+/// One browser sign-in for the settings' permissions, with no second try (the tests' view of
+/// [`browser_sign_in_for`]).
+#[cfg(test)]
 pub(crate) async fn browser_sign_in(
     state: &AppState,
     options: PkceOptions,
     open: impl FnOnce(&url::Url) -> CommandResult<()>,
     changed: impl Fn(),
 ) -> CommandResult<SignInEnd> {
+    let scopes = bridge::setup::scope_request(&state.settings());
+    browser_sign_in_for(state, scopes, options, open, changed).await
+}
+
+/// [`browser_sign_in_for`] the settings' permissions and, when Entra wants a consent for the
+/// calendar permission that nobody gave (an administrator must approve it, or the user declined
+/// the prompt), a second one without it (`open` shows the second page): presence works, and
+/// what was left out comes back for the window to say.
+pub(crate) async fn browser_sign_in_leaving_out_free_busy(
+    state: &AppState,
+    options: PkceOptions,
+    open: impl Fn(&url::Url) -> CommandResult<()>,
+    changed: impl Fn(),
+) -> CommandResult<(SignInEnd, Option<FreeBusyLeftOut>)> {
+    let scopes = bridge::setup::scope_request(&state.settings());
+    let error = match browser_sign_in_for(state, scopes, options.clone(), &open, &changed).await {
+        Err(CommandError::SignIn(error)) => error,
+        other => return other.map(|end| (end, None)),
+    };
+    let Some(fewer) = bridge::setup::sign_in_again_without_free_busy(scopes, &error) else {
+        return Err(CommandError::SignIn(error));
+    };
+    let left_out = match error {
+        AuthError::ConsentRequired {
+            needs_admin: true, ..
+        } => FreeBusyLeftOut::NeedsAdmin,
+        _ => FreeBusyLeftOut::Declined,
+    };
+    tracing::warn!(
+        ?left_out,
+        aadsts = ?error.aadsts(),
+        "the calendar permission needs a consent nobody gave; signing in again without free/busy"
+    );
+    let end = browser_sign_in_for(state, fewer, options, &open, &changed).await?;
+    Ok((end, Some(left_out)))
+}
+
+/// One browser sign-in for `scopes` from start to end, without Tauri: binds the redirect
+/// listener, marks the account as signing in, has `open` show the authorize page, then waits for
+/// the redirect and the code redemption, at most `options.timeout`. However it ends, the mark
+/// goes again (unless a newer sign-in took over), and a failure comes back as the error the
+/// window shows: the sign-in never stays "signing in" without an end. `changed` runs whenever
+/// the account state changed.
+async fn browser_sign_in_for(
+    state: &AppState,
+    scopes: ScopeRequest,
+    options: PkceOptions,
+    open: impl FnOnce(&url::Url) -> CommandResult<()>,
+    changed: impl Fn(),
+) -> CommandResult<SignInEnd> {
     let settings = state.settings();
     let config = bridge::setup::microsoft_config(&settings)?;
-    let scopes = bridge::setup::scope_request(&settings);
     let pending = auth::begin_pkce_sign_in(&config, scopes, options).await?;
     let authorize_url = pending.authorize_url().clone();
     // Its own task, so a newer sign-in can cancel it (which also closes its listener).
@@ -71,13 +119,15 @@ pub(crate) async fn browser_sign_in(
 }
 
 /// The browser sign-in (PKCE). Resolves when it is over: `null` once signed in (the sync
-/// restarts), or the reason it failed (refused, declined, no answer from the browser within
-/// five minutes). Meanwhile `state.accounts.microsoft.state` is `signing_in`.
+/// restarts), `{free_busy_left_out}` once signed in without the calendar permission (a second
+/// sign-in after Entra wanted a consent for it nobody gave), or the reason it failed (refused,
+/// declined, no answer from the browser within five minutes). Meanwhile
+/// `state.accounts.microsoft.state` is `signing_in`.
 #[tauri::command]
 pub async fn sign_in_microsoft<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-) -> CommandResult<()> {
+) -> CommandResult<Option<SignedInWithoutFreeBusy>> {
     if state.demo {
         return Err(CommandError::Invalid {
             key: None,
@@ -85,7 +135,7 @@ pub async fn sign_in_microsoft<R: Runtime>(
         });
     }
     let authority = state.settings().microsoft.authority;
-    let end = browser_sign_in(
+    let (end, left_out) = browser_sign_in_leaving_out_free_busy(
         &state,
         PkceOptions::default(),
         |page| Ok(crate::opener::open_sign_in_page(&app, page, &authority)?),
@@ -96,7 +146,7 @@ pub async fn sign_in_microsoft<R: Runtime>(
         tracing::info!("restarting the sync with the new Microsoft sign-in");
         restart_sync(&app).await;
     }
-    Ok(())
+    Ok(left_out.map(|free_busy_left_out| SignedInWithoutFreeBusy { free_busy_left_out }))
 }
 
 #[tauri::command]
@@ -215,12 +265,15 @@ mod tests {
     }
 
     async fn world() -> World {
-        let sim = GraphSimulator::start(GraphSimSetup {
+        world_with(GraphSimSetup {
             colleagues: 2,
             ..GraphSimSetup::default()
         })
         .await
-        .unwrap();
+    }
+
+    async fn world_with(setup: GraphSimSetup) -> World {
+        let sim = GraphSimulator::start(setup).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.toml");
         // STARFACE is set up but has no password yet, so the sync cannot run: the first-run
@@ -323,6 +376,74 @@ mod tests {
         // No bridge runs (the STARFACE password is missing), yet the account is signed in.
         assert!(w.state.running().is_none());
         assert_eq!(w.microsoft_state(), "signed_in");
+    }
+
+    /// The scopes a sign-in page asks for.
+    fn asked(page: &url::Url) -> String {
+        page.query_pairs()
+            .find(|(k, _)| k == "scope")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn a_calendar_permission_only_an_admin_may_grant_is_left_out_in_a_second_sign_in() {
+        let w = world_with(GraphSimSetup {
+            colleagues: 2,
+            admin_consent_required: vec!["Calendars.ReadBasic".into()],
+            ..GraphSimSetup::default()
+        })
+        .await;
+        let pages = Mutex::new(Vec::new());
+        let (end, left_out) = browser_sign_in_leaving_out_free_busy(
+            &w.state,
+            options(Duration::from_secs(60)),
+            |page| {
+                pages.lock().unwrap().push(asked(page));
+                play_browser(page, |location| location);
+                Ok(())
+            },
+            || {},
+        )
+        .await
+        .expect("signed in at the second try");
+        assert_eq!(end, SignInEnd::SignedIn);
+        assert_eq!(left_out, Some(FreeBusyLeftOut::NeedsAdmin));
+        let pages = pages.into_inner().unwrap();
+        assert_eq!(pages.len(), 2, "{pages:?}");
+        assert!(pages[0].contains("Calendars.ReadBasic"), "{pages:?}");
+        assert!(!pages[1].contains("Calendars"), "{pages:?}");
+        assert!(pages[1].contains("Presence.Read.All"), "{pages:?}");
+        let token = w.keychain.get(names::MICROSOFT_REFRESH_TOKEN).unwrap();
+        assert!(w.sim.control().refresh_token_valid(token.unwrap().expose()));
+        assert_eq!(w.microsoft_state(), "signed_in");
+    }
+
+    #[tokio::test]
+    async fn without_free_busy_in_the_settings_the_calendar_permission_is_not_asked_for() {
+        let w = world().await;
+        w.state.with_store(|store| {
+            let mut settings = store.settings().clone();
+            settings.microsoft.free_busy = false;
+            store.save(settings).unwrap();
+        });
+        let pages = Mutex::new(Vec::new());
+        let (end, left_out) = browser_sign_in_leaving_out_free_busy(
+            &w.state,
+            options(Duration::from_secs(60)),
+            |page| {
+                pages.lock().unwrap().push(asked(page));
+                play_browser(page, |location| location);
+                Ok(())
+            },
+            || {},
+        )
+        .await
+        .unwrap();
+        assert_eq!((end, left_out), (SignInEnd::SignedIn, None));
+        let pages = pages.into_inner().unwrap();
+        assert_eq!(pages.len(), 1);
+        assert!(!pages[0].contains("Calendars"), "{pages:?}");
     }
 
     #[tokio::test]

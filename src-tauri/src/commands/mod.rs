@@ -3,6 +3,7 @@
 //! window model's types.
 
 pub mod accounts;
+pub mod card;
 pub mod directory;
 pub mod links;
 pub mod settings;
@@ -38,6 +39,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         accounts::sign_out_microsoft,
         accounts::save_starface_password,
         accounts::trust_certificate,
+        card::show_card,
     ]
 }
 

@@ -1150,3 +1150,58 @@ fn a_hidden_window_gets_no_events_and_catches_up_when_shown() {
     }
     h.shutdown();
 }
+
+/// The card on screen gets its colleague's free/busy from the demo office's calendars, and loses
+/// it when no card is on screen.
+#[test]
+fn the_card_on_screen_gets_its_colleague_s_free_busy() {
+    let h = Harness::start(None);
+    let colleague = h.some_colleague();
+    let id = colleague["id"].as_str().unwrap().to_owned();
+    assert_eq!(colleague["free_busy"], Value::Null, "not on screen yet");
+    let free_busy = |h: &Harness| {
+        let list = h.invoke("search_directory", json!({"query": ""})).unwrap();
+        list["colleagues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == json!(id))
+            .map(|c| c["free_busy"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        h.invoke("show_card", json!({"colleagueId": id})).unwrap(),
+        Value::Null
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let kind = free_busy(&h)["kind"].clone();
+        // A line of the generated calendar: free, in a meeting, out of office or after hours.
+        if [
+            "free",
+            "in_meeting",
+            "out_of_office",
+            "outside_working_hours",
+        ]
+        .iter()
+        .any(|k| kind == json!(k))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no free/busy line: {kind}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    h.invoke("show_card", json!({"colleagueId": null})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while free_busy(&h) != Value::Null {
+        assert!(Instant::now() < deadline, "free/busy kept off screen");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A card for somebody nobody knows is no error: the card shows what it has.
+    assert_eq!(
+        h.invoke("show_card", json!({"colleagueId": "no-such-id"}))
+            .unwrap(),
+        Value::Null
+    );
+    h.shutdown();
+}

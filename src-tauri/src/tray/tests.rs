@@ -17,6 +17,7 @@ fn colleague(id: &str, name: &str, row: StatusRow, favourite: bool) -> Colleague
         telephony: None,
         alert: None,
         favourite,
+        free_busy: None,
     }
 }
 

@@ -52,10 +52,24 @@ impl Harness {
             .start()
             .await
             .expect("the office opens");
+        Self::start_in(office, None, options).await
+    }
+
+    /// A bridge on `office`, its user signed in for `consented` (everything the bridge asks
+    /// for when `None`).
+    pub async fn start_in(
+        office: Office,
+        consented: Option<graph_client::ScopeRequest>,
+        options: BridgeOptions,
+    ) -> Self {
         let store = Arc::new(MemoryStore::new());
-        let account = OfficeAccount::sign_in(&office, store.clone())
-            .await
-            .expect("device sign-in");
+        let account = match consented {
+            None => OfficeAccount::sign_in(&office, store.clone()).await,
+            Some(scopes) => {
+                OfficeAccount::sign_in_consenting_to(&office, store.clone(), scopes).await
+            }
+        }
+        .expect("device sign-in");
         let mut harness = Self {
             me: office.me().id(),
             office,
@@ -85,6 +99,11 @@ impl Harness {
         )
         .expect("bridge starts");
         self.bridge = Some(bridge);
+    }
+
+    /// The signed-in account (its credentials, fresh connectors).
+    pub fn account(&self) -> &OfficeAccount {
+        &self.account
     }
 
     pub fn bridge(&self) -> &BridgeHandle {

@@ -40,6 +40,7 @@ fn watched(updated_at_ms: Option<u64>) -> ColleagueView {
         telephony: None,
         alert: Some(AlertMode::Always),
         favourite: true,
+        free_busy: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn the_window_gets_the_directorys_data_as_it_is() {
                 "out_of_office": false, "out_of_office_message": null, "status_message": null,
                 "phone": null, "updated_at": STARTED + 42_000, "stale": false,
             },
+            "free_busy": null,
         })
     );
 }
@@ -89,6 +91,7 @@ fn a_search_hit_has_no_sip_address_unless_graph_gave_one() {
         "user_principal_name",
         "starface_number",
         "presence",
+        "free_busy",
     ] {
         assert_eq!(json[key], serde_json::Value::Null, "{key} present as null");
     }

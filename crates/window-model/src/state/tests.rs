@@ -231,6 +231,7 @@ fn the_state_lists_favourites_and_alerted_colleagues_only() {
         telephony: None,
         alert,
         favourite,
+        free_busy: None,
     };
     let mut snapshot = running();
     snapshot.colleagues = vec![

@@ -17,6 +17,7 @@ fn colleague(id: &str, name: &str, mail: &str, row: StatusRow) -> ColleagueView 
         telephony: None,
         alert: None,
         favourite: false,
+        free_busy: None,
     }
 }
 
