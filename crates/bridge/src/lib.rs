@@ -29,6 +29,7 @@ mod error;
 pub mod journal_file;
 mod notifier;
 mod people;
+mod phones;
 mod runtime;
 pub mod setup;
 mod snapshot;
@@ -37,6 +38,7 @@ mod workers;
 pub use clock::{BridgeClock, ManualBridgeClock, SharedClock, SystemBridgeClock};
 pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
+pub use phones::OneHubLink;
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,

@@ -15,6 +15,9 @@ pub enum BridgeNotification {
         id: String,
         /// Name to show.
         display_name: String,
+        /// Their STARFACE phone was known (and free, as the alert requires): the notification
+        /// can say that Teams and the phone are both free.
+        phone_known: bool,
     },
     /// A sign-in must be repeated.
     SignInNeeded(Service),

@@ -1,7 +1,7 @@
 //! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
 //! to the connector workers and publishes [`BridgeSnapshot`]s.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +12,16 @@ use presence_core::engine::{
     UserAction,
 };
 use presence_core::journal::{Journal, JournalEvent};
-use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
+use presence_core::person_status::PersonStatus;
+use presence_core::watch_list::{
+    AlertMode, AvailabilityAlert, ColleagueId, ColleagueSnapshot, WatchList,
+};
 use presence_core::{
     ChatStatus, Engine, EngineCarryOver, EngineConfig, Mapping, Person, StatusRow, TeamsPresence,
     Timestamp,
 };
-use starface_client::{RestClient, UciClient, XmppSettings};
+use starface_client::onehub::AccountId;
+use starface_client::{RestClient, UciClient, XmppChatLink, XmppSettings};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -26,6 +30,7 @@ use crate::error::BridgeError;
 use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
 use crate::people::{self, PbxDirectory};
+use crate::phones::{self, ColleaguePhones, OneHubLink, Roster};
 use crate::snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
     SyncStateView, SyncView,
@@ -105,6 +110,10 @@ pub struct Connectors {
     pub uci: Arc<UciClient>,
     /// XMPP chat link settings; `None` sets the chat status message via UCI only.
     pub xmpp: Option<XmppSettings>,
+    /// Colleagues' phone state through OneHub, used when the account signs in with OAuth
+    /// (STARFACE 10); `None`, or a classic sign-in: no phone state (chat status from the XMPP
+    /// roster where the chat link runs).
+    pub onehub: Option<OneHubLink>,
 }
 
 /// What a front end can ask for. Tauri commands map one-to-one onto these.
@@ -234,6 +243,7 @@ pub fn start(
     let (starface_commands, starface_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
     let (watched_tx, watched) = watch::channel(Vec::new());
+    let (phone_accounts_tx, phone_accounts) = watch::channel(BTreeSet::new());
     let poll_now = Arc::new(Notify::new());
     let control = WorkerControl {
         stop,
@@ -249,11 +259,19 @@ pub fn start(
         options.graph_poll_interval,
         control.clone(),
     ));
+    let (xmpp, roster) = start_chat_link(connectors.xmpp);
+    let phone_task = tokio::spawn(phones::phone_worker(
+        connectors.onehub,
+        roster,
+        events.clone(),
+        phone_accounts,
+        control.stop.clone(),
+    ));
     let starface_task = tokio::spawn(workers::starface_worker(
         StarfaceLinks {
             rest: connectors.rest,
             uci: connectors.uci,
-            xmpp: connectors.xmpp,
+            xmpp,
         },
         events,
         starface_rx,
@@ -282,16 +300,44 @@ pub fn start(
         graph_commands,
         starface_commands,
         watched_tx,
+        phones: ColleaguePhones::default(),
+        phone_accounts_tx,
         snapshot_tx,
         poll_now,
     };
-    let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, graph_task, starface_task));
+    let task = tokio::spawn(state.run(
+        message_rx,
+        event_rx,
+        stop_tx,
+        [graph_task, starface_task, phone_task],
+    ));
     Ok(BridgeHandle {
         messages,
         snapshot,
         graph: connectors.graph,
         task,
     })
+}
+
+/// Starts the XMPP chat link (if configured) and hands out its roster for the phone worker.
+fn start_chat_link(settings: Option<XmppSettings>) -> (Option<XmppChatLink>, Option<Roster>) {
+    let Some(settings) = settings else {
+        return (None, None);
+    };
+    let own = settings.bare_jid();
+    match XmppChatLink::start(settings) {
+        Ok(link) => {
+            let roster = own.ok().map(|own| Roster {
+                observed: link.observed_presences(),
+                own,
+            });
+            (Some(link), roster)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the XMPP chat link; chat status is set via UCI only");
+            (None, None)
+        }
+    }
 }
 
 struct WatchedColleague {
@@ -333,6 +379,10 @@ struct BridgeState {
     graph_commands: mpsc::UnboundedSender<IssuedCommand>,
     starface_commands: mpsc::UnboundedSender<IssuedCommand>,
     watched_tx: watch::Sender<Vec<String>>,
+    /// What the phone worker reported last (OneHub's phones, the roster's chat states).
+    phones: ColleaguePhones,
+    /// The STARFACE accounts whose phones OneHub is to push: the watched colleagues'.
+    phone_accounts_tx: watch::Sender<BTreeSet<AccountId>>,
     snapshot_tx: watch::Sender<BridgeSnapshot>,
     poll_now: Arc<Notify>,
 }
@@ -343,8 +393,7 @@ impl BridgeState {
         mut messages: mpsc::UnboundedReceiver<Message>,
         mut events: mpsc::UnboundedReceiver<WorkerEvent>,
         stop: watch::Sender<bool>,
-        graph_task: JoinHandle<()>,
-        starface_task: JoinHandle<()>,
+        workers: [JoinHandle<()>; 3],
     ) -> BridgeCarryOver {
         let mut tick = tokio::time::interval(self.options.tick_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -362,8 +411,9 @@ impl BridgeState {
         };
         tracing::info!("stopping the bridge");
         let _ = stop.send(true);
-        let _ = graph_task.await;
-        let _ = starface_task.await;
+        for worker in workers {
+            let _ = worker.await;
+        }
         if let Some(file) = &mut self.journal_file {
             file.flush();
         }
@@ -517,6 +567,7 @@ impl BridgeState {
                 for colleague in &mut self.colleagues {
                     colleague.person.starface = self.directory.account_for(&colleague.person);
                 }
+                self.follow_phones();
             }
             WorkerEvent::Finished {
                 id,
@@ -548,6 +599,12 @@ impl BridgeState {
                     self.warnings.insert(service, warning);
                 }
             }
+            WorkerEvent::Phones(book) => {
+                if self.phones.set_book(book) {
+                    self.apply_phones();
+                }
+            }
+            WorkerEvent::RosterChat(roster) => self.phones.set_roster(roster),
         }
     }
 
@@ -581,6 +638,39 @@ impl BridgeState {
             .map(|c| c.person.id.clone())
             .collect();
         self.watched_tx.send_replace(ids);
+        self.follow_phones();
+    }
+
+    /// OneHub follows the colleagues shown (the window's list, the tray's favourites, the
+    /// alert targets: all watched colleagues), and what is known of their phones is applied.
+    fn follow_phones(&mut self) {
+        let accounts = phones::accounts(self.colleagues.iter().map(|c| &c.person));
+        self.phone_accounts_tx.send_if_modified(|current| {
+            let changed = *current != accounts;
+            *current = accounts;
+            changed
+        });
+        self.apply_phones();
+    }
+
+    /// Hands the watch list each colleague's phone that differs from what it has (so alerts
+    /// wait for the phone too).
+    fn apply_phones(&mut self) {
+        let changed: Vec<_> = self
+            .colleagues
+            .iter()
+            .filter_map(|c| {
+                let id = ColleagueId(c.person.id.clone());
+                let phone = self.phones.phone_of(&c.person);
+                let known = self.watch_list.get(&id).and_then(|s| s.phone.as_ref());
+                (known != phone.as_ref()).then_some((id, phone))
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        let update = self.watch_list.apply_phone(changed);
+        self.notify_alerts(update.alerts);
     }
 
     fn on_colleague_presence(&mut self, presences: Vec<(String, TeamsPresence)>) {
@@ -601,17 +691,26 @@ impl BridgeState {
             }
         }
         let update = self.watch_list.apply(snapshots);
-        for alert in update.alerts {
+        self.notify_alerts(update.alerts);
+    }
+
+    fn notify_alerts(&self, alerts: Vec<AvailabilityAlert>) {
+        for alert in alerts {
             let display_name = self
                 .colleagues
                 .iter()
                 .find(|c| c.person.id == alert.id.0)
                 .map(|c| c.person.display_name.clone())
                 .unwrap_or_else(|| alert.id.0.clone());
+            let phone_known = self
+                .watch_list
+                .get(&alert.id)
+                .is_some_and(|state| state.phone.is_some());
             self.notifier
                 .notify(&BridgeNotification::ColleagueAvailable {
                     id: alert.id.0,
                     display_name,
+                    phone_known,
                 });
         }
     }
@@ -663,13 +762,22 @@ impl BridgeState {
                 .iter()
                 .map(|c| {
                     let age = c.observed_at.map(|at| now.saturating_since(at));
+                    let phone = self
+                        .watch_list
+                        .get(&ColleagueId(c.person.id.clone()))
+                        .and_then(|state| state.phone.clone());
                     ColleagueView {
                         person: c.person.clone(),
                         row: c.teams.as_ref().map(StatusRow::from_presence),
                         teams: c.teams.clone(),
                         updated_at_ms: c.changed_at.map(Timestamp::as_millis),
                         stale: age.is_none_or(|a| a > stale_after),
-                        telephony: None,
+                        status: PersonStatus::merge(c.teams.as_ref(), phone.as_ref()),
+                        starface_chat: phone
+                            .as_ref()
+                            .and_then(|p| p.chat.clone())
+                            .or_else(|| self.phones.roster_chat_of(&c.person)),
+                        phone,
                         alert: self.watch_list.alert(&ColleagueId(c.person.id.clone())),
                         favourite: c.person.is_among(&self.favourites),
                     }

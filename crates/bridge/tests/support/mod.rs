@@ -52,11 +52,36 @@ impl Harness {
             .start()
             .await
             .expect("the office opens");
+        Self::start_in(office, options).await
+    }
+
+    /// A STARFACE 10 office with OneHub (TLS, OAuth): colleagues' phones are pushed.
+    pub async fn start_with_onehub() -> Self {
+        let office = Office::builder()
+            .colleagues(6)
+            .pbx_tls_self_signed()
+            .expect("a certificate")
+            .onehub()
+            .start()
+            .await
+            .expect("the office opens with OneHub");
+        Self::start_in(office, BridgeOptions::default()).await
+    }
+
+    /// Signs in to `office` and starts a bridge.
+    pub async fn start_in(office: Office, options: BridgeOptions) -> Self {
+        let mut harness = Self::signed_in(office, options).await;
+        harness.start_bridge(None);
+        harness
+    }
+
+    /// Signs in to `office`; no bridge runs yet.
+    pub async fn signed_in(office: Office, options: BridgeOptions) -> Self {
         let store = Arc::new(MemoryStore::new());
         let account = OfficeAccount::sign_in(&office, store.clone())
             .await
             .expect("device sign-in");
-        let mut harness = Self {
+        Self {
             me: office.me().id(),
             office,
             clock: ManualBridgeClock::new(),
@@ -65,13 +90,26 @@ impl Harness {
             bridge: None,
             account,
             options,
-        };
-        harness.start_bridge(None);
-        harness
+        }
+    }
+
+    /// Connectors as the bridge gets them (to change one before [`Self::start_bridge_with`]).
+    pub fn connectors(&self) -> bridge::Connectors {
+        self.account.connectors(None).expect("connectors")
     }
 
     /// Starts a bridge on the same simulators, account and clock (none may be running).
     pub fn start_bridge(&mut self, carry_over: Option<BridgeCarryOver>) {
+        let connectors = self.connectors();
+        self.start_bridge_with(carry_over, connectors);
+    }
+
+    /// Starts a bridge with these connectors.
+    pub fn start_bridge_with(
+        &mut self,
+        carry_over: Option<BridgeCarryOver>,
+        connectors: bridge::Connectors,
+    ) {
         assert!(self.bridge.is_none(), "a bridge is running");
         let options = BridgeOptions {
             carry_over,
@@ -79,7 +117,7 @@ impl Harness {
         };
         let bridge = bridge::start(
             options,
-            self.account.connectors(None).expect("connectors"),
+            connectors,
             Arc::new(self.clock.clone()),
             self.notifier.clone(),
         )
