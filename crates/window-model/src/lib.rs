@@ -10,6 +10,7 @@
 //! * [`state`]: `State` (own status, sync, accounts, warnings, journal); [`warning`] and
 //!   [`journal`] are its parts.
 //! * [`colleague`]: `Colleague`, `Presence`, the `colleagues` event.
+//! * [`colleague_status`]: a colleague's merged Teams + phone status (`Status`) and its words.
 //! * [`search`]: the colleague search over everyone the app knows.
 //! * [`settings_view`]: `SettingsView` and `save_settings`' changes.
 //! * [`tray`]: the tray's icon state, status line, menu model and its diff, the menu's actions.
@@ -20,6 +21,7 @@
 //! * [`i18n`]: the UI's strings (`ui/i18n/*.json`) and the user's language.
 
 pub mod colleague;
+pub mod colleague_status;
 pub mod i18n;
 pub mod journal;
 pub mod links;

@@ -15,9 +15,21 @@ pub struct NotificationText {
 /// What to show for `notification` in `lang`.
 pub fn text(lang: Lang, notification: &BridgeNotification) -> NotificationText {
     let (title, body) = match notification {
-        BridgeNotification::ColleagueAvailable { display_name, .. } => (
+        BridgeNotification::ColleagueAvailable {
+            display_name,
+            phone_known,
+            ..
+        } => (
             tr_with(lang, "notify.available.title", &[("name", display_name)]),
-            tr(lang, "notify.available.body"),
+            // Fired only when Teams and the phone (if known) are both free: say which.
+            tr(
+                lang,
+                if *phone_known {
+                    "notify.available.body_with_phone"
+                } else {
+                    "notify.available.body"
+                },
+            ),
         ),
         BridgeNotification::SignInNeeded(service) => (
             "Presence Bridge".to_owned(),
@@ -106,8 +118,30 @@ mod tests {
             &BridgeNotification::ColleagueAvailable {
                 id: "a".into(),
                 display_name: "Anna".into(),
+                phone_known: false,
             },
         );
         assert!(available.title.contains("Anna"), "{available:?}");
+    }
+
+    #[test]
+    fn an_alert_says_when_the_phone_is_free_too() {
+        let alert = |phone_known| BridgeNotification::ColleagueAvailable {
+            id: "a".into(),
+            display_name: "Anna".into(),
+            phone_known,
+        };
+        assert_eq!(
+            text(Lang::En, &alert(true)).body,
+            "Free in Teams and not on the phone. Click to chat in Teams."
+        );
+        assert_eq!(
+            text(Lang::De, &alert(true)).body,
+            "In Teams verfügbar und nicht am Telefon. Klicken, um in Teams zu chatten."
+        );
+        assert_eq!(
+            text(Lang::En, &alert(false)).body,
+            "Click to chat in Teams."
+        );
     }
 }

@@ -132,7 +132,9 @@ mod tests {
             row: None,
             updated_at_ms: None,
             stale: false,
-            telephony: None,
+            phone: None,
+            status: presence_core::person_status::PersonStatus::merge(None, None),
+            starface_chat: None,
             alert: None,
             favourite,
         }

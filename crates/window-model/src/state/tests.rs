@@ -228,7 +228,9 @@ fn the_state_lists_favourites_and_alerted_colleagues_only() {
         row: None,
         updated_at_ms: None,
         stale: true,
-        telephony: None,
+        phone: None,
+        status: presence_core::person_status::PersonStatus::merge(None, None),
+        starface_chat: None,
         alert,
         favourite,
     };
