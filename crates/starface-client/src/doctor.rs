@@ -256,13 +256,15 @@ pub async fn check_onehub(sign_in: &PbxSignIn) -> Vec<CheckReport> {
                 ),
             )]
         }
-        Err(_) => return vec![CheckReport::new(
-            REACHABLE,
-            CheckStatus::Warning,
-            format!(
+        Err(_) => {
+            return vec![CheckReport::new(
+                REACHABLE,
+                CheckStatus::Warning,
+                format!(
                 "OneHub did not answer within {ONEHUB_TIMEOUT:?}; colleagues show no phone state"
             ),
-        )],
+            )]
+        }
     };
     let source = match target.source {
         TargetSource::OnPremises => "on the PBX",
