@@ -90,9 +90,33 @@ async fn wait_until(
         }
         match tokio::time::timeout_at((started + TIMEOUT).into(), snapshots.changed()).await {
             Ok(Ok(())) => {}
-            _ => panic!("timed out waiting for {what}"),
+            _ => {
+                let s = snapshots.borrow();
+                panic!(
+                    "timed out waiting for {what}: {} colleagues, {} on the PBX, {} with a phone, warnings {:?}",
+                    s.colleagues.len(),
+                    s.colleagues.iter().filter(|c| c.person.starface.is_some()).count(),
+                    s.colleagues.iter().filter(|c| c.phone.is_some()).count(),
+                    s.sync.warnings
+                )
+            }
         }
     }
+}
+
+/// Every watched colleague with a STARFACE account id has a phone. (Colleagues who share their
+/// name with another have none: the REST directory joins users and accounts by name and does
+/// not guess.)
+fn phones_known(snapshot: &BridgeSnapshot, at_least: usize) -> bool {
+    snapshot.colleagues.len() >= at_least
+        && snapshot
+            .colleagues
+            .iter()
+            .all(|c| match &c.person.starface {
+                // Not matched yet: the directory is still loading (everyone is on the office's PBX).
+                None => false,
+                Some(account) => c.phone.is_some() || account.account_id.is_none(),
+            })
 }
 
 fn on_the_phone(snapshot: &BridgeSnapshot, id: &str) -> Option<bool> {
@@ -109,16 +133,14 @@ fn on_the_phone(snapshot: &BridgeSnapshot, id: &str) -> Option<bool> {
 async fn latency(changes: usize) {
     let office = office(25).await;
     let bridge = bridge_on(&office, 25).await;
-    wait_until(&bridge, "every colleague's phone", |s| {
-        !s.colleagues.is_empty() && s.colleagues.iter().all(|c| c.phone.is_some())
-    })
-    .await;
+    wait_until(&bridge, "every colleague's phone", |s| phones_known(s, 25)).await;
     let hub = office.onehub().expect("OneHub").clone();
     let watched: Vec<(String, String)> = bridge
         .snapshot()
         .colleagues
         .iter()
         .filter_map(|c| {
+            c.phone.as_ref()?;
             let account = c.person.starface.as_ref()?.account_id?;
             Some((c.person.id.clone(), account.to_string()))
         })
@@ -171,23 +193,30 @@ async fn economy(colleagues: usize, idle: Duration) {
     let bridge = bridge_on(&office, colleagues).await;
     let hub = office.onehub().expect("OneHub").clone();
     let took = wait_until(&bridge, "every watched colleague's phone", |s| {
-        s.colleagues.len() >= colleagues && s.colleagues.iter().all(|c| c.phone.is_some())
+        phones_known(s, colleagues)
     })
     .await;
-    let watched = bridge.snapshot().colleagues.len();
+    let snapshot = bridge.snapshot();
+    let watched = snapshot.colleagues.len();
+    let with_phone = snapshot
+        .colleagues
+        .iter()
+        .filter(|c| c.phone.is_some())
+        .count();
     let subscribes = hub.calls_of(&OneHubMethod::SubscribePresenceStates);
     let ids: Vec<usize> = subscribes.iter().map(|c| c.ids).collect();
     let lookups = hub.calls_of(&OneHubMethod::BatchGetUserIdentifiers);
+    let all_ids: usize = ids.iter().sum();
+    let allowed = all_ids.div_ceil(100);
     println!(
-        "{watched} watched colleagues: phones in the snapshot {:.0} ms after the bridge started ({:.0} ms with the sign-in); {} OneHub calls: {} lookups, {} subscribes with {:?} ids ({} ids, {:.1} subscribe calls per 100 ids; goal <= 1)",
+        "{watched} watched colleagues ({with_phone} with a STARFACE account id, so a phone): phones in the snapshot {:.0} ms after the bridge started ({:.0} ms with the sign-in); {} OneHub calls: {} lookups, {} subscribes with {:?} ids ({all_ids} ids in all, both ids of each; goal <= 1 call per 100 ids = {allowed}: {})",
         took.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3,
         hub.calls().len(),
         lookups.len(),
         subscribes.len(),
         ids,
-        ids.iter().sum::<usize>(),
-        subscribes.len() as f64 * 100.0 / ids.iter().sum::<usize>().max(1) as f64,
+        if subscribes.len() <= allowed { "met" } else { "MISSED" },
     );
     hub.clear_calls();
     tokio::time::sleep(idle).await;
