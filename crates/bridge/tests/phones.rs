@@ -1,7 +1,7 @@
 //! Colleagues' phones in the running bridge, against a STARFACE 10 office with OneHub (TLS,
 //! OAuth, the PBX's tokens): pushed phone states merged with Teams, alerts that wait for the
 //! phone, subscriptions that follow the watched colleagues, typed warnings, the XMPP user name
-//! from OneHub, and a clean stop.
+//! from OneHub, a clean stop, and no colleague's phone in the logs.
 
 mod support;
 
@@ -15,6 +15,8 @@ use presence_core::TelephonyState;
 use simulators::office::Office;
 use starface_client::xmpp::ChatUser;
 use starface_client::{CertificatePin, Credentials, PbxEndpoint, PbxSignIn, TlsTrust};
+use std::sync::{Mutex, OnceLock};
+
 use support::Harness;
 
 /// The OneHub account id (as a string) of the first colleague with a free phone in the
@@ -42,6 +44,30 @@ fn view(h: &Harness, id: &str) -> ColleagueView {
         .expect("watched")
 }
 
+/// Everything logged at INFO and above by this test binary (installed once, for all its tests).
+fn info_log() -> &'static Mutex<Vec<u8>> {
+    static LOG: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        struct Sink(&'static Mutex<Vec<u8>>);
+        impl std::io::Write for Sink {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || Sink(log))
+            .init();
+        log
+    })
+}
+
 fn onehub(h: &Harness) -> &simulators::onehub::OneHubSimulator {
     h.office.onehub().expect("the office runs OneHub")
 }
@@ -63,6 +89,7 @@ async fn phones_known(h: &Harness) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_shows_on_the_phone_whatever_teams_says_and_the_alert_waits_for_the_phone() {
+    let log = info_log();
     let mut h = Harness::start_with_onehub().await;
     phones_known(&h).await;
     let (_, id, login) = first_colleague(&h);
@@ -136,7 +163,31 @@ async fn a_call_shows_on_the_phone_whatever_teams_says_and_the_alert_waits_for_t
             && !status.free
     })
     .await;
+    let name = view(&h, &id).person.display_name;
     h.shutdown().await;
+
+    // No history of a colleague's phone: nothing at INFO names them, their account or a line
+    // state (the alert's notification goes to the notifier, not the log). Their id is in the
+    // log once, with the user's own command that set the alert: what the user did, no
+    // presence.
+    let log = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    assert!(
+        log.contains("OneHub presence connected"),
+        "the log was captured:\n{log}"
+    );
+    for needle in [
+        &name,
+        &account,
+        "ACTIVE",
+        "RINGING",
+        "Ringing",
+        "OnThePhone",
+    ] {
+        assert!(
+            !log.contains(needle),
+            "{needle:?} is in the INFO log:\n{log}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
