@@ -30,9 +30,22 @@
       out_of_office_message: row === "out_of_office" ? "Ich bin bis Montag nicht im Büro. In dringenden Fällen wenden Sie sich bitte an das Team." : null,
       status_message: rnd() < 0.08 ? pick(["Heute im Homeoffice", "Fokuszeit bis 14 Uhr", "<b>not bold</b> & \"quoted\""]) : null,
       phone: rnd() < 0.08 ? "active" : rnd() < 0.9 ? "available" : null,
+      status: null,
+      starface_chat: rnd() < 0.1 ? { presence: "away", message: "Mittagspause" } : null,
       updated_at: at,
       stale: Date.now() - at > 15 * 60 * 1000,
     };
+  }
+
+  /** The merged status as the backend computes it (presence-core PersonStatus). */
+  function withStatus(p) {
+    const line = p.phone;
+    const activity = line === "active" ? "on_the_phone" : line === "ringing" ? "ringing" : p.row;
+    const dots = { available: "available", busy: "busy", busy_phone: "busy", busy_meeting: "busy", presenting: "do_not_disturb", do_not_disturb: "do_not_disturb", be_right_back: "away", away: "away", out_of_office: "away", offline: "offline" };
+    const dot = activity === p.row ? (dots[p.row] || "unknown") : "busy";
+    const phone_dnd = !!p.phone_dnd, calls_forwarded = !!p.calls_forwarded;
+    p.status = { activity, dot, phone_dnd, calls_forwarded, free: p.row === "available" && !phone_dnd && activity === p.row };
+    return p;
   }
 
   const colleagues = [];
@@ -93,6 +106,9 @@
   [0, 3, 7, 11, 21, 42].forEach((i) => (colleagues[i].favourite = true));
   colleagues[0].presence = presence("available", now - 40 * 1000); colleagues[0].presence.phone = "available";
   colleagues[3].presence = presence("busy_meeting", now - 2 * 60 * 1000); colleagues[3].presence.phone = "active";
+  colleagues[21].presence = presence("available", now - 60 * 1000); colleagues[21].presence.phone = "ringing";
+  colleagues[21].presence.phone_dnd = true; colleagues[21].presence.calls_forwarded = true;
+  colleagues.forEach((c) => withStatus(c.presence));
   colleagues[21].notify = "once";
   for (const c of colleagues) if (c.favourite || c.notify) c.free_busy = freeBusyOf(indexOf.get(c.id));
   let card = null;
@@ -147,6 +163,7 @@
       { kind: "sign_in_required", params: {} },
       { kind: "writes_failing", params: { target: "chat_status" } },
       { kind: "needs_admin_consent", params: {} },
+      { kind: "phone_state_unreachable", params: { message: "OneHub at https://pbx.contoso.de:9092 is not reachable: connection refused" } },
       { kind: "graph_unreachable", params: { message: "cannot reach Microsoft Graph: connection reset" } },
       { kind: "starface_login_rejected", params: { message: "STARFACE rejected the login for user 0001: wrong login id or password (401)" } },
       { kind: "starface_unreachable", params: { message: "cannot reach the PBX at https://pbx.contoso.de/rest/login: timed out" } },
@@ -328,7 +345,7 @@
       const row = pick(ROWS);
       if (c.presence?.row === row) continue;
       const phone = c.presence?.phone ?? null;
-      c.presence = { ...presence(row, Date.now()), phone };
+      c.presence = withStatus({ ...presence(row, Date.now()), phone });
       changed.push({ id: c.id, presence: c.presence });
     }
     if (changed.length) emit("colleagues", { presence: changed, free_busy: [] });

@@ -142,14 +142,17 @@ async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Ch
         sf::check_transport(&endpoint),
         sf::check_tls_fingerprint(&endpoint).await,
     ];
-    match bridge::setup::starface_links(settings, store) {
-        Ok((rest, uci, xmpp)) => {
+    match bridge::setup::starface_connection(settings, store) {
+        Ok(connection) => {
+            let (rest, uci, xmpp) = (connection.rest, connection.uci, connection.xmpp);
             let login = sf::check_login(&rest).await;
             let logged_in = login.status == sf::CheckStatus::Ok;
             reports.push(login);
             if logged_in {
                 reports.push(sf::check_dnd_read(&rest).await);
                 reports.push(sf::check_uci(&uci).await);
+                // Colleagues' phone state: OneHub on STARFACE 10, or why there is none.
+                reports.extend(sf::check_onehub(&connection.sign_in).await);
                 if settings.starface.xmpp_enabled {
                     reports.push(sf::check_xmpp(xmpp, Duration::from_secs(15)).await);
                 }

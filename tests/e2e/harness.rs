@@ -240,9 +240,11 @@ impl World {
             .device_code_interval(1)
             .password(PASSWORD)
             .pbx_tls(&cert.cert_pem, &cert.key_pem)
+            // STARFACE 10's OneHub beside the PBX (colleagues' phones; scenario 13).
+            .onehub()
             .start()
             .await
-            .expect("the office opens (PBX over TLS)");
+            .expect("the office opens (PBX over TLS, with OneHub)");
         let control = office.graph().control().clone();
         let me = office.me().graph.clone();
         let users: Vec<GraphUser> = office

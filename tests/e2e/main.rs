@@ -26,6 +26,7 @@ mod scenario_09_throttling_and_expiry;
 mod scenario_10_german_everywhere;
 mod scenario_11_german_from_the_locale;
 mod scenario_12_search_umlauts;
+mod scenario_13_on_the_phone;
 mod scenario_14_free_busy_card;
 mod screenshots;
 mod strings;
@@ -128,6 +129,11 @@ fn e2e_real_app_through_webdriver() {
         scenario!(
             "14 free/busy on the contact card",
             scenario_14_free_busy_card::free_busy_on_the_card(&world)
+        );
+        // Last: it moves the app to a STARFACE 10 with OAuth, which the scenarios above do not expect.
+        scenario!(
+            "13 a colleague's call shows \"on the phone\" and back (OneHub)",
+            scenario_13_on_the_phone::colleague_on_the_phone(&mut world)
         );
         world.quit_app().await;
         failures

@@ -120,7 +120,9 @@ function buildHelp() {
     h("div", { class: "dialog__head" }, h("h2", { id: "help-title" }, t("help.title")), close),
     h("p", { class: "panel__hint" }, t("help.intro")),
     h("table", { class: "keys" }, h("tbody", {}, SHORTCUTS.map(([keys, desc]) =>
-      h("tr", {}, h("td", { class: "keys__keys" }, keys.map((k, i) => [i ? " " : "", h("kbd", {}, k.startsWith("keys.") ? t(k) : k)])), h("td", {}, t(desc))))))));
+      h("tr", {}, h("td", { class: "keys__keys" }, keys.map((k, i) => [i ? " " : "", h("kbd", {}, k.startsWith("keys.") ? t(k) : k)])), h("td", {}, t(desc)))))),
+    // Where colleagues' phone state comes from, and that older PBXs have none.
+    h("p", { class: "panel__hint" }, t("help.phone_state"))));
   help.addEventListener("mousedown", (e) => { if (e.target === help) closeHelp(); });
 }
 

@@ -3,7 +3,7 @@
 import { h, append, clear, setText, debounce } from "./dom.js";
 import { t, formatAge, formatDateTime, formatNumber } from "./i18n.js";
 import { api } from "./ipc.js";
-import { makeDot, setDot, rowLabel, phoneActive } from "./status.js";
+import { makeDot, setDot, phoneBusy, dotRow, statusText as mergedText, chatLabel } from "./status.js";
 import { icon } from "./icons.js";
 import { toast, showError } from "./toast.js";
 import { freeBusyLine, freeBusyShort, freeBusyMissing } from "./freebusy.js";
@@ -185,22 +185,23 @@ export function createColleagues(store) {
     node.classList.toggle("row--selected", index === selected);
     node.classList.toggle("row--stale", !p || !!p.stale);
     const { dot, name, fav, status, phone, meta, age, bell } = node.parts;
-    setDot(dot, p?.row || "unknown");
+    setDot(dot, dotRow(p));
     setText(name, c.display_name);
     fav.hidden = !c.favourite;
     bell.hidden = !c.notify;
-    const statusText = rowLabel(p?.row || "unknown") + (p?.out_of_office && p.row !== "out_of_office" ? ` · ${t("status.out_of_office")}` : "");
+    const statusText = mergedText(p) + (p?.out_of_office && p.row !== "out_of_office" ? ` · ${t("status.out_of_office")}` : "");
     setText(status, statusText);
     const short = freeBusyShort(c.free_busy);
     node.parts.freeBusy.hidden = !short;
     if (short) setText(node.parts.freeBusy, short);
-    phone.hidden = !phoneActive(p);
-    if (!phone.hidden) setText(node.parts.phoneText, t("colleagues.phone.active"));
+    // The words are in the status text; the badge only marks a busy phone.
+    phone.hidden = !phoneBusy(p);
+    setText(node.parts.phoneText, "");
     setText(meta, [c.job_title, c.department].filter(Boolean).join(" · "));
     const ageText = p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none");
     setText(age, ageText);
     age.title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
-    node.setAttribute("aria-label", [c.display_name, statusText, short || "", phoneActive(p) ? t("colleagues.phone.active") : "",
+    node.setAttribute("aria-label", [c.display_name, statusText, short || "",
       p?.stale ? t("colleagues.stale_short") : "", ageText, c.favourite ? t("colleagues.favourite") : ""].filter(Boolean).join(", "));
   }
 
@@ -318,6 +319,12 @@ export function createColleagues(store) {
   }
 
   // ---- Contact card ----
+  /** "Away – At lunch": a colleague's STARFACE chat status, as text. */
+  function starfaceChat(chat) {
+    if (!chat) return null;
+    return [chatLabel(chat.presence), chat.message].filter(Boolean).join(" – ");
+  }
+
   function field(labelKey, value) {
     if (!value) return null;
     return [h("dt", { "data-i18n": labelKey }, t(labelKey)), h("dd", {}, value)];
@@ -350,8 +357,7 @@ export function createColleagues(store) {
       return;
     }
     const p = c.presence;
-    const row = p?.row || "unknown";
-    const dot = makeDot(row, 18);
+    const dot = makeDot(dotRow(p), 18);
     const phones = [];
     if (c.starface_number) phones.push({ label: t("phone.starface"), number: c.starface_number, index: -1 });
     (c.phones || []).forEach((ph, i) => phones.push({ label: t("phone." + (["business", "mobile", "home"].includes(ph.kind) ? ph.kind : "other")), number: ph.number, index: i }));
@@ -377,8 +383,8 @@ export function createColleagues(store) {
         h("button", { type: "button", class: "iconbtn card__close", "aria-label": t("card.close"), onclick: closeCard }, icon("close", 18))),
       h("div", { class: `card__status${p?.stale ? " card__status--stale" : ""}` },
         dot,
-        h("span", { class: "card__statustext" }, rowLabel(row)),
-        phoneActive(p) ? h("span", { class: "badge badge--phone" }, icon("call", 12), t("colleagues.phone.active")) : null,
+        h("span", { class: "card__statustext" }, mergedText(p)),
+        phoneBusy(p) ? h("span", { class: "badge badge--phone", "aria-hidden": "true" }, icon("call", 12)) : null,
         h("span", { class: "card__age" }, p?.updated_at ? t("card.updated", { age: formatAge(p.updated_at) }) : t("colleagues.age.none"))),
       freeBusyRow(c.free_busy),
       p?.status_message ? h("blockquote", { class: "card__note" }, p.status_message) : null,
@@ -398,6 +404,7 @@ export function createColleagues(store) {
         field("card.office", c.office_location),
         field("card.email", c.mail),
         field("card.sip", c.sip_address),
+        field("card.starface_chat", starfaceChat(p?.starface_chat)),
         phones.length ? [h("dt", {}, t("card.phones")), h("dd", { class: "card__phones" },
           phones.map((ph) => h("div", { class: "phone" },
             h("span", { class: "phone__label" }, ph.label),

@@ -90,6 +90,23 @@ export function presenceText(p) {
   return rowLabel(p.row);
 }
 
-export function phoneActive(p) {
-  return !!p && p.phone === "active";
+/** The STARFACE phone rings or is in a call (the merged status says so, whatever Teams says). */
+export function phoneBusy(p) {
+  const a = p?.status?.activity;
+  return a === "on_the_phone" || a === "ringing";
+}
+
+/** The row whose dot a colleague gets: Teams' row, or busy while the phone is. */
+export function dotRow(p) {
+  if (!p) return "unknown";
+  return phoneBusy(p) ? "busy" : (p.row || "unknown");
+}
+
+/** The merged status as words: "On the phone", "Ringing" or the Teams row, then the phone's marks. */
+export function statusText(p) {
+  if (!p) return t("status.unknown");
+  const parts = [phoneBusy(p) ? t("status." + p.status.activity) : rowLabel(p.row)];
+  if (p.status?.phone_dnd) parts.push(t("status.mark.phone_dnd"));
+  if (p.status?.calls_forwarded) parts.push(t("status.mark.calls_forwarded"));
+  return parts.join(" · ");
 }

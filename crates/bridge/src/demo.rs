@@ -3,10 +3,15 @@
 //! [`OfficeAccount`] signs in to the office the way the app does; the bridge's tests and the soak
 //! use it too.
 //!
+//! The demo's PBX is a STARFACE 10 that signs in with OAuth only and runs OneHub, over TLS
+//! with a certificate made at start (pinned by the demo's connectors), so colleagues' phones are
+//! pushed as in a real office.
+//!
 //! Demo credentials live in a [`MemoryStore`] only; the user's settings file and keychain are
 //! never read or written. Every few seconds something visible happens: the demo user's Teams
 //! status changes (meeting, presenting, away, out of office), a STARFACE call starts or ends, and
-//! colleagues' presence and phones change. The script loops.
+//! colleagues' presence and phones change (calls, a ringing phone, DND, forwarded calls). The
+//! script loops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,13 +21,15 @@ use graph_client::{
     Credentials, GraphClient, MicrosoftConfig, RecordingSleeper, ScopeRequest, SystemClock, Timing,
 };
 use keychain::{MemoryStore, SecretStore};
+use onehub_proto::presence::TelephonyState;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use simulators::office::Office;
-use simulators::starface::StarfaceSimulator;
+use simulators::starface::SimSettings;
 use starface_client::xmpp::XmppSettings;
 use starface_client::{
-    Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
+    AuthMode, CertificatePin, Credentials as PbxCredentials, OAuthSettings, PbxEndpoint, PbxSignIn,
+    RestAuth, RestClient, TlsTrust, UciAuth, UciClient,
 };
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -30,6 +37,7 @@ use uuid::Uuid;
 use crate::clock::SystemBridgeClock;
 use crate::error::BridgeError;
 use crate::notifier::Notifier;
+use crate::phones::OneHubLink;
 use crate::runtime::{start, BridgeHandle, BridgeOptions, Connectors};
 
 /// The demo user's STARFACE login.
@@ -191,12 +199,16 @@ const COLLEAGUE_STATES: &[(&str, &str)] = &[
 
 /// The office's user signed in the way the app signs in: Microsoft by device code (approved at
 /// once by the office, so nobody waits for the announced polling interval) with the tokens in a
-/// keychain, STARFACE by nonce login with the office's password. Makes the bridge's connectors:
-/// the demo uses it, and so do the bridge's tests and the soak.
+/// keychain; STARFACE by nonce login with the office's password, or, when the office runs OneHub
+/// (STARFACE 10), by OAuth with the PBX's client secret, which OneHub needs. A PBX over TLS is
+/// trusted by pinning the office's certificate. Makes the bridge's connectors: the demo uses it,
+/// and so do the bridge's tests and the soak.
 pub struct OfficeAccount {
     credentials: Arc<Credentials>,
     endpoint: PbxEndpoint,
     pbx_credentials: PbxCredentials,
+    /// The OAuth client, when the office runs OneHub.
+    oauth: Option<OAuthSettings>,
 }
 
 impl OfficeAccount {
@@ -249,19 +261,22 @@ impl OfficeAccount {
             .base_url()
             .parse()
             .map_err(|e: url::ParseError| BridgeError::Simulator(e.to_string()))?;
-        if base_url.scheme() != "http" {
-            // Trusting the office's own certificate would need its pin; nothing here needs it.
-            return Err(BridgeError::Simulator(format!(
-                "the office's PBX serves {base_url}; OfficeAccount connects over plain HTTP only"
-            )));
-        }
+        let endpoint = match office.pbx_certificate_der() {
+            Some(certificate) => PbxEndpoint::new(base_url)
+                .with_trust(TlsTrust::Pin(CertificatePin::of_certificate(certificate))),
+            None => PbxEndpoint::new(base_url).allowing_plain_http(),
+        };
+        let oauth = office
+            .onehub()
+            .map(|_| OAuthSettings::new(keychain::Secret::new(office.pbx().oauth_client_secret())));
         Ok(Self {
             credentials,
-            endpoint: PbxEndpoint::new(base_url).allowing_plain_http(),
+            endpoint,
             pbx_credentials: PbxCredentials::new(
                 &office.me().login,
                 keychain::Secret::new(office.password()),
             ),
+            oauth,
         })
     }
 
@@ -272,26 +287,53 @@ impl OfficeAccount {
 
     /// Fresh connectors for a bridge; `xmpp`: the chat status link, if any (the office has no
     /// XMPP server; without it the chat message goes through UCI).
+    /// With OneHub, one OAuth sign-in serves REST, UCI and OneHub.
     pub fn connectors(&self, xmpp: Option<XmppSettings>) -> Result<Connectors, BridgeError> {
+        let graph = GraphClient::new(self.credentials.clone());
+        let Some(oauth) = &self.oauth else {
+            return Ok(Connectors {
+                graph,
+                rest: Arc::new(RestClient::new(
+                    self.endpoint.clone(),
+                    self.pbx_credentials.clone(),
+                    RestAuth::NonceLogin,
+                )?),
+                uci: Arc::new(UciClient::new(
+                    self.endpoint.clone(),
+                    UciAuth::legacy(&self.pbx_credentials),
+                )?),
+                xmpp,
+                onehub: None,
+            });
+        };
+        let sign_in = PbxSignIn::new(
+            self.endpoint.clone(),
+            self.pbx_credentials.clone(),
+            AuthMode::OAuth,
+            Some(oauth.clone()),
+            starface_client::Timing::real(),
+        )
+        .map_err(|e| BridgeError::Rest(e.into()))?;
         Ok(Connectors {
-            graph: GraphClient::new(self.credentials.clone()),
-            rest: Arc::new(RestClient::new(
+            graph,
+            rest: Arc::new(RestClient::with_sign_in(
                 self.endpoint.clone(),
-                self.pbx_credentials.clone(),
-                RestAuth::NonceLogin,
+                sign_in.clone(),
             )?),
             uci: Arc::new(UciClient::new(
                 self.endpoint.clone(),
-                UciAuth::legacy(&self.pbx_credentials),
+                UciAuth::SignIn(sign_in.clone()),
             )?),
             xmpp,
+            onehub: Some(OneHubLink::new(sign_in, None)),
         })
     }
 }
 
 /// A running demo: the office, the bridge and the script.
 pub struct Demo {
-    office: Office,
+    /// Shared with the script, which ends before the office stops.
+    office: Arc<Office>,
     bridge: BridgeHandle,
     script: JoinHandle<()>,
 }
@@ -300,13 +342,18 @@ impl Demo {
     /// Opens the office, signs in to both services with demo credentials kept in memory and runs
     /// the bridge and the script.
     pub async fn start(pace: DemoPace, notifier: Arc<dyn Notifier>) -> Result<Self, BridgeError> {
+        let simulator = |e: simulators::office::OfficeError| BridgeError::Simulator(e.to_string());
         let office = Office::builder()
             .colleagues(DEMO_COLLEAGUES)
             .seed(2026)
             .password(DEMO_PASSWORD)
+            .pbx_settings(SimSettings::starface_10_oauth_only())
+            .pbx_tls_self_signed()
+            .map_err(simulator)?
+            .onehub()
             .start()
             .await
-            .map_err(|e| BridgeError::Simulator(e.to_string()))?;
+            .map_err(simulator)?;
         // Demo credentials: in memory only.
         let account = OfficeAccount::sign_in(&office, Arc::new(MemoryStore::new())).await?;
         let mut options = BridgeOptions {
@@ -330,12 +377,8 @@ impl Demo {
             office.graph().base_url(),
             office.pbx().base_url()
         );
-        let script = tokio::spawn(run_script(
-            office.graph().control().clone(),
-            office.me().id(),
-            office.pbx().clone(),
-            pace,
-        ));
+        let office = Arc::new(office);
+        let script = tokio::spawn(run_script(office.clone(), pace));
         Ok(Self {
             office,
             bridge,
@@ -356,25 +399,80 @@ impl Demo {
     /// Stops the script, the bridge (cleanly) and the simulators.
     pub async fn shutdown(self) {
         self.script.abort();
+        let _ = self.script.await;
         self.bridge.shutdown().await;
-        self.office.stop().await;
+        if let Ok(office) = Arc::try_unwrap(self.office) {
+            office.stop().await;
+        }
     }
 }
 
-async fn run_script(
-    control: simulators::graph::GraphControl,
-    me: Uuid,
-    pbx: Arc<StarfaceSimulator>,
-    pace: DemoPace,
-) {
+/// What the script does to colleagues' phones besides calls (OneHub shows it): one phone
+/// rings per step, and now and then someone switches DND or call forwarding.
+#[derive(Default)]
+struct ColleaguePhones {
+    ringing: Option<String>,
+    dnd: Option<String>,
+    forwarded: Option<String>,
+}
+
+impl ColleaguePhones {
+    fn step(&mut self, office: &Office, logins: &[String], rng: &mut StdRng) {
+        let Some(hub) = office.onehub() else {
+            return;
+        };
+        let account = |login: &str| office.account_id(login).map(|id| id.to_string());
+        let mut pick = || logins[rng.gen_range(0..logins.len())].clone();
+        // The phone that rang stops ringing (unless a call came through meanwhile).
+        if let Some(login) = self.ringing.take() {
+            if let Some(account) = account(&login) {
+                if hub.user(&account).telephony == TelephonyState::Ringing as i32 {
+                    hub.set_telephony(&account, TelephonyState::Available);
+                }
+            }
+        }
+        let login = pick();
+        if let Some(account) = account(&login) {
+            if hub.user(&account).telephony == TelephonyState::Available as i32 {
+                hub.set_telephony(&account, TelephonyState::Ringing);
+                self.ringing = Some(login);
+            }
+        }
+        for (slot, dnd) in [(&mut self.dnd, true), (&mut self.forwarded, false)] {
+            if let Some(login) = slot.take() {
+                if let Some(account) = account(&login) {
+                    set_mark(hub, &account, dnd, false);
+                }
+            } else {
+                let login = pick();
+                if let Some(account) = account(&login) {
+                    set_mark(hub, &account, dnd, true);
+                    *slot = Some(login);
+                }
+            }
+        }
+    }
+}
+
+fn set_mark(hub: &simulators::onehub::OneHubSimulator, account: &str, dnd: bool, on: bool) {
+    if dnd {
+        hub.set_dnd(account, on);
+    } else {
+        hub.set_redirect(account, on);
+    }
+}
+
+async fn run_script(office: Arc<Office>, pace: DemoPace) {
+    let control = office.graph().control().clone();
+    let me: Uuid = office.me().id();
     let mut rng = StdRng::seed_from_u64(7);
     let colleagues = control.colleague_ids();
-    let logins: Vec<String> = pbx
-        .users()
+    let logins: Vec<String> = office
+        .colleagues()
         .iter()
-        .map(|u| u.login.clone())
-        .filter(|l| l != DEMO_LOGIN)
+        .map(|c| c.login.clone())
         .collect();
+    let mut phones = ColleaguePhones::default();
     for id in &colleagues {
         let (availability, activity) = COLLEAGUE_STATES[rng.gen_range(0..COLLEAGUE_STATES.len())];
         control.set_presence(*id, availability, activity);
@@ -386,9 +484,9 @@ async fn run_script(
             control.set_presence(me, step.availability, step.activity);
             control.set_out_of_office(me, step.out_of_office.then_some("Back tomorrow"));
             match (step.on_the_phone, own_call.take()) {
-                (true, None) => own_call = Some(pbx.start_call(DEMO_LOGIN)),
+                (true, None) => own_call = Some(office.start_call(DEMO_LOGIN)),
                 (true, Some(call)) => own_call = Some(call),
-                (false, Some(call)) => pbx.end_call(DEMO_LOGIN, &call),
+                (false, Some(call)) => office.end_call(DEMO_LOGIN, &call),
                 (false, None) => {}
             }
             tracing::info!(
@@ -409,13 +507,14 @@ async fn run_script(
                 control.set_presence(id, availability, activity);
             }
             if let Some((login, call)) = colleague_calls.pop() {
-                pbx.end_call(&login, &call);
+                office.end_call(&login, &call);
             }
             if !logins.is_empty() {
                 let login = logins[rng.gen_range(0..logins.len())].clone();
-                let call = pbx.start_call(&login);
+                let call = office.start_call(&login);
                 colleague_calls.insert(0, (login, call));
                 colleague_calls.truncate(3);
+                phones.step(&office, &logins, &mut rng);
             }
             tokio::time::sleep(pace.step).await;
         }

@@ -30,6 +30,7 @@ mod free_busy;
 pub mod journal_file;
 mod notifier;
 mod people;
+mod phones;
 mod runtime;
 pub mod setup;
 mod snapshot;
@@ -41,6 +42,7 @@ pub use free_busy::FreeBusyOptions;
 /// A colleague's free/busy as the snapshot carries it (see [`ColleagueView::free_busy`]).
 pub use graph_client::graph::{FreeBusyReading, FreeBusyTiming, ScheduleUnavailable};
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
+pub use phones::OneHubLink;
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,

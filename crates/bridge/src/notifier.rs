@@ -18,6 +18,9 @@ pub enum BridgeNotification {
         display_name: String,
         /// Their calendar at that moment ("free until 16:00"), when it was read.
         free_busy: Option<FreeBusyLine>,
+        /// Their STARFACE phone was known (and free, as the alert requires): the notification
+        /// can say that Teams and the phone are both free.
+        phone_known: bool,
     },
     /// A sign-in must be repeated.
     SignInNeeded(Service),

@@ -1,7 +1,7 @@
 //! The bridge task: owns the engine, the watch list and the journal; routes the engine's commands
 //! to the connector workers and publishes [`BridgeSnapshot`]s.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +13,16 @@ use presence_core::engine::{
     UserAction,
 };
 use presence_core::journal::{Journal, JournalEvent};
-use presence_core::watch_list::{AlertMode, ColleagueId, ColleagueSnapshot, WatchList};
+use presence_core::person_status::PersonStatus;
+use presence_core::watch_list::{
+    AlertMode, AvailabilityAlert, ColleagueId, ColleagueSnapshot, WatchList,
+};
 use presence_core::{
     ChatStatus, Engine, EngineCarryOver, EngineConfig, Mapping, Person, StatusRow, TeamsPresence,
     Timestamp,
 };
-use starface_client::{RestClient, UciClient, XmppSettings};
+use starface_client::onehub::AccountId;
+use starface_client::{RestClient, UciClient, XmppChatLink, XmppSettings};
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
@@ -28,6 +32,7 @@ use crate::free_busy::{self, FreeBusyOptions, Wanted};
 use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
 use crate::people::{self, PbxDirectory};
+use crate::phones::{self, ColleaguePhones, OneHubLink, Roster};
 use crate::snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
     SyncStateView, SyncView,
@@ -110,6 +115,10 @@ pub struct Connectors {
     pub uci: Arc<UciClient>,
     /// XMPP chat link settings; `None` sets the chat status message via UCI only.
     pub xmpp: Option<XmppSettings>,
+    /// Colleagues' phone state through OneHub, used when the account signs in with OAuth
+    /// (STARFACE 10); `None`, or a classic sign-in: no phone state (chat status from the XMPP
+    /// roster where the chat link runs).
+    pub onehub: Option<OneHubLink>,
 }
 
 /// What a front end can ask for. Tauri commands map one-to-one onto these.
@@ -242,6 +251,7 @@ pub fn start(
     let (starface_commands, starface_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop) = watch::channel(false);
     let (watched_tx, watched) = watch::channel(Vec::new());
+    let (phone_accounts_tx, phone_accounts) = watch::channel(BTreeSet::new());
     let poll_now = Arc::new(Notify::new());
     let control = WorkerControl {
         stop,
@@ -268,11 +278,19 @@ pub fn start(
             control.stop.clone(),
         ))
     });
+    let (xmpp, roster) = start_chat_link(connectors.xmpp);
+    let phone_task = tokio::spawn(phones::phone_worker(
+        connectors.onehub,
+        roster,
+        events.clone(),
+        phone_accounts,
+        control.stop.clone(),
+    ));
     let starface_task = tokio::spawn(workers::starface_worker(
         StarfaceLinks {
             rest: connectors.rest,
             uci: connectors.uci,
-            xmpp: connectors.xmpp,
+            xmpp,
         },
         events,
         starface_rx,
@@ -304,10 +322,17 @@ pub fn start(
         card: None,
         free_busy: HashMap::new(),
         wanted_tx,
+        phones: ColleaguePhones::default(),
+        phone_accounts_tx,
         snapshot_tx,
         poll_now,
     };
-    let tasks = [Some(graph_task), Some(starface_task), free_busy_task];
+    let tasks = [
+        Some(graph_task),
+        Some(starface_task),
+        Some(phone_task),
+        free_busy_task,
+    ];
     let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, tasks));
     Ok(BridgeHandle {
         messages,
@@ -315,6 +340,27 @@ pub fn start(
         graph: connectors.graph,
         task,
     })
+}
+
+/// Starts the XMPP chat link (if configured) and hands out its roster for the phone worker.
+fn start_chat_link(settings: Option<XmppSettings>) -> (Option<XmppChatLink>, Option<Roster>) {
+    let Some(settings) = settings else {
+        return (None, None);
+    };
+    let own = settings.bare_jid();
+    match XmppChatLink::start(settings) {
+        Ok(link) => {
+            let roster = own.ok().map(|own| Roster {
+                observed: link.observed_presences(),
+                own,
+            });
+            (Some(link), roster)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the XMPP chat link; chat status is set via UCI only");
+            (None, None)
+        }
+    }
 }
 
 struct WatchedColleague {
@@ -362,6 +408,10 @@ struct BridgeState {
     free_busy: HashMap<String, FreeBusyReading>,
     /// Whose calendar the free/busy worker reads.
     wanted_tx: watch::Sender<Vec<Wanted>>,
+    /// What the phone worker reported last (OneHub's phones, the roster's chat states).
+    phones: ColleaguePhones,
+    /// The STARFACE accounts whose phones OneHub is to push: the watched colleagues'.
+    phone_accounts_tx: watch::Sender<BTreeSet<AccountId>>,
     snapshot_tx: watch::Sender<BridgeSnapshot>,
     poll_now: Arc<Notify>,
 }
@@ -372,7 +422,7 @@ impl BridgeState {
         mut messages: mpsc::UnboundedReceiver<Message>,
         mut events: mpsc::UnboundedReceiver<WorkerEvent>,
         stop: watch::Sender<bool>,
-        tasks: [Option<JoinHandle<()>>; 3],
+        tasks: [Option<JoinHandle<()>>; 4],
     ) -> BridgeCarryOver {
         let mut tick = tokio::time::interval(self.options.tick_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -547,6 +597,7 @@ impl BridgeState {
                 for colleague in &mut self.colleagues {
                     colleague.person.starface = self.directory.account_for(&colleague.person);
                 }
+                self.follow_phones();
             }
             WorkerEvent::Finished {
                 id,
@@ -579,6 +630,12 @@ impl BridgeState {
                 }
             }
             WorkerEvent::FreeBusy(readings) => self.free_busy = readings.into_iter().collect(),
+            WorkerEvent::Phones(book) => {
+                if self.phones.set_book(book) {
+                    self.apply_phones();
+                }
+            }
+            WorkerEvent::RosterChat(roster) => self.phones.set_roster(roster),
         }
     }
 
@@ -612,6 +669,39 @@ impl BridgeState {
             .map(|c| c.person.id.clone())
             .collect();
         self.watched_tx.send_replace(ids);
+        self.follow_phones();
+    }
+
+    /// OneHub follows the colleagues shown (the window's list, the tray's favourites, the
+    /// alert targets: all watched colleagues), and what is known of their phones is applied.
+    fn follow_phones(&mut self) {
+        let accounts = phones::accounts(self.colleagues.iter().map(|c| &c.person));
+        self.phone_accounts_tx.send_if_modified(|current| {
+            let changed = *current != accounts;
+            *current = accounts;
+            changed
+        });
+        self.apply_phones();
+    }
+
+    /// Hands the watch list each colleague's phone that differs from what it has (so alerts
+    /// wait for the phone too).
+    fn apply_phones(&mut self) {
+        let changed: Vec<_> = self
+            .colleagues
+            .iter()
+            .filter_map(|c| {
+                let id = ColleagueId(c.person.id.clone());
+                let phone = self.phones.phone_of(&c.person);
+                let known = self.watch_list.get(&id).and_then(|s| s.phone.as_ref());
+                (known != phone.as_ref()).then_some((id, phone))
+            })
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        let update = self.watch_list.apply_phone(changed);
+        self.notify_alerts(update.alerts);
     }
 
     fn on_colleague_presence(&mut self, presences: Vec<(String, TeamsPresence)>) {
@@ -632,7 +722,11 @@ impl BridgeState {
             }
         }
         let update = self.watch_list.apply(snapshots);
-        for alert in update.alerts {
+        self.notify_alerts(update.alerts);
+    }
+
+    fn notify_alerts(&self, alerts: Vec<AvailabilityAlert>) {
+        for alert in alerts {
             let display_name = self
                 .colleagues
                 .iter()
@@ -643,11 +737,16 @@ impl BridgeState {
                 Some(FreeBusyReading::Line(line)) => Some(*line),
                 _ => None,
             };
+            let phone_known = self
+                .watch_list
+                .get(&alert.id)
+                .is_some_and(|state| state.phone.is_some());
             self.notifier
                 .notify(&BridgeNotification::ColleagueAvailable {
                     id: alert.id.0,
                     display_name,
                     free_busy,
+                    phone_known,
                 });
         }
     }
@@ -700,13 +799,22 @@ impl BridgeState {
                 .iter()
                 .map(|c| {
                     let age = c.observed_at.map(|at| now.saturating_since(at));
+                    let phone = self
+                        .watch_list
+                        .get(&ColleagueId(c.person.id.clone()))
+                        .and_then(|state| state.phone.clone());
                     ColleagueView {
                         person: c.person.clone(),
                         row: c.teams.as_ref().map(StatusRow::from_presence),
                         teams: c.teams.clone(),
                         updated_at_ms: c.changed_at.map(Timestamp::as_millis),
                         stale: age.is_none_or(|a| a > stale_after),
-                        telephony: None,
+                        status: PersonStatus::merge(c.teams.as_ref(), phone.as_ref()),
+                        starface_chat: phone
+                            .as_ref()
+                            .and_then(|p| p.chat.clone())
+                            .or_else(|| self.phones.roster_chat_of(&c.person)),
+                        phone,
                         alert: self.watch_list.alert(&ColleagueId(c.person.id.clone())),
                         favourite: c.person.is_among(&self.favourites),
                         free_busy: self.free_busy.get(&c.person.id).cloned(),

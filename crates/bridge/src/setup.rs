@@ -18,6 +18,7 @@ use starface_client::{
 
 use crate::error::BridgeError;
 use crate::free_busy::FreeBusyOptions;
+use crate::phones::OneHubLink;
 use crate::runtime::{BridgeOptions, Connectors};
 
 /// File name of the journal in the state folder.
@@ -359,12 +360,19 @@ pub fn connectors_from_settings(
         return Err(BridgeError::NotConfigured(missing));
     }
     let credentials = microsoft_credentials(settings, store.clone(), Timing::real())?;
-    let (rest, uci, xmpp) = starface_links(settings, store.as_ref())?;
+    let connection = starface_connection(settings, store.as_ref())?;
+    let xmpp_enabled = settings.starface.xmpp_enabled;
     Ok(Connectors {
         graph: GraphClient::new(credentials),
-        rest,
-        uci,
-        xmpp: settings.starface.xmpp_enabled.then_some(xmpp),
+        rest: connection.rest,
+        uci: connection.uci,
+        xmpp: xmpp_enabled.then_some(connection.xmpp),
+        // Colleagues' phones come from OneHub when the PBX signs in with OAuth (STARFACE 10);
+        // the chat link then takes its user name from OneHub too.
+        onehub: Some(OneHubLink::new(
+            connection.sign_in,
+            xmpp_enabled.then_some(connection.chat_user),
+        )),
     })
 }
 

@@ -14,6 +14,7 @@ use std::fmt;
 use graph_client::graph::FreeBusyReading;
 use presence_core::engine::WriteTarget;
 use presence_core::journal::JournalEvent;
+use presence_core::person_status::{PersonStatus, PhoneState};
 use presence_core::watch_list::AlertMode;
 use presence_core::{ChatStatus, Person, StatusRow, TeamsPresence, TelephonyState};
 
@@ -117,13 +118,16 @@ pub struct AnotherSyncView {
     pub period_minutes: u32,
 }
 
-/// The two services the bridge works with.
+/// The services the bridge works with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
     /// Microsoft 365: sign-in and Graph (Teams presence, directory).
     Microsoft,
     /// The STARFACE PBX: REST, UCI, XMPP.
     Starface,
+    /// Colleagues' phone state from the PBX (STARFACE 10's OneHub). Its problems never stop
+    /// the sync; they stand beside the PBX's own.
+    PhoneState,
 }
 
 impl Service {
@@ -132,6 +136,7 @@ impl Service {
         match self {
             Service::Microsoft => "Microsoft 365",
             Service::Starface => "STARFACE",
+            Service::PhoneState => "STARFACE phone state",
         }
     }
 }
@@ -175,6 +180,20 @@ pub enum BridgeWarning {
         /// Its SHA-256 fingerprint (`AA:BB:…`), for the user to compare and pin.
         presented: String,
     },
+    /// The PBX refuses colleagues' phone state to this user (OneHub `PermissionDenied`): only
+    /// the STARFACE administrator can grant the right.
+    PhoneStateRefused {
+        /// What the PBX said.
+        detail: String,
+    },
+    /// OneHub (port 9092 of the PBX, or its cloud gateway) cannot be reached, and reconnecting
+    /// did not help: colleagues show no phone state.
+    PhoneStateUnreachable {
+        /// The connector's error.
+        reason: String,
+    },
+    /// The PBX signs in with OAuth but offers no OneHub presence (`Unimplemented`).
+    PhoneStateNotSupported,
 }
 
 impl BridgeWarning {
@@ -187,6 +206,9 @@ impl BridgeWarning {
             }
             BridgeWarning::StarfaceUnreachable { .. }
             | BridgeWarning::CertificateUntrusted { .. } => Service::Starface,
+            BridgeWarning::PhoneStateRefused { .. }
+            | BridgeWarning::PhoneStateUnreachable { .. }
+            | BridgeWarning::PhoneStateNotSupported => Service::PhoneState,
         }
     }
 }
@@ -207,6 +229,18 @@ impl fmt::Display for BridgeWarning {
                 f,
                 "STARFACE: the PBX presents a certificate that is not trusted ({presented})"
             ),
+            BridgeWarning::PhoneStateRefused { detail } => write!(
+                f,
+                "STARFACE refuses colleagues' phone state to this user ({detail}); the STARFACE \
+                 administrator must grant the rights the STARFACE app needs to show colleagues' \
+                 presence"
+            ),
+            BridgeWarning::PhoneStateUnreachable { reason } => {
+                write!(f, "STARFACE phone state: {reason}")
+            }
+            BridgeWarning::PhoneStateNotSupported => {
+                f.write_str("STARFACE: the PBX offers no phone state of colleagues (no OneHub)")
+            }
         }
     }
 }
@@ -225,9 +259,13 @@ pub struct ColleagueView {
     pub updated_at_ms: Option<u64>,
     /// Not read for a few poll intervals: shown greyed out. Flips when the threshold is crossed.
     pub stale: bool,
-    /// The colleague's STARFACE phone state. Always `None` so far: the live phone state from
-    /// STARFACE OneHub (issue 16) fills it.
-    pub telephony: Option<TelephonyState>,
+    /// Their STARFACE phone, pushed by OneHub (STARFACE 10); `None` while not known (no
+    /// OneHub, not matched to a STARFACE user, not reported yet).
+    pub phone: Option<PhoneState>,
+    /// Teams and the phone merged: what the dot, the list, the card and the tray show.
+    pub status: PersonStatus,
+    /// Their STARFACE chat status: from OneHub, or on PBXs without OneHub from the XMPP roster.
+    pub starface_chat: Option<ChatStatus>,
     /// The "notify me when available" alert set on them, if any (a `Once` alert is gone after it
     /// fired).
     pub alert: Option<AlertMode>,

@@ -12,7 +12,7 @@ use presence_core::engine::{Command, CommandFailure, CommandId, IssuedCommand};
 use presence_core::mapping::SessionPresence;
 use presence_core::{Activity, Availability, Person, StarfaceState, TeamsPresence, TelephonyState};
 use starface_client::rest::DirectoryEntry;
-use starface_client::{RestClient, RestError, UciClient, XmppChatLink, XmppSettings};
+use starface_client::{RestClient, RestError, UciClient, XmppChatLink};
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::time::Instant;
 
@@ -60,6 +60,10 @@ pub(crate) enum WorkerEvent {
     /// The free/busy of everyone whose calendar is wanted, by colleague id (the free/busy
     /// worker's; sent when one of them changed).
     FreeBusy(Vec<(String, graph_client::graph::FreeBusyReading)>),
+    /// Watched colleagues' phones as OneHub reports them now (STARFACE 10).
+    Phones(starface_client::onehub::PhoneBook),
+    /// Colleagues' chat status by STARFACE login, from the XMPP roster (PBXs without OneHub).
+    RosterChat(std::collections::BTreeMap<String, starface_client::ChatStatus>),
 }
 
 pub(crate) type Events = mpsc::UnboundedSender<WorkerEvent>;
@@ -270,7 +274,8 @@ async fn execute_graph(
 pub(crate) struct StarfaceLinks {
     pub rest: Arc<RestClient>,
     pub uci: Arc<UciClient>,
-    pub xmpp: Option<XmppSettings>,
+    /// Started by the bridge, which also hands its roster to the phone worker.
+    pub xmpp: Option<XmppChatLink>,
 }
 
 /// Reads own DND (REST) and telephony (UCI) and writes DND and chat status.
@@ -283,13 +288,6 @@ pub(crate) async fn starface_worker(
 ) {
     let WorkerControl { mut stop, poll_now } = control;
     let StarfaceLinks { rest, uci, xmpp } = links;
-    let xmpp = match xmpp.map(XmppChatLink::start).transpose() {
-        Ok(link) => link,
-        Err(error) => {
-            tracing::warn!(%error, "cannot start the XMPP chat link; chat status is set via UCI only");
-            None
-        }
-    };
     let mut logged_in = false;
     let mut uci_ready = false;
     let mut directory_loaded = false;
@@ -472,7 +470,7 @@ async fn read_state(
     })
 }
 
-fn telephony_state(state: &starface_client::TelephonyState) -> TelephonyState {
+pub(crate) fn telephony_state(state: &starface_client::TelephonyState) -> TelephonyState {
     use starface_client::TelephonyState as Sf;
     match state {
         Sf::Available => TelephonyState::Available,

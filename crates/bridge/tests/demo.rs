@@ -1,4 +1,5 @@
-//! The demo's scripted day drives the real bridge: the demo user's DND follows Teams.
+//! The demo's scripted day drives the real bridge: the demo user's DND follows Teams, and
+//! colleagues' phones (OneHub on the demo's STARFACE 10) show calls.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,5 +41,19 @@ async fn demo_dnd_follows_the_scripted_teams_status() {
         .colleagues
         .iter()
         .any(|c| c.person.starface.is_some()));
+    // Every step starts a colleague's call; OneHub pushes it.
+    while !demo
+        .bridge()
+        .snapshot()
+        .colleagues
+        .iter()
+        .any(|c| c.status.activity == presence_core::person_status::PersonActivity::OnThePhone)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no colleague ever showed on the phone"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     demo.shutdown().await;
 }

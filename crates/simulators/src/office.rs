@@ -21,6 +21,13 @@
 //! # }
 //! ```
 //!
+//! With [`OfficeBuilder::onehub`] the PBX also runs STARFACE 10's OneHub (colleagues' phone
+//! state, pushed): a [`OneHubSimulator`] with the same people, serving the PBX's certificate,
+//! accepting the access tokens the PBX's Keycloak issues, and named in the PBX's
+//! `/rpc/oauth/login-config` (the simulator cannot take port 9092, so the office's PBX names its
+//! OneHub the way cloud PBXs name their gateway). [`Office::start_call`] then shows a call on
+//! both: UCI (the caller's own call state) and OneHub (what colleagues see).
+//!
 //! The client side of "signed in" (a Microsoft token in a keychain, a STARFACE login) belongs to
 //! the code under test, not to the simulators: the office only plays the user at the sign-in page
 //! ([`SignInApprover`]).
@@ -30,9 +37,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use onehub_proto::presence::TelephonyState;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::CertificateDer;
 use uuid::Uuid;
 
 use crate::graph::{GraphControl, GraphSimSetup, GraphSimulator, SimUser as GraphUser};
+use crate::onehub::{OneHubSettings, OneHubSimulator, OneHubSimulatorError, OneHubUser};
 use crate::starface::{
     Organisation, SimSettings, SimUser as PbxUser, SimulatorError, StarfaceSimulator,
 };
@@ -47,6 +58,12 @@ pub enum OfficeError {
     Graph(#[source] std::io::Error),
     #[error("cannot start the STARFACE simulator: {0}")]
     Starface(#[source] SimulatorError),
+    #[error("cannot start the OneHub simulator: {0}")]
+    OneHub(#[source] OneHubSimulatorError),
+    #[error("OneHub speaks TLS only: give the office's PBX a certificate (pbx_tls) to serve")]
+    OneHubNeedsTls,
+    #[error("cannot make the PBX's certificate: {0}")]
+    Certificate(String),
 }
 
 /// One person as both services know them.
@@ -74,6 +91,7 @@ pub struct OfficeBuilder {
     password: String,
     pbx_settings: SimSettings,
     pbx_tls: Option<(String, String)>,
+    onehub: bool,
 }
 
 impl Default for OfficeBuilder {
@@ -83,6 +101,7 @@ impl Default for OfficeBuilder {
             password: "secret".into(),
             pbx_settings: SimSettings::default(),
             pbx_tls: None,
+            onehub: false,
         }
     }
 }
@@ -122,6 +141,28 @@ impl OfficeBuilder {
     /// The PBX serves HTTPS with this certificate (PEM chain) and key instead of plain HTTP.
     pub fn pbx_tls(mut self, cert_pem: &str, key_pem: &str) -> Self {
         self.pbx_tls = Some((cert_pem.to_owned(), key_pem.to_owned()));
+        self
+    }
+
+    /// The PBX serves HTTPS with a self-signed certificate for `127.0.0.1` and `localhost`
+    /// made now (clients pin it: [`Office::pbx_certificate_der`]).
+    pub fn pbx_tls_self_signed(self) -> Result<Self, OfficeError> {
+        let generated = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+        ])
+        .map_err(|e| OfficeError::Certificate(e.to_string()))?;
+        Ok(self.pbx_tls(
+            &generated.cert.pem(),
+            &generated.signing_key.serialize_pem(),
+        ))
+    }
+
+    /// The PBX also runs OneHub (STARFACE 10's gRPC API, colleagues' phone state) with the
+    /// same people and the PBX's certificate; needs [`Self::pbx_tls`] and a PBX with Keycloak
+    /// (the default [`SimSettings`]; OneHub takes the PBX's OAuth tokens).
+    pub fn onehub(mut self) -> Self {
+        self.onehub = true;
         self
     }
 
@@ -171,15 +212,55 @@ impl OfficeBuilder {
             }
         }
         .map_err(OfficeError::Starface)?;
+        let pbx = Arc::new(pbx);
+        let onehub = match (self.onehub, &self.pbx_tls) {
+            (false, _) => None,
+            (true, None) => return Err(OfficeError::OneHubNeedsTls),
+            (true, Some((cert, key))) => Some(Arc::new(start_onehub(&pbx, cert, key).await?)),
+        };
+        let pbx_certificate = match &self.pbx_tls {
+            None => None,
+            Some((cert, _)) => Some(
+                CertificateDer::from_pem_slice(cert.as_bytes())
+                    .map_err(|e| OfficeError::Certificate(e.to_string()))?
+                    .to_vec(),
+            ),
+        };
         let office = Office {
             graph,
-            pbx: Arc::new(pbx),
+            pbx,
+            pbx_certificate,
+            onehub,
             people,
             password: self.password,
         };
         office.set_teams("Available", "Available");
         Ok(office)
     }
+}
+
+/// OneHub with the PBX's users (same account ids, names and e-mails), taking the PBX's tokens,
+/// named in the PBX's login config.
+async fn start_onehub(
+    pbx: &Arc<StarfaceSimulator>,
+    cert: &str,
+    key: &str,
+) -> Result<OneHubSimulator, OfficeError> {
+    let users = pbx
+        .users()
+        .iter()
+        .map(|user| OneHubUser {
+            email: user.email.clone(),
+            ..OneHubUser::new(user.account_id as u32, &user.first_name, &user.family_name)
+        })
+        .collect();
+    let hub = OneHubSimulator::start(users, OneHubSettings::default(), cert, key)
+        .await
+        .map_err(OfficeError::OneHub)?;
+    let issuer = pbx.clone();
+    hub.accept_tokens_from(move |token| issuer.oauth_account_id(token).map(|id| id.to_string()));
+    pbx.set_onehub_gateway(Some(&format!("grpcs://127.0.0.1:{}", hub.port())));
+    Ok(hub)
 }
 
 /// The last group of the first business phone (`+49 721 9876 104` -> `104`).
@@ -193,6 +274,9 @@ fn extension(user: &GraphUser) -> Option<String> {
 pub struct Office {
     graph: GraphSimulator,
     pbx: Arc<StarfaceSimulator>,
+    /// The DER of the certificate the PBX (and OneHub) serve, with TLS.
+    pbx_certificate: Option<Vec<u8>>,
+    onehub: Option<Arc<OneHubSimulator>>,
     /// The user first, then the colleagues in Graph's order.
     people: Vec<Person>,
     password: String,
@@ -214,6 +298,57 @@ impl Office {
     /// script can keep a handle while the office runs.
     pub fn pbx(&self) -> &Arc<StarfaceSimulator> {
         &self.pbx
+    }
+
+    /// The certificate the PBX (and its OneHub) serve, DER, when the PBX speaks TLS: what a
+    /// client pins.
+    pub fn pbx_certificate_der(&self) -> Option<&[u8]> {
+        self.pbx_certificate.as_deref()
+    }
+
+    /// STARFACE 10's OneHub, when the office runs it ([`OfficeBuilder::onehub`]): colleagues'
+    /// phone state, faults, the call log. Shared, like [`Self::pbx`].
+    pub fn onehub(&self) -> Option<&Arc<OneHubSimulator>> {
+        self.onehub.as_ref()
+    }
+
+    /// A call starts on `login`'s phone: UCI shows it to them, OneHub (if running) to everyone
+    /// watching them. Returns the call id for [`Self::end_call`].
+    pub fn start_call(&self, login: &str) -> String {
+        let call = self.pbx.start_call(login);
+        self.set_onehub_line(login);
+        call
+    }
+
+    /// The call ends (OneHub shows the phone free once the person holds no other call).
+    pub fn end_call(&self, login: &str, call_id: &str) {
+        self.pbx.end_call(login, call_id);
+        self.set_onehub_line(login);
+    }
+
+    /// OneHub's line state of `login` follows the calls the PBX has for them.
+    fn set_onehub_line(&self, login: &str) {
+        let Some(hub) = &self.onehub else {
+            return;
+        };
+        let Some(user) = self.pbx.users().into_iter().find(|u| u.login == login) else {
+            return;
+        };
+        let line = if user.call_ids.is_empty() {
+            TelephonyState::Available
+        } else {
+            TelephonyState::Active
+        };
+        hub.set_telephony(&user.account_id.to_string(), line);
+    }
+
+    /// `login`'s OneHub account id (the REST `accountId`), for steering OneHub directly.
+    pub fn account_id(&self, login: &str) -> Option<i64> {
+        self.pbx
+            .users()
+            .into_iter()
+            .find(|u| u.login == login)
+            .map(|u| u.account_id)
     }
 
     /// The user who signs in: Graph's signed-in user, STARFACE login [`USER_LOGIN`].
@@ -255,8 +390,11 @@ impl Office {
         }
     }
 
-    /// Stops both servers.
+    /// Stops the servers.
     pub async fn stop(self) {
+        if let Some(hub) = &self.onehub {
+            hub.stop();
+        }
         self.pbx.stop().await;
         self.graph.stop().await;
     }

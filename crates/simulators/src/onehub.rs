@@ -131,6 +131,17 @@ impl OneHubSimulator {
         lock(&self.hub).advance_clock(by);
     }
 
+    /// Also accepts the access tokens `authority` vouches for: it answers the account a token
+    /// belongs to, or `None` for one it did not issue, that expired or whose session ended. The
+    /// office hands it the PBX's Keycloak, so the tokens the app gets from the PBX work here as
+    /// on a real STARFACE 10.
+    pub fn accept_tokens_from(
+        &self,
+        authority: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) {
+        lock(&self.hub).authority = Some(Arc::new(authority));
+    }
+
     /// Every token stops working now.
     pub fn revoke_tokens(&self) {
         lock(&self.hub).revoke_tokens();

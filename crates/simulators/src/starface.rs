@@ -275,6 +275,26 @@ impl StarfaceSimulator {
         }
     }
 
+    /// The account id (REST `accountId`) of the user a valid OAuth access token belongs to
+    /// (not expired, session not revoked); `None` for any other token. The office hands this to
+    /// its OneHub, which accepts the PBX's tokens like a real STARFACE 10.
+    pub fn oauth_account_id(&self, access_token: &str) -> Option<i64> {
+        let state = lock(&self.state);
+        let user_id = state.oauth_user(access_token)?;
+        state
+            .org
+            .users
+            .iter()
+            .find(|u| u.id == user_id)
+            .map(|u| u.account_id)
+    }
+
+    /// Names `grpc_url` (`grpcs://host:port`) as the OneHub in `/rpc/oauth/login-config`, as a
+    /// cloud PBX names its gateway; `None` makes that endpoint 404 again. Needs Keycloak.
+    pub fn set_onehub_gateway(&self, grpc_url: Option<&str>) {
+        lock(&self.state).onehub_gateway = grpc_url.map(str::to_owned);
+    }
+
     /// How many OAuth sessions (password grants) `login` has started.
     pub fn oauth_sessions_started(&self, login: &str) -> usize {
         let state = lock(&self.state);

@@ -246,3 +246,79 @@ async fn keep_approving_approves_until_dropped() {
     );
     office.stop().await;
 }
+
+/// With OneHub: the PBX names it in its login config, OneHub knows the PBX's people under their
+/// account ids and takes the PBX's OAuth tokens (the mapping dies with the session), and a call
+/// shows on both. OneHub speaks TLS only, so it needs the PBX's certificate.
+#[tokio::test]
+async fn onehub_beside_the_pbx_takes_its_tokens_and_shows_its_calls() {
+    assert!(matches!(
+        Office::builder().colleagues(1).onehub().start().await,
+        Err(simulators::office::OfficeError::OneHubNeedsTls)
+    ));
+    let office = Office::builder()
+        .colleagues(2)
+        .pbx_tls_self_signed()
+        .unwrap()
+        .onehub()
+        .start()
+        .await
+        .unwrap();
+    assert!(office.pbx_certificate_der().is_some());
+    let hub = office.onehub().unwrap();
+    // The test talks to its own loopback PBX; the certificate is made per run.
+    let http = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let base = office.pbx().base_url();
+    assert!(base.starts_with("https://"));
+    let config: Value = http
+        .get(format!("{base}/rpc/oauth/login-config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        config["gRpcUrl"],
+        json!(format!("grpcs://127.0.0.1:{}", hub.port()))
+    );
+
+    let colleague = &office.colleagues()[0];
+    let account = office.account_id(&colleague.login).unwrap().to_string();
+    assert_eq!(hub.user(&account).email, colleague.graph.mail);
+
+    let token: Value = http
+        .post(format!("{base}/auth/realms/pbx/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "rest-client-headless"),
+            ("client_secret", office.pbx().oauth_client_secret().as_str()),
+            ("username", USER_LOGIN),
+            ("password", office.password()),
+            ("scope", "login"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = token["access_token"].as_str().expect("an access token");
+    let me = office.account_id(USER_LOGIN).unwrap();
+    assert_eq!(office.pbx().oauth_account_id(access), Some(me));
+    assert_eq!(office.pbx().oauth_account_id("made-up"), None);
+    office.pbx().revoke_oauth_sessions(USER_LOGIN);
+    assert_eq!(office.pbx().oauth_account_id(access), None);
+
+    let free = onehub_proto::presence::TelephonyState::Available as i32;
+    let active = onehub_proto::presence::TelephonyState::Active as i32;
+    assert_eq!(hub.user(&account).telephony, free);
+    let call = office.start_call(&colleague.login);
+    assert_eq!(hub.user(&account).telephony, active);
+    office.end_call(&colleague.login, &call);
+    assert_eq!(hub.user(&account).telephony, free);
+    office.stop().await;
+}

@@ -1,9 +1,13 @@
 //! Structured checks for the app's `doctor` command. Each returns a [`CheckReport`]; none
 //! panics or logs secrets, and each is bounded in time.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::PbxEndpoint;
+use crate::onehub::{
+    ChannelSettings, OneHubClient, OneHubError, OneHubTarget, SignInBearer, TargetSource,
+};
 use crate::rest::RestClient;
 use crate::sign_in::PbxSignIn;
 use crate::tls::{self, TlsTrust};
@@ -202,5 +206,120 @@ pub async fn check_xmpp(settings: XmppSettings, timeout: Duration) -> CheckRepor
             format!("XMPP login works ({target})"),
         ),
         Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, format!("{target}: {error}")),
+    }
+}
+
+/// Colleagues' phone state (OneHub, STARFACE 10 with the OAuth sign-in): reachable, its server
+/// version, and whether the user may subscribe presence (proved by subscribing the own id and
+/// unsubscribing it again, the read the vendor's tools make); or why there is none. A missing
+/// phone state is a warning, not a failure: the sync works without it.
+pub async fn check_onehub(sign_in: &PbxSignIn) -> Vec<CheckReport> {
+    const REACHABLE: &str = "starface.onehub";
+    const PRESENCE: &str = "starface.onehub.presence";
+    match sign_in.oauth_tokens().await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return vec![CheckReport::new(
+                REACHABLE,
+                CheckStatus::Warning,
+                "no colleagues' phone state: the account signs in with the classic login \
+                 (STARFACE 9 or older, or no OAuth client secret stored). Live phone state needs \
+                 STARFACE 10 with the OAuth sign-in; on older PBXs colleagues show their STARFACE \
+                 chat status only (through XMPP)",
+            )]
+        }
+        Err(error) => {
+            return vec![CheckReport::new(
+                REACHABLE,
+                CheckStatus::Warning,
+                format!("not checked: the STARFACE sign-in method is not known ({error})"),
+            )]
+        }
+    }
+    let bearer = Arc::new(SignInBearer::new(sign_in.clone()));
+    let settings = ChannelSettings::default();
+    let connected = async {
+        let target = OneHubTarget::discover(sign_in.endpoint()).await?;
+        let client = OneHubClient::connect(&target, settings, bearer).await?;
+        let version = client.server_version().await?;
+        Ok::<_, OneHubError>((target, client, version))
+    };
+    let (target, client, version) = match tokio::time::timeout(ONEHUB_TIMEOUT, connected).await {
+        Ok(Ok(connected)) => connected,
+        Ok(Err(error)) => {
+            return vec![CheckReport::new(
+                REACHABLE,
+                CheckStatus::Warning,
+                format!(
+                    "{error}; colleagues show no phone state{}",
+                    onehub_hint(&error)
+                ),
+            )]
+        }
+        Err(_) => {
+            return vec![CheckReport::new(
+                REACHABLE,
+                CheckStatus::Warning,
+                format!(
+                "OneHub did not answer within {ONEHUB_TIMEOUT:?}; colleagues show no phone state"
+            ),
+            )]
+        }
+    };
+    let source = match target.source {
+        TargetSource::OnPremises => "on the PBX",
+        TargetSource::CloudGateway => "gateway named by the PBX's login config",
+    };
+    let mut reports = vec![CheckReport::new(
+        REACHABLE,
+        CheckStatus::Ok,
+        format!(
+            "OneHub at {} ({source}), server version {version}",
+            target.url()
+        ),
+    )];
+    let rights = match client.permissions().await {
+        Ok(rights) if rights.is_empty() => "none listed".to_owned(),
+        Ok(rights) => rights.join(", "),
+        Err(error) => format!("not readable: {error}"),
+    };
+    let subscribed = async {
+        let me = client.me().await?;
+        let ids = [me.user_id];
+        client.subscribe(&ids).await?;
+        client.unsubscribe(&ids).await
+    };
+    reports.push(
+        match tokio::time::timeout(ONEHUB_TIMEOUT, subscribed).await {
+            Ok(Ok(())) => CheckReport::new(
+                PRESENCE,
+                CheckStatus::Ok,
+                format!("may subscribe presence (rights: {rights})"),
+            ),
+            Ok(Err(error)) => CheckReport::new(
+                PRESENCE,
+                CheckStatus::Warning,
+                format!("{error} (rights: {rights}); colleagues show no phone state"),
+            ),
+            Err(_) => CheckReport::new(
+                PRESENCE,
+                CheckStatus::Warning,
+                format!("subscribing presence got no answer within {ONEHUB_TIMEOUT:?}"),
+            ),
+        },
+    );
+    reports
+}
+
+/// How long the OneHub checks may take each.
+const ONEHUB_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn onehub_hint(error: &OneHubError) -> &'static str {
+    match error {
+        OneHubError::Unreachable { .. } => {
+            ". OneHub listens on port 9092 of the PBX: it must be reachable from this computer"
+        }
+        OneHubError::NotSupported { .. } => ". OneHub needs STARFACE 10 or later",
+        _ => "",
     }
 }

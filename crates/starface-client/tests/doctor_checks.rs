@@ -80,3 +80,82 @@ async fn doctor_says_which_sign_in_is_used_and_why() {
         assert!(login.detail.contains(expected), "{}", login.detail);
     }
 }
+
+/// OneHub (colleagues' phone state) on a STARFACE 10 office: reachable with its version, the
+/// presence permission proved by a subscribe, a missing right and an unreachable OneHub as
+/// warnings, and a classic sign-in said to have no phone state.
+#[tokio::test]
+async fn the_onehub_check_finds_the_version_and_the_presence_permission_or_says_why_not() {
+    use simulators::office::Office;
+    use starface_client::{AuthMode, CertificatePin, OAuthSettings, PbxSignIn, Timing, TlsTrust};
+
+    let office = Office::builder()
+        .colleagues(1)
+        .pbx_tls_self_signed()
+        .unwrap()
+        .onehub()
+        .start()
+        .await
+        .unwrap();
+    let endpoint =
+        PbxEndpoint::new(office.pbx().base_url().parse().unwrap()).with_trust(TlsTrust::Pin(
+            CertificatePin::of_certificate(office.pbx_certificate_der().unwrap()),
+        ));
+    let credentials = Credentials::new(&office.me().login, Secret::new(office.password()));
+    let oauth = PbxSignIn::new(
+        endpoint.clone(),
+        credentials.clone(),
+        AuthMode::OAuth,
+        Some(OAuthSettings::new(Secret::new(
+            office.pbx().oauth_client_secret(),
+        ))),
+        Timing::real(),
+    )
+    .unwrap();
+    let lines = |reports: Vec<doctor::CheckReport>| {
+        reports
+            .into_iter()
+            .map(|r| (r.check, r.status, r.detail))
+            .collect::<Vec<_>>()
+    };
+
+    let healthy = lines(doctor::check_onehub(&oauth).await);
+    assert_eq!(healthy.len(), 2, "{healthy:?}");
+    assert_eq!(healthy[0].1, CheckStatus::Ok, "{healthy:?}");
+    assert!(
+        healthy[0].2.contains("server version 10.0.2.6"),
+        "{healthy:?}"
+    );
+    assert_eq!(healthy[1].1, CheckStatus::Ok, "{healthy:?}");
+    assert!(
+        healthy[1].2.contains("may subscribe presence"),
+        "{healthy:?}"
+    );
+    assert!(
+        healthy[1].2.contains("instant_messaging"),
+        "the rights are listed"
+    );
+    let hub = office.onehub().unwrap();
+    let me = office.account_id(&office.me().login).unwrap().to_string();
+    assert!(
+        hub.subscribed(&me).is_empty(),
+        "the check leaves nothing subscribed"
+    );
+
+    hub.set_presence_permission(&me, false);
+    let refused = lines(doctor::check_onehub(&oauth).await);
+    assert_eq!(refused[1].1, CheckStatus::Warning, "{refused:?}");
+    assert!(refused[1].2.contains("administrator"), "{refused:?}");
+
+    let classic = PbxSignIn::classic(endpoint, credentials);
+    let none = lines(doctor::check_onehub(&classic).await);
+    assert_eq!(none.len(), 1);
+    assert_eq!(none[0].1, CheckStatus::Warning);
+    assert!(none[0].2.contains("STARFACE 10"), "{none:?}");
+
+    hub.stop();
+    let gone = lines(doctor::check_onehub(&oauth).await);
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(gone[0].1, CheckStatus::Warning);
+    assert!(gone[0].2.contains("port 9092"), "{gone:?}");
+}

@@ -4,9 +4,12 @@
 
 use bridge::{BridgeSnapshot, ColleagueView};
 use presence_core::watch_list::AlertMode;
-use presence_core::{Activity, Availability, Person, PhoneKind, StatusRow, TelephonyState};
+use presence_core::{
+    Activity, Availability, ChatStatus, Person, PhoneKind, StatusRow, TelephonyState,
+};
 use serde::{Serialize, Serializer};
 
+use crate::colleague_status::Status;
 use crate::free_busy::FreeBusy;
 
 /// One colleague.
@@ -53,8 +56,12 @@ pub struct Presence {
     pub out_of_office_message: Option<String>,
     /// The Teams status note, as text.
     pub status_message: Option<String>,
-    /// Their STARFACE phone state; `None` while unknown (see [`ColleagueView::telephony`]).
+    /// Their STARFACE phone's line; `None` while unknown (no OneHub, STARFACE 9, not matched).
     pub phone: Option<Telephony>,
+    /// Teams and the phone merged: what the dot and the status text show.
+    pub status: Status,
+    /// Their STARFACE chat status (OneHub, or the XMPP roster on STARFACE 9 and older).
+    pub starface_chat: Option<ChatStatus>,
     /// Wall clock (ms) at which the current value was first read.
     pub updated_at: Option<u64>,
     pub stale: bool,
@@ -144,7 +151,12 @@ pub fn presence(view: &ColleagueView, started_wall_ms: u64) -> Option<Presence> 
         out_of_office: teams.out_of_office,
         out_of_office_message: None,
         status_message: teams.status_message.clone(),
-        phone: view.telephony.clone().map(Telephony),
+        phone: view
+            .phone
+            .as_ref()
+            .map(|phone| Telephony(phone.telephony.clone())),
+        status: Status::from(&view.status),
+        starface_chat: view.starface_chat.clone(),
         updated_at: view.updated_at_ms.map(|at| started_wall_ms + at),
         stale: view.stale,
     })
@@ -196,7 +208,8 @@ pub fn presence_changes(
             old.is_none_or(|o| {
                 o.teams != c.teams
                     || o.stale != c.stale
-                    || o.telephony != c.telephony
+                    || o.phone != c.phone
+                    || o.starface_chat != c.starface_chat
                     || o.updated_at_ms != c.updated_at_ms
             })
         })

@@ -11,6 +11,7 @@
 //!   [`journal`] are its parts.
 //! * [`colleague`]: `Colleague`, `Presence`, the `colleagues` event.
 //! * [`free_busy`]: `FreeBusy` and how the card, the list, the tray and notifications say it.
+//! * [`colleague_status`]: a colleague's merged Teams + phone status (`Status`) and its words.
 //! * [`search`]: the colleague search over everyone the app knows.
 //! * [`settings_view`]: `SettingsView` and `save_settings`' changes.
 //! * [`tray`]: the tray's icon state, status line, menu model and its diff, the menu's actions.
@@ -21,6 +22,7 @@
 //! * [`i18n`]: the UI's strings (`ui/i18n/*.json`) and the user's language.
 
 pub mod colleague;
+pub mod colleague_status;
 pub mod free_busy;
 pub mod i18n;
 pub mod journal;

@@ -19,9 +19,12 @@ pub fn text(lang: Lang, notification: &BridgeNotification) -> NotificationText {
         BridgeNotification::ColleagueAvailable {
             display_name,
             free_busy,
+            phone_known,
             ..
         } => (
             tr_with(lang, "notify.available.title", &[("name", display_name)]),
+            // Fired only when Teams and the phone (if known) are both free: say which, and until
+            // when the calendar leaves them free.
             match free_busy.and_then(|line| card_text(lang, &FreeBusy::from(&line))) {
                 // "Free until 16:00. Click to chat in Teams."
                 Some(line) => tr_with(
@@ -29,6 +32,7 @@ pub fn text(lang: Lang, notification: &BridgeNotification) -> NotificationText {
                     "notify.available.body_free_busy",
                     &[("free_busy", &line)],
                 ),
+                None if *phone_known => tr(lang, "notify.available.body_with_phone"),
                 None => tr(lang, "notify.available.body"),
             },
         ),
@@ -120,6 +124,7 @@ mod tests {
                 id: "a".into(),
                 display_name: "Anna".into(),
                 free_busy: None,
+                phone_known: false,
             },
         );
         assert!(available.title.contains("Anna"), "{available:?}");
@@ -147,6 +152,7 @@ mod tests {
                     id: "a".into(),
                     display_name: "Anna".into(),
                     free_busy: Some(line),
+                    phone_known: false,
                 },
             )
             .body
@@ -158,6 +164,28 @@ mod tests {
         assert_eq!(
             available(Lang::De),
             "Frei bis 16:00. Klicken, um in Teams zu chatten."
+        );
+    }
+
+    #[test]
+    fn an_alert_says_when_the_phone_is_free_too() {
+        let alert = |phone_known| BridgeNotification::ColleagueAvailable {
+            id: "a".into(),
+            display_name: "Anna".into(),
+            free_busy: None,
+            phone_known,
+        };
+        assert_eq!(
+            text(Lang::En, &alert(true)).body,
+            "Free in Teams and not on the phone. Click to chat in Teams."
+        );
+        assert_eq!(
+            text(Lang::De, &alert(true)).body,
+            "In Teams verfügbar und nicht am Telefon. Klicken, um in Teams zu chatten."
+        );
+        assert_eq!(
+            text(Lang::En, &alert(false)).body,
+            "Click to chat in Teams."
         );
     }
 }

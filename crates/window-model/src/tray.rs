@@ -7,8 +7,10 @@
 //! On Linux the tray reports no clicks, so every action is a menu item ([`TrayAction`]).
 
 use bridge::{BridgeSnapshot, ColleagueView, Service, SyncStateView};
+use presence_core::person_status::{PersonActivity, PersonStatus};
 use presence_core::StatusRow;
 
+use crate::colleague_status;
 use crate::free_busy;
 use crate::i18n::{lookup, tr, tr_with, Lang};
 use crate::pause::PauseLength;
@@ -75,9 +77,13 @@ pub fn glyph(row: Option<StatusRow>) -> &'static str {
     }
 }
 
-fn row_text(lang: Lang, row: Option<StatusRow>) -> String {
-    let row = row.unwrap_or(StatusRow::Unknown);
-    tr(lang, &format!("status.{}", row.id()))
+/// The glyph of a colleague's merged status (Teams and the STARFACE phone): a busy phone has
+/// its own.
+fn status_glyph(status: &PersonStatus) -> &'static str {
+    match status.activity {
+        PersonActivity::OnThePhone | PersonActivity::Ringing => "☎",
+        PersonActivity::Teams(row) => glyph(Some(row)),
+    }
 }
 
 /// "Teams: Busy - In a meeting · STARFACE: DND on". While the sync holds (paused, stopped,
@@ -279,9 +285,9 @@ impl MenuModel {
                         &format!("{}{}", item::FAVOURITE_PREFIX, c.person.id),
                         format!(
                             "{} {} – {}{}",
-                            glyph(c.row),
+                            status_glyph(&c.status),
                             c.person.display_name,
-                            row_text(lang, c.row),
+                            colleague_status::text(lang, &c.status),
                             free_busy::short_of(lang, c.free_busy.as_ref())
                                 .map(|short| format!(" · {short}"))
                                 .unwrap_or_default()

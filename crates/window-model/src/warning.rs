@@ -45,6 +45,17 @@ pub enum Warning {
     },
     /// Colleagues' presence needs an administrator's consent (`Presence.Read.All`).
     NeedsAdminConsent {},
+    /// STARFACE refuses colleagues' phone state to the user: the administrator must grant the
+    /// rights the STARFACE app needs to show colleagues' presence.
+    PhoneStateRefused {
+        message: String,
+    },
+    /// OneHub (colleagues' phone state) cannot be reached.
+    PhoneStateUnreachable {
+        message: String,
+    },
+    /// The PBX signs in with OAuth but has no OneHub: no phone state of colleagues.
+    PhoneStateNotSupported {},
     OutsideHours {},
     /// The settings file or the policy has errors: the app keeps the last valid settings.
     SettingsFileInvalid {
@@ -75,8 +86,9 @@ impl From<&BridgeWarning> for Warning {
                 service: Service::Microsoft,
                 ..
             } => Warning::SignInRequired {},
+            // The phone state signs in with the STARFACE account.
             BridgeWarning::SignInNeeded {
-                service: Service::Starface,
+                service: Service::Starface | Service::PhoneState,
                 reason,
             } => Warning::StarfaceLoginRejected {
                 message: reason.clone(),
@@ -91,6 +103,13 @@ impl From<&BridgeWarning> for Warning {
             BridgeWarning::CertificateUntrusted { presented } => Warning::CertificateUntrusted {
                 fingerprint: presented.clone(),
             },
+            BridgeWarning::PhoneStateRefused { detail } => Warning::PhoneStateRefused {
+                message: detail.clone(),
+            },
+            BridgeWarning::PhoneStateUnreachable { reason } => Warning::PhoneStateUnreachable {
+                message: reason.clone(),
+            },
+            BridgeWarning::PhoneStateNotSupported => Warning::PhoneStateNotSupported {},
         }
     }
 }

@@ -2,6 +2,7 @@
 //! tested in `window_model::tray`).
 
 use bridge::{BridgeSnapshot, ColleagueView, SyncStateView, SyncView};
+use presence_core::person_status::{PersonActivity, PersonStatus};
 use presence_core::{Person, StatusRow, TeamsPresence};
 use tauri::test::MockRuntime;
 
@@ -14,7 +15,15 @@ fn colleague(id: &str, name: &str, row: StatusRow, favourite: bool) -> Colleague
         row: Some(row),
         updated_at_ms: Some(1_000),
         stale: false,
-        telephony: None,
+        phone: None,
+        status: PersonStatus {
+            activity: PersonActivity::Teams(row),
+            dot: row.dot(),
+            phone_dnd: false,
+            calls_forwarded: false,
+            free: row == StatusRow::Available,
+        },
+        starface_chat: None,
         alert: None,
         favourite,
         free_busy: None,
@@ -88,6 +97,8 @@ fn rendering_applies_the_model_to_tauri_menu_items() {
         .unwrap();
     let mut paused = with_state(SyncStateView::Paused { until_ms: 60_000 });
     paused.colleagues[0].row = Some(StatusRow::Away);
+    paused.colleagues[0].status.activity = PersonActivity::Teams(StatusRow::Away);
+    paused.colleagues[0].status.dot = StatusRow::Away.dot();
     tray.present(app.handle(), &paused);
     assert!(tray.status.text().unwrap().starts_with("Pausiert · "));
     assert!(!tray.pause.is_enabled().unwrap() && !tray.sync_now.is_enabled().unwrap());

@@ -55,9 +55,33 @@ impl Harness {
         Self::start_in(office, None, options).await
     }
 
-    /// A bridge on `office`, its user signed in for `consented` (everything the bridge asks
-    /// for when `None`).
+    /// A STARFACE 10 office with OneHub (TLS, OAuth): colleagues' phones are pushed.
+    pub async fn start_with_onehub() -> Self {
+        let office = Office::builder()
+            .colleagues(6)
+            .pbx_tls_self_signed()
+            .expect("a certificate")
+            .onehub()
+            .start()
+            .await
+            .expect("the office opens with OneHub");
+        Self::start_in(office, None, BridgeOptions::default()).await
+    }
+
+    /// Signs in to `office` for `consented` (everything the bridge asks for when `None`) and
+    /// starts a bridge.
     pub async fn start_in(
+        office: Office,
+        consented: Option<graph_client::ScopeRequest>,
+        options: BridgeOptions,
+    ) -> Self {
+        let mut harness = Self::signed_in(office, consented, options).await;
+        harness.start_bridge(None);
+        harness
+    }
+
+    /// Signs in to `office` for `consented`; no bridge runs yet.
+    pub async fn signed_in(
         office: Office,
         consented: Option<graph_client::ScopeRequest>,
         options: BridgeOptions,
@@ -70,7 +94,7 @@ impl Harness {
             }
         }
         .expect("device sign-in");
-        let mut harness = Self {
+        Self {
             me: office.me().id(),
             office,
             clock: ManualBridgeClock::new(),
@@ -79,13 +103,26 @@ impl Harness {
             bridge: None,
             account,
             options,
-        };
-        harness.start_bridge(None);
-        harness
+        }
+    }
+
+    /// Connectors as the bridge gets them (to change one before [`Self::start_bridge_with`]).
+    pub fn connectors(&self) -> bridge::Connectors {
+        self.account.connectors(None).expect("connectors")
     }
 
     /// Starts a bridge on the same simulators, account and clock (none may be running).
     pub fn start_bridge(&mut self, carry_over: Option<BridgeCarryOver>) {
+        let connectors = self.connectors();
+        self.start_bridge_with(carry_over, connectors);
+    }
+
+    /// Starts a bridge with these connectors.
+    pub fn start_bridge_with(
+        &mut self,
+        carry_over: Option<BridgeCarryOver>,
+        connectors: bridge::Connectors,
+    ) {
         assert!(self.bridge.is_none(), "a bridge is running");
         let options = BridgeOptions {
             carry_over,
@@ -93,7 +130,7 @@ impl Harness {
         };
         let bridge = bridge::start(
             options,
-            self.account.connectors(None).expect("connectors"),
+            connectors,
             Arc::new(self.clock.clone()),
             self.notifier.clone(),
         )

@@ -125,11 +125,16 @@ struct EventSink {
     tx: mpsc::UnboundedSender<Result<WireEvent, Status>>,
 }
 
+/// Another issuer whose access tokens the hub accepts (the PBX's Keycloak in the office): the
+/// account a valid token belongs to, `None` for a token it did not issue or that expired.
+pub(crate) type TokenAuthority = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 pub(crate) struct HubState {
     pub users: Vec<OneHubUser>,
     pub settings: OneHubSettings,
     clock_offset: Duration,
     tokens: HashMap<String, Token>,
+    pub authority: Option<TokenAuthority>,
     /// Per owner account: the ids they subscribed.
     subscriptions: HashMap<String, BTreeSet<String>>,
     sinks: Vec<EventSink>,
@@ -144,6 +149,7 @@ impl HubState {
             settings,
             clock_offset: Duration::ZERO,
             tokens: HashMap::new(),
+            authority: None,
             subscriptions: HashMap::new(),
             sinks: Vec::new(),
             faults: Vec::new(),
@@ -192,7 +198,14 @@ impl HubState {
             ));
         };
         match self.tokens.get(token) {
-            None => Err(Status::unauthenticated("invalid token")),
+            None => match self
+                .authority
+                .as_ref()
+                .and_then(|authority| authority(token))
+            {
+                Some(account) => Ok(account),
+                None => Err(Status::unauthenticated("invalid token")),
+            },
             Some(grant) if grant.expires_at <= self.now() => {
                 Err(Status::unauthenticated("token expired"))
             }

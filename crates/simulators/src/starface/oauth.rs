@@ -33,6 +33,8 @@ use super::state::{lock, random_token, OAuthGrant, OAuthSession, PbxState, Share
 use super::SimClientAuth;
 
 pub const TOKEN_PATH: &str = "/auth/realms/pbx/oauth2/token";
+/// Where a STARFACE 10 names its OAuth configuration and, on cloud PBXs, the OneHub gateway.
+pub const LOGIN_CONFIG_PATH: &str = "/rpc/oauth/login-config";
 pub const CLIENT_ID: &str = "rest-client-headless";
 /// Where the root discovery redirects to.
 pub const REALM_DISCOVERY_PATH: &str = "/auth/realms/pbx/.well-known/openid-configuration";
@@ -44,6 +46,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/.well-known/openid-configuration", get(root_discovery))
         .route(REALM_DISCOVERY_PATH, get(realm_discovery))
         .route(TOKEN_PATH, post(token))
+        .route(LOGIN_CONFIG_PATH, get(login_config))
         .with_state(state)
 }
 
@@ -77,6 +80,25 @@ async fn realm_discovery(State(state): State<SharedState>) -> Response {
         "authorization_endpoint": format!("{base}/auth/realms/pbx/oauth2/auth"),
         "grant_types_supported": ["password", "refresh_token", "authorization_code"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+    }))
+    .into_response()
+}
+
+/// `{oauthConfigUrl, edgeNodeId, gRpcUrl}` when a OneHub gateway is set (cloud PBXs answer
+/// this way); 404 otherwise, as PBXs without the endpoint do.
+async fn login_config(State(state): State<SharedState>) -> Response {
+    let state = lock(&state);
+    let Some(grpc_url) = state
+        .onehub_gateway
+        .clone()
+        .filter(|_| state.settings.keycloak)
+    else {
+        return not_found();
+    };
+    Json(json!({
+        "oauthConfigUrl": format!("{}{REALM_DISCOVERY_PATH}", state.public_base_url),
+        "edgeNodeId": null,
+        "gRpcUrl": grpc_url,
     }))
     .into_response()
 }

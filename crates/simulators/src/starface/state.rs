@@ -167,6 +167,9 @@ pub(crate) struct PbxState {
     pub faults: Vec<InjectedFault>,
     /// Scheme, host and port the simulator is reachable at (for OpenID discovery).
     pub public_base_url: String,
+    /// The `gRpcUrl` that `/rpc/oauth/login-config` names (a OneHub not on port 9092); `None`:
+    /// the endpoint is 404, as on PBXs without it.
+    pub onehub_gateway: Option<String>,
     next_call: u64,
 }
 
@@ -198,6 +201,7 @@ impl PbxState {
             oauth_sessions: HashMap::new(),
             oauth_access_tokens: HashMap::new(),
             oauth_refresh_tokens: HashMap::new(),
+            onehub_gateway: None,
             oauth_used_refresh_tokens: HashSet::new(),
             next_oauth_session: 1,
             uci_sessions: HashMap::new(),

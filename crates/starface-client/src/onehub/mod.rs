@@ -37,7 +37,7 @@ mod phone;
 mod target;
 mod watch;
 
-pub use bearer::{BearerError, BearerFuture, BearerSource};
+pub use bearer::{BearerError, BearerFuture, BearerSource, SignInBearer};
 pub use client::{OneHubClient, OneHubUser, OpeningEvents, UserIds};
 pub use error::OneHubError;
 pub use phone::{AccountId, PhoneBook, PhoneState};

@@ -1,6 +1,7 @@
 //! Colleagues reach the window with everything the directory said, and nothing made up.
 
-use presence_core::{Phone as PersonPhone, StarfaceAccount, TeamsPresence};
+use presence_core::person_status::{PersonStatus, PhoneState};
+use presence_core::{ChatPresence, Phone as PersonPhone, StarfaceAccount, TeamsPresence};
 use serde_json::json;
 
 use super::*;
@@ -31,13 +32,16 @@ fn anna() -> Person {
 }
 
 fn watched(updated_at_ms: Option<u64>) -> ColleagueView {
+    let teams = TeamsPresence::new(Availability::Busy, Activity::InAMeeting);
     ColleagueView {
         person: anna(),
-        teams: Some(TeamsPresence::new(Availability::Busy, Activity::InAMeeting)),
+        status: PersonStatus::merge(Some(&teams), None),
+        teams: Some(teams),
         row: Some(StatusRow::BusyMeeting),
         updated_at_ms,
         stale: false,
-        telephony: None,
+        phone: None,
+        starface_chat: None,
         alert: Some(AlertMode::Always),
         favourite: true,
         free_busy: None,
@@ -69,7 +73,13 @@ fn the_window_gets_the_directorys_data_as_it_is() {
             "presence": {
                 "row": "busy_meeting", "availability": "Busy", "activity": "InAMeeting",
                 "out_of_office": false, "out_of_office_message": null, "status_message": null,
-                "phone": null, "updated_at": STARTED + 42_000, "stale": false,
+                "phone": null,
+                "status": {
+                    "activity": "busy_meeting", "dot": "busy", "phone_dnd": false,
+                    "calls_forwarded": false, "free": false,
+                },
+                "starface_chat": null,
+                "updated_at": STARTED + 42_000, "stale": false,
             },
             "free_busy": null,
         })
@@ -105,10 +115,36 @@ fn the_phone_state_is_lower_case_and_unknown_values_pass() {
         (TelephonyState::Ringing, "ringing"),
         (TelephonyState::Other("QUEUE_PAUSE".into()), "queue_pause"),
     ] {
-        view.telephony = Some(state);
+        view.phone = Some(PhoneState::new(state));
         let json = serde_json::to_value(presence(&view, STARTED)).unwrap();
         assert_eq!(json["phone"], json!(wire));
     }
+}
+
+#[test]
+fn the_merged_status_and_the_starface_chat_reach_the_window_and_a_phone_change_is_news() {
+    let before = BridgeSnapshot {
+        colleagues: vec![watched(Some(1))],
+        ..BridgeSnapshot::default()
+    };
+    let mut after = before.clone();
+    let view = &mut after.colleagues[0];
+    let mut phone = PhoneState::new(TelephonyState::Active);
+    phone.dnd = true;
+    phone.chat = Some(presence_core::ChatStatus::new(ChatPresence::Away, "lunch"));
+    view.status = PersonStatus::merge(view.teams.as_ref(), Some(&phone));
+    view.starface_chat = phone.chat.clone();
+    view.phone = Some(phone);
+    let event = presence_changes(&before, &after, STARTED);
+    assert_eq!(event.presence.len(), 1, "the phone alone is news");
+    let json = serde_json::to_value(&event.presence[0].presence).unwrap();
+    assert_eq!(json["phone"], json!("active"));
+    assert_eq!(json["status"]["activity"], json!("on_the_phone"));
+    assert_eq!(json["status"]["phone_dnd"], json!(true));
+    assert_eq!(
+        json["starface_chat"],
+        json!({"presence": "away", "message": "lunch"})
+    );
 }
 
 #[test]

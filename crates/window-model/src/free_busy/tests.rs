@@ -289,7 +289,17 @@ fn favourite_anna(free_busy: Option<FreeBusyReading>) -> bridge::BridgeSnapshot 
             row: Some(presence_core::StatusRow::Available),
             updated_at_ms: Some(1_000),
             stale: false,
-            telephony: None,
+            phone: None,
+            status: presence_core::person_status::PersonStatus {
+                activity: presence_core::person_status::PersonActivity::Teams(
+                    presence_core::StatusRow::Available,
+                ),
+                dot: presence_core::StatusRow::Available.dot(),
+                phone_dnd: false,
+                calls_forwarded: false,
+                free: true,
+            },
+            starface_chat: None,
             alert: None,
             favourite: true,
             free_busy,

@@ -1,6 +1,7 @@
 //! The tray menu's model for snapshots in English and German, and its diff.
 
 use bridge::{BridgeSnapshot, BridgeWarning, ColleagueView, Service, SyncStateView, SyncView};
+use presence_core::person_status::{PersonActivity, PersonStatus};
 use presence_core::{Person, StatusRow, TeamsPresence};
 
 use super::*;
@@ -14,7 +15,15 @@ fn colleague(id: &str, name: &str, mail: &str, row: StatusRow) -> ColleagueView 
         row: Some(row),
         updated_at_ms: Some(1_000),
         stale: false,
-        telephony: None,
+        phone: None,
+        status: PersonStatus {
+            activity: PersonActivity::Teams(row),
+            dot: row.dot(),
+            phone_dnd: false,
+            calls_forwarded: false,
+            free: row == StatusRow::Available,
+        },
+        starface_chat: None,
         alert: None,
         favourite: false,
         free_busy: None,
@@ -268,6 +277,7 @@ fn presence_change_relabels_in_place_with_stable_ids() {
     let before = MenuModel::of(&in_a_meeting(), Lang::En);
     let mut snapshot = in_a_meeting();
     snapshot.colleagues[0].row = Some(StatusRow::BusyPhone);
+    snapshot.colleagues[0].status.activity = PersonActivity::Teams(StatusRow::BusyPhone);
     snapshot.own.starface_dnd = Some(false);
     let after = MenuModel::of(&snapshot, Lang::En);
     assert_eq!(ids(&before), ids(&after));
@@ -285,6 +295,32 @@ fn presence_change_relabels_in_place_with_stable_ids() {
         ]
     );
     assert_eq!(after.changes_from(Some(&after)), []);
+}
+
+#[test]
+fn a_favourite_on_the_starface_phone_shows_it_in_the_item_whatever_teams_says() {
+    let mut snapshot = in_a_meeting();
+    let teams = TeamsPresence::new("Available", "Available");
+    let mut phone =
+        presence_core::person_status::PhoneState::new(presence_core::TelephonyState::Active);
+    phone.calls_forwarded = true;
+    snapshot.colleagues[0].status = PersonStatus::merge(Some(&teams), Some(&phone));
+    let item = |lang| {
+        MenuModel::of(&snapshot, lang)
+            .favourites
+            .into_iter()
+            .find(|f| f.id == "favourite:id-anna")
+            .unwrap()
+            .text
+    };
+    assert_eq!(
+        item(Lang::En),
+        "☎ Anna Berg – On the phone · Calls forwarded"
+    );
+    assert_eq!(
+        item(Lang::De),
+        "☎ Anna Berg – Am Telefon · Anrufe umgeleitet"
+    );
 }
 
 #[test]

@@ -28,6 +28,9 @@ fn each_bridge_warning_has_its_own_kind() {
         BridgeWarning::CertificateUntrusted {
             presented: "AB:CD".into(),
         },
+        BridgeWarning::PhoneStateRefused { detail: reason() },
+        BridgeWarning::PhoneStateUnreachable { reason: reason() },
+        BridgeWarning::PhoneStateNotSupported,
     ]
     .iter()
     .map(|w| wire(Warning::from(w)))
@@ -41,6 +44,9 @@ fn each_bridge_warning_has_its_own_kind() {
             json!({"kind": "graph_unreachable", "params": {"message": "connection refused"}}),
             json!({"kind": "starface_unreachable", "params": {"message": "connection refused"}}),
             json!({"kind": "certificate_untrusted", "params": {"fingerprint": "AB:CD"}}),
+            json!({"kind": "phone_state_refused", "params": {"message": "connection refused"}}),
+            json!({"kind": "phone_state_unreachable", "params": {"message": "connection refused"}}),
+            json!({"kind": "phone_state_not_supported", "params": {}}),
         ]
     );
 }
@@ -99,6 +105,9 @@ fn one_of_each() -> Vec<Warning> {
             fingerprint: message(),
         },
         Warning::NeedsAdminConsent {},
+        Warning::PhoneStateRefused { message: message() },
+        Warning::PhoneStateUnreachable { message: message() },
+        Warning::PhoneStateNotSupported {},
         Warning::OutsideHours {},
         Warning::SettingsFileInvalid { message: message() },
     ];
@@ -114,6 +123,9 @@ fn one_of_each() -> Vec<Warning> {
             | Warning::StarfaceUnreachable { .. }
             | Warning::CertificateUntrusted { .. }
             | Warning::NeedsAdminConsent {}
+            | Warning::PhoneStateRefused { .. }
+            | Warning::PhoneStateUnreachable { .. }
+            | Warning::PhoneStateNotSupported {}
             | Warning::OutsideHours {}
             | Warning::SettingsFileInvalid { .. } => {}
         }
