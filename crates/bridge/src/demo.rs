@@ -7,6 +7,10 @@
 //! never read or written. Every few seconds something visible happens: the demo user's Teams
 //! status changes (meeting, presenting, away, out of office), a STARFACE call starts or ends, and
 //! colleagues' presence and phones change. The script loops.
+//!
+//! The PBX is a STARFACE 10 ([`DemoPbx`]): by default one that still allows the classic login,
+//! which the demo uses; with [`DemoPbx::OAuthOnly`] (`--demo --demo-oauth`) one whose admin
+//! switched the classic login off, and the demo signs in with OAuth on every channel.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,10 +23,11 @@ use keychain::{MemoryStore, SecretStore};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use simulators::office::Office;
-use simulators::starface::StarfaceSimulator;
+use simulators::starface::{SimSettings, StarfaceSimulator};
 use starface_client::xmpp::XmppSettings;
 use starface_client::{
-    Credentials as PbxCredentials, PbxEndpoint, RestAuth, RestClient, UciAuth, UciClient,
+    AuthMode, Credentials as PbxCredentials, OAuthSettings, PbxEndpoint, PbxSignIn, RestAuth,
+    RestClient, UciAuth, UciClient,
 };
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -37,6 +42,17 @@ pub const DEMO_LOGIN: &str = simulators::office::USER_LOGIN;
 const DEMO_PASSWORD: &str = "demo";
 /// Colleagues in the made-up organisation.
 pub const DEMO_COLLEAGUES: usize = 36;
+
+/// Which STARFACE the demo plays, and how it signs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DemoPbx {
+    /// A STARFACE 10 that still allows the classic login; the demo uses it.
+    #[default]
+    Classic,
+    /// A STARFACE 10 with the classic login switched off: OAuth (password grant with the
+    /// admin's client secret) on REST and UCI.
+    OAuthOnly,
+}
 
 /// How fast the demo runs.
 #[derive(Debug, Clone)]
@@ -197,6 +213,8 @@ pub struct OfficeAccount {
     credentials: Arc<Credentials>,
     endpoint: PbxEndpoint,
     pbx_credentials: PbxCredentials,
+    /// The OAuth client secret, to sign in to the PBX with OAuth instead of the classic login.
+    oauth_client_secret: Option<keychain::Secret>,
 }
 
 impl OfficeAccount {
@@ -250,7 +268,14 @@ impl OfficeAccount {
                 &office.me().login,
                 keychain::Secret::new(office.password()),
             ),
+            oauth_client_secret: None,
         })
+    }
+
+    /// Signs in to the PBX with OAuth (the office's client secret) instead of the classic login.
+    pub fn with_oauth(mut self, office: &Office) -> Self {
+        self.oauth_client_secret = Some(keychain::Secret::new(office.pbx().oauth_client_secret()));
+        self
     }
 
     /// The Microsoft credentials (for a Graph client of its own).
@@ -261,17 +286,34 @@ impl OfficeAccount {
     /// Fresh connectors for a bridge; `xmpp`: the chat status link, if any (the office has no
     /// XMPP server; without it the chat message goes through UCI).
     pub fn connectors(&self, xmpp: Option<XmppSettings>) -> Result<Connectors, BridgeError> {
+        let (rest, uci) = match &self.oauth_client_secret {
+            None => (
+                RestClient::new(
+                    self.endpoint.clone(),
+                    self.pbx_credentials.clone(),
+                    RestAuth::NonceLogin,
+                )?,
+                UciClient::new(self.endpoint.clone(), UciAuth::legacy(&self.pbx_credentials))?,
+            ),
+            Some(secret) => {
+                let sign_in = PbxSignIn::new(
+                    self.endpoint.clone(),
+                    self.pbx_credentials.clone(),
+                    AuthMode::OAuth,
+                    Some(OAuthSettings::new(secret.clone())),
+                    starface_client::Timing::real(),
+                )
+                .map_err(|e| BridgeError::Rest(e.into()))?;
+                (
+                    RestClient::with_sign_in(self.endpoint.clone(), sign_in.clone())?,
+                    UciClient::new(self.endpoint.clone(), UciAuth::SignIn(sign_in))?,
+                )
+            }
+        };
         Ok(Connectors {
             graph: GraphClient::new(self.credentials.clone()),
-            rest: Arc::new(RestClient::new(
-                self.endpoint.clone(),
-                self.pbx_credentials.clone(),
-                RestAuth::NonceLogin,
-            )?),
-            uci: Arc::new(UciClient::new(
-                self.endpoint.clone(),
-                UciAuth::legacy(&self.pbx_credentials),
-            )?),
+            rest: Arc::new(rest),
+            uci: Arc::new(uci),
             xmpp,
         })
     }
@@ -286,17 +328,34 @@ pub struct Demo {
 
 impl Demo {
     /// Opens the office, signs in to both services with demo credentials kept in memory and runs
-    /// the bridge and the script.
+    /// the bridge and the script (on a PBX that allows the classic login).
     pub async fn start(pace: DemoPace, notifier: Arc<dyn Notifier>) -> Result<Self, BridgeError> {
+        Self::start_with(pace, DemoPbx::Classic, notifier).await
+    }
+
+    /// [`Self::start`] on the PBX `pbx`.
+    pub async fn start_with(
+        pace: DemoPace,
+        pbx: DemoPbx,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Self, BridgeError> {
+        let pbx_settings = match pbx {
+            DemoPbx::Classic => SimSettings::default(),
+            DemoPbx::OAuthOnly => SimSettings::starface_10_oauth_only(),
+        };
         let office = Office::builder()
             .colleagues(DEMO_COLLEAGUES)
             .seed(2026)
             .password(DEMO_PASSWORD)
+            .pbx_settings(pbx_settings)
             .start()
             .await
             .map_err(|e| BridgeError::Simulator(e.to_string()))?;
         // Demo credentials: in memory only.
-        let account = OfficeAccount::sign_in(&office, Arc::new(MemoryStore::new())).await?;
+        let mut account = OfficeAccount::sign_in(&office, Arc::new(MemoryStore::new())).await?;
+        if pbx == DemoPbx::OAuthOnly {
+            account = account.with_oauth(&office);
+        }
         let mut options = BridgeOptions {
             graph_poll_interval: Duration::from_secs(2),
             starface_poll_interval: Duration::from_secs(1),
@@ -314,6 +373,7 @@ impl Demo {
         tracing::info!(
             user = %office.me().graph.display_name,
             colleagues = DEMO_COLLEAGUES,
+            pbx = ?pbx,
             "demo running on built-in simulators (Microsoft 365: {}, STARFACE: {})",
             office.graph().base_url(),
             office.pbx().base_url()

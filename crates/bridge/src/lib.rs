@@ -30,6 +30,7 @@ pub mod journal_file;
 mod notifier;
 mod people;
 mod runtime;
+pub mod secrets;
 pub mod setup;
 mod snapshot;
 mod workers;
@@ -39,6 +40,6 @@ pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
-    AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
+    AnotherSyncView, BridgeSnapshot, BridgeWarning, CertificateDetails, ColleagueView, JournalLine, OwnStatus, Service,
     SyncStateView, SyncView,
 };

@@ -16,6 +16,8 @@ use presence_core::journal::JournalEvent;
 use presence_core::watch_list::AlertMode;
 use presence_core::{ChatStatus, Person, StatusRow, TeamsPresence, TelephonyState};
 
+use crate::secrets::{SecretNeed, StarfaceSecret};
+
 /// Everything a front end shows, rebuilt after every change.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeSnapshot {
@@ -99,11 +101,11 @@ pub struct SyncView {
 }
 
 impl SyncView {
-    /// Whether `service` waits for the user to sign in again.
+    /// Whether `service` waits for the user to sign in again (or enter a STARFACE secret).
     pub fn sign_in_needed(&self, service: Service) -> bool {
         self.warnings
             .iter()
-            .any(|w| matches!(w, BridgeWarning::SignInNeeded { service: s, .. } if *s == service))
+            .any(|w| w.is_sign_in() && w.service() == service)
     }
 }
 
@@ -173,7 +175,32 @@ pub enum BridgeWarning {
     CertificateUntrusted {
         /// Its SHA-256 fingerprint (`AA:BB:…`), for the user to compare and pin.
         presented: String,
+        /// What it says about itself (subject, validity), when it could be read.
+        details: Option<CertificateDetails>,
     },
+    /// A STARFACE secret must be entered (again) before the PBX can be used: none is stored,
+    /// the stored one belongs to another server than the settings name now, or the PBX signs in
+    /// with OAuth only and needs the client secret. Like `SignInNeeded`, it stands until the
+    /// user acts.
+    StarfaceSecretNeeded {
+        /// Which secret.
+        secret: StarfaceSecret,
+        /// Why.
+        need: SecretNeed,
+    },
+}
+
+/// What a certificate says about itself, for the user to judge before trusting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateDetails {
+    /// The subject's distinguished name, e.g. `CN=pbx.example.com, O=Example`.
+    pub subject: String,
+    /// The issuer's distinguished name (the subject again for a self-signed certificate).
+    pub issuer: String,
+    /// Valid from (Unix seconds).
+    pub not_before: i64,
+    /// Valid until (Unix seconds).
+    pub not_after: i64,
 }
 
 impl BridgeWarning {
@@ -185,8 +212,17 @@ impl BridgeWarning {
                 Service::Microsoft
             }
             BridgeWarning::StarfaceUnreachable { .. }
-            | BridgeWarning::CertificateUntrusted { .. } => Service::Starface,
+            | BridgeWarning::CertificateUntrusted { .. }
+            | BridgeWarning::StarfaceSecretNeeded { .. } => Service::Starface,
         }
+    }
+
+    /// Whether nothing of its service works until the user signs in or enters a secret.
+    pub fn is_sign_in(&self) -> bool {
+        matches!(
+            self,
+            BridgeWarning::SignInNeeded { .. } | BridgeWarning::StarfaceSecretNeeded { .. }
+        )
     }
 }
 
@@ -202,9 +238,14 @@ impl fmt::Display for BridgeWarning {
             ),
             BridgeWarning::GraphUnreachable { reason } => write!(f, "Microsoft 365: {reason}"),
             BridgeWarning::StarfaceUnreachable { reason } => write!(f, "STARFACE: {reason}"),
-            BridgeWarning::CertificateUntrusted { presented } => write!(
+            BridgeWarning::CertificateUntrusted { presented, .. } => write!(
                 f,
                 "STARFACE: the PBX presents a certificate that is not trusted ({presented})"
+            ),
+            BridgeWarning::StarfaceSecretNeeded { secret, need } => write!(
+                f,
+                "STARFACE: enter the {} ({need})",
+                secret.describe().trim_start_matches("STARFACE ")
             ),
         }
     }

@@ -3,15 +3,26 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bridge::demo::{Demo, DemoPace};
+use bridge::demo::{Demo, DemoPace, DemoPbx};
 use bridge::LogNotifier;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_dnd_follows_the_scripted_teams_status() {
-    let demo = Demo::start(
+    demo_day(DemoPbx::Classic).await;
+}
+
+/// The same day on a STARFACE 10 that refuses the classic login: the demo signs in with OAuth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oauth_only_demo_dnd_follows_the_scripted_teams_status() {
+    demo_day(DemoPbx::OAuthOnly).await;
+}
+
+async fn demo_day(pbx: DemoPbx) {
+    let demo = Demo::start_with(
         DemoPace {
             step: Duration::from_secs(3),
         },
+        pbx,
         Arc::new(LogNotifier),
     )
     .await
