@@ -108,28 +108,43 @@ async fn account_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec
 
 async fn microsoft_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {
     use graph_client::doctor::CheckStatus;
+    let mut checks = Vec::new();
+    if let Ok(Some(bridge::secrets::SecretNeed::StoredForAnotherServer { stored_for })) =
+        bridge::secrets::microsoft_sign_in(settings, store.as_ref())
+    {
+        checks.push(
+            Check::new(
+                Verdict::Fail,
+                "microsoft",
+                format!(
+                    "the Microsoft sign-in in the keychain was made for {stored_for}; the \
+                     settings name another sign-in now ({}), so it is not used there",
+                    bridge::secrets::microsoft_endpoint(settings)
+                ),
+            )
+            .hint("sign in again: `presence-bridge login microsoft` (or in the window)"),
+        );
+    }
     let credentials = match bridge::setup::microsoft_credentials(settings, store, Timing::real()) {
         Ok(credentials) => credentials,
         Err(error) => return vec![Check::new(Verdict::Fail, "microsoft", error.to_string())],
     };
     let graph = graph_client::GraphClient::new(credentials);
-    graph_client::doctor::run_checks(&graph)
-        .await
-        .into_iter()
-        .map(|result| {
-            let (verdict, detail) = match result.status {
-                CheckStatus::Ok => (Verdict::Ok, result.summary),
-                CheckStatus::Warning => (Verdict::Warn, result.summary),
-                CheckStatus::Failed => (Verdict::Fail, result.summary),
-                CheckStatus::Skipped => (Verdict::Warn, format!("skipped: {}", result.summary)),
-            };
-            let check = Check::new(verdict, "microsoft", detail);
-            match result.hint {
-                Some(hint) => check.hint(hint),
-                None => check,
-            }
-        })
-        .collect()
+    let results = graph_client::doctor::run_checks(&graph).await;
+    checks.extend(results.into_iter().map(|result| {
+        let (verdict, detail) = match result.status {
+            CheckStatus::Ok => (Verdict::Ok, result.summary),
+            CheckStatus::Warning => (Verdict::Warn, result.summary),
+            CheckStatus::Failed => (Verdict::Fail, result.summary),
+            CheckStatus::Skipped => (Verdict::Warn, format!("skipped: {}", result.summary)),
+        };
+        let check = Check::new(verdict, "microsoft", detail);
+        match result.hint {
+            Some(hint) => check.hint(hint),
+            None => check,
+        }
+    }));
+    checks
 }
 
 async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
@@ -142,32 +157,52 @@ async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Ch
         sf::check_transport(&endpoint),
         sf::check_tls_fingerprint(&endpoint).await,
     ];
-    match bridge::setup::starface_links(settings, store) {
-        Ok((rest, uci, xmpp)) => {
+    let mut checks = secret_checks(settings, store);
+    match bridge::setup::starface_connection(settings, store) {
+        Ok(connection) => {
+            reports.push(sf::check_sign_in(&connection.sign_in).await);
+            let rest = connection.rest;
             let login = sf::check_login(&rest).await;
             let logged_in = login.status == sf::CheckStatus::Ok;
             reports.push(login);
             if logged_in {
                 reports.push(sf::check_dnd_read(&rest).await);
-                reports.push(sf::check_uci(&uci).await);
+                reports.push(sf::check_uci(&connection.uci).await);
                 if settings.starface.xmpp_enabled {
-                    reports.push(sf::check_xmpp(xmpp, Duration::from_secs(15)).await);
+                    reports.push(sf::check_xmpp(connection.xmpp, Duration::from_secs(15)).await);
                 }
                 if let Err(error) = rest.logout().await {
                     tracing::debug!(%error, "doctor: REST logout failed");
                 }
             }
         }
-        Err(error) => {
-            return reports
-                .into_iter()
-                .map(starface_line)
-                .chain([Check::new(Verdict::Fail, "starface", error.to_string())
-                    .hint("run `presence-bridge login starface`")])
-                .collect()
-        }
+        Err(bridge::BridgeError::StarfaceSecretNeeded { .. }) => {}
+        Err(error) => checks.push(Check::new(Verdict::Fail, "starface", error.to_string())),
     }
-    reports.into_iter().map(starface_line).collect()
+    reports
+        .into_iter()
+        .map(starface_line)
+        .chain(checks)
+        .collect()
+}
+
+/// One line per STARFACE secret the settings need and the keychain lacks (or holds for another
+/// server), with how to enter it.
+fn secret_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
+    match bridge::setup::starface_secret_needs(settings, store) {
+        Ok(needs) => needs
+            .into_iter()
+            .map(|(secret, need)| {
+                Check::new(
+                    Verdict::Fail,
+                    "starface",
+                    format!("{}: {need}", secret.describe()),
+                )
+                .hint(bridge::setup::how_to_enter(secret))
+            })
+            .collect(),
+        Err(error) => vec![Check::new(Verdict::Fail, "starface", error.to_string())],
+    }
 }
 
 fn starface_line(report: starface_client::doctor::CheckReport) -> Check {
@@ -183,11 +218,13 @@ fn starface_line(report: starface_client::doctor::CheckReport) -> Check {
         format!("{}: {}", report.check, report.detail),
     );
     match (verdict, report.check) {
-        (Verdict::Fail, "starface.tls.certificate") => {
-            check.hint("if the fingerprint is your PBX's, set starface.certificate_pin to it")
-        }
+        (Verdict::Fail, "starface.tls.certificate") => check.hint(
+            "if the fingerprint is your PBX's, trust it in the window (Settings › Certificate) or \
+             set starface.certificate_pin to it",
+        ),
         (Verdict::Fail, "starface.rest.login") => check.hint(
-            "check starface.login and run `presence-bridge login starface` to store the password again",
+            "check starface.login and run `presence-bridge login starface` to store the password \
+             (and, if the PBX signs in with OAuth only, the client secret) again",
         ),
         _ => check,
     }

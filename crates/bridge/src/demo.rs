@@ -293,7 +293,10 @@ impl OfficeAccount {
                     self.pbx_credentials.clone(),
                     RestAuth::NonceLogin,
                 )?,
-                UciClient::new(self.endpoint.clone(), UciAuth::legacy(&self.pbx_credentials))?,
+                UciClient::new(
+                    self.endpoint.clone(),
+                    UciAuth::legacy(&self.pbx_credentials),
+                )?,
             ),
             Some(secret) => {
                 let sign_in = PbxSignIn::new(

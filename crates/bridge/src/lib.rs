@@ -40,6 +40,6 @@ pub use error::BridgeError;
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
-    AnotherSyncView, BridgeSnapshot, BridgeWarning, CertificateDetails, ColleagueView, JournalLine, OwnStatus, Service,
-    SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, BridgeWarning, CertificateDetails, ColleagueView, JournalLine,
+    OwnStatus, Service, SyncStateView, SyncView,
 };

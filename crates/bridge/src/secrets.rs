@@ -11,7 +11,7 @@
 
 use std::fmt;
 
-use keychain::{names, BoundStore, Lookup, KeychainError, SecretStore};
+use keychain::{names, BoundStore, KeychainError, Lookup, SecretStore};
 use settings::Settings;
 
 /// A STARFACE secret the keychain must hold for the settings.
@@ -195,16 +195,52 @@ mod tests {
         let (ms, pw, cs) = endpoints(&before);
         assert_eq!(pw.as_deref(), Some("0001 at https://pbx.example.com"));
         let changes: [(&str, fn(&mut Settings), [bool; 3]); 9] = [
-            ("starface.url", |s| s.starface.url = Some("https://pbx2.example.com".into()), [false, true, true]),
-            ("starface.login", |s| s.starface.login = Some("0002".into()), [false, true, false]),
-            ("starface.oauth.identity_host", |s| s.starface.oauth.identity_host = Some("sso.example.com".into()), [false, true, true]),
-            ("starface.oauth.client_id", |s| s.starface.oauth.client_id = "other".into(), [false, false, true]),
-            ("microsoft.authority", |s| s.microsoft.authority = "https://login.microsoftonline.us".into(), [true, false, false]),
-            ("microsoft.tenant", |s| s.microsoft.tenant = "contoso.onmicrosoft.com".into(), [true, false, false]),
-            ("microsoft.client_id", |s| s.microsoft.client_id = Some("66666666-2222-3333-4444-555555555555".into()), [true, false, false]),
-            ("microsoft.graph_base", |s| s.microsoft.graph_base = "https://graph.microsoft.us/v1.0".into(), [true, false, false]),
+            (
+                "starface.url",
+                |s| s.starface.url = Some("https://pbx2.example.com".into()),
+                [false, true, true],
+            ),
+            (
+                "starface.login",
+                |s| s.starface.login = Some("0002".into()),
+                [false, true, false],
+            ),
+            (
+                "starface.oauth.identity_host",
+                |s| s.starface.oauth.identity_host = Some("sso.example.com".into()),
+                [false, true, true],
+            ),
+            (
+                "starface.oauth.client_id",
+                |s| s.starface.oauth.client_id = "other".into(),
+                [false, false, true],
+            ),
+            (
+                "microsoft.authority",
+                |s| s.microsoft.authority = "https://login.microsoftonline.us".into(),
+                [true, false, false],
+            ),
+            (
+                "microsoft.tenant",
+                |s| s.microsoft.tenant = "contoso.onmicrosoft.com".into(),
+                [true, false, false],
+            ),
+            (
+                "microsoft.client_id",
+                |s| s.microsoft.client_id = Some("66666666-2222-3333-4444-555555555555".into()),
+                [true, false, false],
+            ),
+            (
+                "microsoft.graph_base",
+                |s| s.microsoft.graph_base = "https://graph.microsoft.us/v1.0".into(),
+                [true, false, false],
+            ),
             // Not a server: the pin is the user's own trust decision.
-            ("starface.certificate_pin", |s| s.starface.certificate_pin = Some("AB".into()), [false, false, false]),
+            (
+                "starface.certificate_pin",
+                |s| s.starface.certificate_pin = Some("AB".into()),
+                [false, false, false],
+            ),
         ];
         for (key, change, moved) in changes {
             let mut after = before.clone();

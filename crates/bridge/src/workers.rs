@@ -584,7 +584,10 @@ mod tests {
         let mut failing = Failing::default();
         for _ in 0..2 {
             match report_login(&mut failing, &rest).await {
-                WorkerEvent::Warning(BridgeWarning::CertificateUntrusted { presented, details }) => {
+                WorkerEvent::Warning(BridgeWarning::CertificateUntrusted {
+                    presented,
+                    details,
+                }) => {
                     assert_eq!(presented, pin.to_string());
                     let details = details.expect("the certificate's details");
                     assert!(details.subject.contains("rcgen"), "{details:?}");

@@ -71,7 +71,10 @@ mod tests {
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = params.self_signed(&key).unwrap();
         let details = CertificateDetails::of_der(cert.der()).unwrap();
-        assert!(details.subject.contains("CN=STARFACE test PBX"), "{details:?}");
+        assert!(
+            details.subject.contains("CN=STARFACE test PBX"),
+            "{details:?}"
+        );
         assert!(details.subject.contains("O=Example GmbH"), "{details:?}");
         assert_eq!(details.issuer, details.subject, "self-signed");
         assert_eq!(details.not_before, 1_735_776_000); // 2025-01-02T00:00:00Z

@@ -277,7 +277,9 @@ mod tests {
             assert_eq!(error.key(), Some("starface.certificate_pin"), "{error}");
         }
         let (pinned, _dir) = store(
-            &format!("[starface]\nurl = \"https://pbx.example.com\"\ncertificate_pin = \"{pin}\"\n"),
+            &format!(
+                "[starface]\nurl = \"https://pbx.example.com\"\ncertificate_pin = \"{pin}\"\n"
+            ),
             "",
         );
         // Other changes keep the pin that is there; the pin can go.

@@ -49,9 +49,11 @@ impl SecretNeeded {
     pub fn new(secret: StarfaceSecret, need: &SecretNeed) -> Self {
         let (kind, stored_for, detail) = match need {
             SecretNeed::Missing => (NeedKind::Missing, None, None),
-            SecretNeed::StoredForAnotherServer { stored_for } => {
-                (NeedKind::StoredForAnotherServer, Some(stored_for.clone()), None)
-            }
+            SecretNeed::StoredForAnotherServer { stored_for } => (
+                NeedKind::StoredForAnotherServer,
+                Some(stored_for.clone()),
+                None,
+            ),
             SecretNeed::ClassicLoginDisabled { detail } => {
                 (NeedKind::ClassicLoginDisabled, None, Some(detail.clone()))
             }

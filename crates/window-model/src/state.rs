@@ -249,11 +249,9 @@ fn starface(snapshot: &BridgeSnapshot, ctx: &StateContext) -> StarfaceAccount {
         .iter()
         .find(|warning| warning.service() == Service::Starface);
     let certificate = match problem {
-        Some(BridgeWarning::CertificateUntrusted { presented, details }) => Some(Certificate::new(
-            presented.clone(),
-            details.as_ref(),
-            false,
-        )),
+        Some(BridgeWarning::CertificateUntrusted { presented, details }) => {
+            Some(Certificate::new(presented.clone(), details.as_ref(), false))
+        }
         _ => ctx.certificate.clone(),
     };
     let needs = match problem {

@@ -195,7 +195,10 @@ fn a_secret_to_enter_says_which_and_why() {
     let needs = json!({"secret": "password", "need": "stored_for_another_server",
                        "stored_for": "0001 at https://pbx.example.com", "detail": null});
     assert_eq!(moved["warnings"][0]["params"], needs);
-    assert_eq!(moved["accounts"]["starface"]["state"], json!("sign_in_needed"));
+    assert_eq!(
+        moved["accounts"]["starface"]["state"],
+        json!("sign_in_needed")
+    );
     assert_eq!(moved["accounts"]["starface"]["needs"], needs);
     let message = moved["accounts"]["starface"]["message"].as_str().unwrap();
     assert!(message.contains("https://pbx.example.com"), "{message}");
