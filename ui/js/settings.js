@@ -30,6 +30,8 @@ export function createSettings(store, onLanguage) {
     status.className = "savestate savestate--busy";
     try {
       store.settings = await api.saveSettings(changes);
+      // Which secrets the keychain holds depends on the server the accounts name.
+      if (changes.some((c) => /^(starface|microsoft)(\.|$)/.test(c.key))) render();
       status.textContent = t("settings.saved");
       status.className = "savestate savestate--ok";
       return true;
@@ -167,7 +169,9 @@ export function createSettings(store, onLanguage) {
           h("h3", { class: "subhead" }, t("settings.starface.title")),
           h("span", { class: `pill pill--${sf.state === "connected" ? "good" : sf.state === "not_configured" ? "muted" : "bad"}` },
             t("settings.starface.state." + sf.state))),
-        sf.message ? h("p", { class: "field__hint" }, sf.message) : null,
+        needs ? h("p", { class: "field__hint field__hint--bad", id: "starface-needs" },
+          t(`warning.starface_secret_needed.${needs.secret}.${needs.need}`, { stored_for: needs.stored_for || "" }))
+          : sf.message ? h("p", { class: "field__hint" }, sf.message) : null,
         h("div", { class: "grid2" },
           field("starface.url", "settings.starface.url", textInput("starface.url", { type: "url", placeholder: "https://pbx.example.com" })),
           field("starface.login", "settings.starface.login", textInput("starface.login", { placeholder: "0001" }))),
@@ -177,17 +181,21 @@ export function createSettings(store, onLanguage) {
   }
 
   // ---- Certificate: what the PBX presents, judged before it is trusted ----
-  // The window looks at it once per URL and pin (`inspect_certificate`); the sync's refusal
-  // (`certificate_untrusted`) replaces that look, so a changed certificate never shows as pinned.
-  let looked = null; // "url|pin" of the last look
+  // While the state has no certificate, the window asks the backend to look (`inspect_certificate`,
+  // one TLS handshake); the answer arrives as a state. The backend forgets its look when the
+  // STARFACE settings change, and the sync's refusal (`certificate_untrusted`) replaces it, so a
+  // changed certificate never shows as pinned. A failed look is not repeated for the same URL.
+  let looking = false;
+  let lookFailedFor = null;
   let lookError = null;
   function lookAtCertificate() {
     const url = get("starface.url") || "";
-    const seenFor = `${url}|${get("starface.certificate_pin") || ""}`;
-    if (!url.startsWith("https://") || looked === seenFor) return;
-    looked = seenFor;
+    if (!url.startsWith("https://") || looking || lookFailedFor === url) return;
+    looking = true;
     lookError = null;
-    api.inspectCertificate().catch((e) => { lookError = e.message; render(); });
+    api.inspectCertificate()
+      .then(() => { lookFailedFor = null; }, (e) => { lookError = e.message; lookFailedFor = url; render(); })
+      .finally(() => { looking = false; });
   }
 
   function certificate(sf) {
@@ -360,7 +368,9 @@ export function createSettings(store, onLanguage) {
 
   function render() {
     if (!store.settings) return;
-    if (root.contains(document.activeElement) && document.activeElement !== document.body) { dirtyRebuild = true; return; }
+    // Not while the user types or chooses (a rebuild would lose it); a focused button holds nothing.
+    const active = document.activeElement;
+    if (root.contains(active) && active !== document.body && active.matches("input, select, textarea")) { dirtyRebuild = true; return; }
     dirtyRebuild = false;
     errors.clear();
     clear(body);
