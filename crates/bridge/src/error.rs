@@ -25,7 +25,7 @@ pub enum BridgeError {
     #[error("demo simulator: {0}")]
     Simulator(String),
     /// A STARFACE secret must be entered (again) before the sync can run.
-    #[error("{}: {need}. {}", secret.describe(), crate::setup::how_to_enter(*secret))]
+    #[error("{}: {need}. {}", secret.describe(), crate::secrets::how_to_enter(*secret))]
     StarfaceSecretNeeded {
         /// Which secret.
         secret: crate::secrets::StarfaceSecret,

@@ -43,6 +43,20 @@ impl StarfaceSecret {
     }
 }
 
+/// How the user enters `secret`, for messages.
+pub fn how_to_enter(secret: StarfaceSecret) -> &'static str {
+    match secret {
+        StarfaceSecret::Password => {
+            "Enter it in the window (Settings › Accounts) or run `presence-bridge login starface`"
+        }
+        StarfaceSecret::OAuthClientSecret => {
+            "Copy it from the STARFACE admin interface (Server → Status → REST-API) and enter it \
+             in the window (Settings › Accounts) or with `presence-bridge login starface` (or \
+             `--client-secret-stdin`)"
+        }
+    }
+}
+
 /// Why a secret has to be entered (again).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretNeed {
@@ -194,7 +208,9 @@ mod tests {
         };
         let (ms, pw, cs) = endpoints(&before);
         assert_eq!(pw.as_deref(), Some("0001 at https://pbx.example.com"));
-        let changes: [(&str, fn(&mut Settings), [bool; 3]); 9] = [
+        /// A setting, how to change it, and which of the three endpoints it moves.
+        type Change = (&'static str, fn(&mut Settings), [bool; 3]);
+        let changes: [Change; 9] = [
             (
                 "starface.url",
                 |s| s.starface.url = Some("https://pbx2.example.com".into()),

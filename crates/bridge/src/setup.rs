@@ -113,7 +113,7 @@ pub fn pbx_endpoint(settings: &Settings) -> Result<PbxEndpoint, BridgeError> {
     Ok(endpoint)
 }
 
-pub use crate::secrets::{SecretNeed, StarfaceSecret};
+pub use crate::secrets::{how_to_enter, SecretNeed, StarfaceSecret};
 
 /// Why the STARFACE secrets could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -126,20 +126,6 @@ pub enum StarfaceSecretError {
     },
     #[error(transparent)]
     Keychain(#[from] keychain::KeychainError),
-}
-
-/// How the user enters `secret`, for messages.
-pub fn how_to_enter(secret: StarfaceSecret) -> &'static str {
-    match secret {
-        StarfaceSecret::Password => {
-            "Enter it in the window (Settings › Accounts) or run `presence-bridge login starface`"
-        }
-        StarfaceSecret::OAuthClientSecret => {
-            "Copy it from the STARFACE admin interface (Server → Status → REST-API) and enter it \
-             in the window (Settings › Accounts) or with `presence-bridge login starface` (or \
-             `--client-secret-stdin`)"
-        }
-    }
 }
 
 impl StarfaceSecretError {
