@@ -187,14 +187,25 @@ async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Ch
 }
 
 /// One line per STARFACE secret the settings need and the keychain lacks (or holds for another
-/// server), with how to enter it.
+/// server), with how to enter it. With `auth = "auto"` a client secret for another PBX only
+/// warns: this PBX may not need one.
 fn secret_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
+    use bridge::setup::StarfaceSecret;
+    let optional = |secret| {
+        secret == StarfaceSecret::OAuthClientSecret
+            && settings.starface.auth == settings::StarfaceAuth::Auto
+    };
     match bridge::setup::starface_secret_needs(settings, store) {
         Ok(needs) => needs
             .into_iter()
             .map(|(secret, need)| {
+                let verdict = if optional(secret) {
+                    Verdict::Warn
+                } else {
+                    Verdict::Fail
+                };
                 Check::new(
-                    Verdict::Fail,
+                    verdict,
                     "starface",
                     format!("{}: {need}", secret.describe()),
                 )
@@ -429,6 +440,51 @@ mod tests {
             .map(|check| check.name)
             .collect();
         assert_eq!(failed, ["policy", "config"]);
+    }
+
+    /// Missing and moved secrets each get a line that says why and how to enter them.
+    #[test]
+    fn secrets_to_enter_are_named_with_the_command() {
+        use bridge::setup::StarfaceSecret;
+        let mut settings = Settings::default();
+        settings.starface.url = Some("https://pbx.example.com".into());
+        settings.starface.login = Some("0001".into());
+        settings.starface.auth = settings::StarfaceAuth::Oauth;
+        let store = MemoryStore::new();
+        let lines = secret_checks(&settings, &store);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines.iter().all(|c| c.verdict == Verdict::Fail));
+        assert!(lines[0]
+            .detail
+            .contains("STARFACE password: none is stored"));
+        assert!(lines[1].hint.as_deref().unwrap().contains("REST-API"));
+
+        let secret = keychain::Secret::new("pw");
+        bridge::setup::store_starface_secret(&settings, &store, StarfaceSecret::Password, &secret)
+            .unwrap();
+        bridge::setup::store_starface_secret(
+            &settings,
+            &store,
+            StarfaceSecret::OAuthClientSecret,
+            &secret,
+        )
+        .unwrap();
+        assert!(secret_checks(&settings, &store).is_empty());
+        settings.starface.url = Some("https://other.example.com".into());
+        settings.starface.auth = settings::StarfaceAuth::Auto;
+        let moved = secret_checks(&settings, &store);
+        assert_eq!(
+            moved.iter().map(|c| c.verdict).collect::<Vec<_>>(),
+            [Verdict::Fail, Verdict::Warn],
+            "{moved:?}"
+        );
+        assert!(
+            moved[0]
+                .detail
+                .contains("belongs to 0001 at https://pbx.example.com"),
+            "{moved:?}"
+        );
+        assert!(moved[0].hint.as_deref().unwrap().contains("login starface"));
     }
 
     #[test]
