@@ -17,6 +17,8 @@ const COMMAND_NAMES: &[&str] = &[
     "sign_in_microsoft",
     "sign_out_microsoft",
     "save_starface_password",
+    "save_starface_client_secret",
+    "inspect_certificate",
     "trust_certificate",
     "show_card",
 ];

@@ -124,6 +124,11 @@
   }));
 
   const UNTRUSTED = "9F:86:D0:81:88:4C:7D:65:9A:2F:EA:A0:C5:5A:D0:15:A3:BF:4F:1B:2B:0B:82:2C:D1:5D:6C:15:B0:F0:0A:08";
+  const PINNED = "3A:7B:C1:09:DE:44:5F:12:88:90:AB:CD:EF:01:23:45:67:89:0A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:11:22";
+  const mockCertificate = (fingerprint, trusted) => ({
+    fingerprint, subject: "CN=pbx.contoso.local, O=Contoso GmbH", issuer: "CN=pbx.contoso.local, O=Contoso GmbH",
+    not_before: now - 200 * 86400000, not_after: now + 530 * 86400000, trusted,
+  });
   const j = (minsAgo, kind, p = {}) => ({ at: now - minsAgo * 60000, kind, params: p, text: kind });
   const state = {
     own: {
@@ -135,8 +140,8 @@
     accounts: {
       microsoft: { state: "signed_in", user: "anna.schmidt@contoso.de" },
       starface: params.get("cert")
-        ? { state: "certificate_untrusted", message: null, presented_fingerprint: UNTRUSTED }
-        : { state: "connected", message: null, presented_fingerprint: "3A:7B:C1:09:DE:44:5F:12:88:90:AB:CD:EF:01:23:45:67:89:0A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:11:22" },
+        ? { state: "certificate_untrusted", message: null, presented_fingerprint: UNTRUSTED, certificate: mockCertificate(UNTRUSTED, false), needs: null }
+        : { state: "connected", message: null, presented_fingerprint: PINNED, certificate: mockCertificate(PINNED, true), needs: null },
     },
     colleagues: [],
     journal: [
@@ -195,7 +200,7 @@
       ui: { language: params.get("lang") || "auto", favourites: [], autostart: true },
     },
     locked: [{ key: "mapping.busy_meeting", policy: POLICY }, { key: "sync.poll_interval_secs", policy: POLICY }],
-    secrets: { starface_password: true },
+    secrets: { starface_password: true, starface_client_secret: false, starface_password_stored_for: null, starface_client_secret_stored_for: null },
   };
 
   // ---- Event plumbing as the Tauri core event plugin does it ----
@@ -300,10 +305,12 @@
     sign_in_microsoft: () => { state.accounts.microsoft = { state: "signed_in", user: "anna.schmidt@contoso.de" }; emit("state", snapshot()); return null; },
     sign_out_microsoft: () => { state.accounts.microsoft = { state: "signed_out", user: null }; emit("state", snapshot()); return null; },
     save_starface_password: ({ password }) => { if (!password) err("empty password", "starface.password"); settings.secrets.starface_password = true; return null; },
+    save_starface_client_secret: ({ clientSecret }) => { if (!clientSecret) err("empty client secret", "starface.oauth.client_secret"); settings.secrets.starface_client_secret = true; return null; },
+    inspect_certificate: () => state.accounts.starface.certificate,
     trust_certificate: ({ fingerprint }) => {
       if (fingerprint !== state.accounts.starface.presented_fingerprint) err("the server now presents a different certificate", "starface.certificate_pin");
       settings.values.starface.certificate_pin = fingerprint;
-      state.accounts.starface = { state: "connected", message: null, presented_fingerprint: fingerprint };
+      state.accounts.starface = { state: "connected", message: null, presented_fingerprint: fingerprint, certificate: mockCertificate(fingerprint, true), needs: null };
       emit("state", snapshot());
       emit("settings", settings);
       return null;

@@ -29,7 +29,9 @@ pub fn login(paths: &Paths, target: &LoginTarget) -> ExitCode {
     };
     let result = match target {
         LoginTarget::Microsoft { device_code } => login_microsoft(&settings, *device_code),
-        LoginTarget::Starface => login_starface(&settings),
+        LoginTarget::Starface {
+            client_secret_stdin,
+        } => login_starface(&settings, *client_secret_stdin),
     };
     match result {
         Ok(message) => {
@@ -46,7 +48,8 @@ pub fn login(paths: &Paths, target: &LoginTarget) -> ExitCode {
 fn login_microsoft(settings: &settings::Settings, device_code: bool) -> Result<String, String> {
     let config = bridge::setup::microsoft_config(settings).map_err(|e| e.to_string())?;
     let scopes = bridge::setup::scope_request(settings);
-    let store = keychain();
+    // The refresh token is kept for these Microsoft settings only (`bridge::secrets`).
+    let store = bridge::setup::microsoft_store(settings, keychain());
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let mut signed_in = interactive_sign_in(&config, scopes, store.clone(), device_code).await;
@@ -126,64 +129,194 @@ fn open_browser(url: &str) -> std::io::Result<()> {
         .map(drop)
 }
 
-fn login_starface(settings: &settings::Settings) -> Result<String, String> {
+/// Where `login starface` reads what the user types: the terminal without echo, or the lines of
+/// stdin when it is not a terminal (the password first, then the client secret).
+struct Answers {
+    lines: Option<std::io::Lines<std::io::StdinLock<'static>>>,
+}
+
+impl Answers {
+    fn new() -> Self {
+        let lines = (!std::io::stdin().is_terminal()).then(|| std::io::stdin().lock().lines());
+        Self { lines }
+    }
+
+    /// The next line of stdin, if stdin is not a terminal.
+    fn next_line(&mut self, what: &str) -> Option<Result<String, String>> {
+        let lines = self.lines.as_mut()?;
+        Some(match lines.next() {
+            Some(Ok(line)) => Ok(line.trim_end_matches(['\r', '\n']).to_owned()),
+            Some(Err(error)) => Err(error.to_string()),
+            None => Err(format!("stdin ended before the {what}")),
+        })
+    }
+
+    /// Asks on the terminal without echo, or takes the next line of stdin.
+    fn ask(&mut self, prompt: &str, what: &str) -> Result<Secret, String> {
+        let answer = match self.next_line(what) {
+            Some(line) => line?,
+            None => rpassword::prompt_password(prompt).map_err(|e| e.to_string())?,
+        };
+        if answer.is_empty() {
+            return Err(format!("no {what} given"));
+        }
+        Ok(Secret::new(answer))
+    }
+
+    /// With `--client-secret-stdin`: the first line of stdin is the client secret, and the
+    /// password is asked on the terminal (`/dev/tty`) when there is one, else read from the
+    /// next line.
+    fn ask_password_after_stdin_secret(&mut self, prompt: &str) -> Result<Secret, String> {
+        match rpassword::prompt_password(prompt) {
+            Ok(answer) if !answer.is_empty() => Ok(Secret::new(answer)),
+            Ok(_) => Err("no password given".into()),
+            Err(_) => self.ask(prompt, "password"),
+        }
+    }
+}
+
+fn login_starface(
+    settings: &settings::Settings,
+    client_secret_stdin: bool,
+) -> Result<String, String> {
+    use bridge::setup::{SecretNeed, StarfaceSecret};
     let login = settings
         .starface
         .login
         .clone()
         .ok_or("set starface.url and starface.login in the settings first")?;
-    let password = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("STARFACE password for {login}: "))
-            .map_err(|e| e.to_string())?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    if password.is_empty() {
-        return Err("no password given".into());
+    if settings.starface.url.is_none() {
+        return Err("set starface.url in the settings first".into());
     }
-    let password = Secret::new(password);
-    // Check the password against the PBX before keeping it.
-    let store = keychain::MemoryStore::new();
-    store
-        .set(names::STARFACE_PASSWORD, &password)
+    let keychain = keychain();
+    let needs = bridge::setup::starface_secret_needs(settings, keychain.as_ref())
         .map_err(|e| e.to_string())?;
-    if settings.starface.auth == settings::StarfaceAuth::Oauth {
-        if let Some(secret) = keychain()
-            .get(names::STARFACE_OAUTH_CLIENT_SECRET)
-            .map_err(|e| e.to_string())?
-        {
-            store
-                .set(names::STARFACE_OAUTH_CLIENT_SECRET, &secret)
-                .map_err(|e| e.to_string())?;
+    for (secret, need) in &needs {
+        if let SecretNeed::StoredForAnotherServer { stored_for } = need {
+            eprintln!(
+                "presence-bridge: the stored {} belongs to {stored_for}; the settings name \
+                 another server now, so it is not sent there",
+                secret.describe()
+            );
         }
     }
-    let (rest, _, _) =
-        bridge::setup::starface_links(settings, &store).map_err(|e| e.to_string())?;
+    let mut answers = Answers::new();
+    let secret_prompt =
+        "STARFACE OAuth client secret (admin interface: Server → Status → REST-API): ";
+    let mut new_client_secret = if client_secret_stdin {
+        let line = answers
+            .next_line("client secret")
+            .ok_or("--client-secret-stdin: stdin is a terminal; pipe the client secret in")??;
+        if line.is_empty() {
+            return Err("--client-secret-stdin: the first line of stdin is empty".into());
+        }
+        Some(Secret::new(line))
+    } else {
+        None
+    };
+    let password_prompt = format!("STARFACE password for {login}: ");
+    let password = if client_secret_stdin {
+        answers.ask_password_after_stdin_secret(&password_prompt)?
+    } else {
+        answers.ask(&password_prompt, "password")?
+    };
+    let secret_needed = needs
+        .iter()
+        .any(|(secret, _)| *secret == StarfaceSecret::OAuthClientSecret);
+    if new_client_secret.is_none() && secret_needed {
+        new_client_secret = Some(answers.ask(secret_prompt, "client secret")?);
+    }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        rest.login().await.map_err(|e| e.to_string())?;
-        let _ = rest.logout().await;
-        Ok::<_, String>(())
-    })?;
-    keychain()
-        .set(names::STARFACE_PASSWORD, &password)
-        .map_err(|e| e.to_string())?;
+    // Check the secrets against the PBX before keeping them.
+    let mut outcome = check_starface_login(
+        &runtime,
+        settings,
+        keychain.as_ref(),
+        &password,
+        new_client_secret.as_ref(),
+    )?;
+    if matches!(
+        outcome,
+        Err(starface_client::RestError::ClassicLoginDisabled { .. })
+    ) && new_client_secret.is_none()
+        && settings.starface.auth != settings::StarfaceAuth::Classic
+    {
+        eprintln!(
+            "presence-bridge: this PBX signs in with OAuth only; it needs the OAuth client secret"
+        );
+        new_client_secret = Some(answers.ask(secret_prompt, "client secret")?);
+        outcome = check_starface_login(
+            &runtime,
+            settings,
+            keychain.as_ref(),
+            &password,
+            new_client_secret.as_ref(),
+        )?;
+    }
+    let method = outcome.map_err(|e| e.to_string())?;
+    let store = |secret, value: &Secret| {
+        bridge::setup::store_starface_secret(settings, keychain.as_ref(), secret, value)
+            .map_err(|e| e.to_string())
+    };
+    store(StarfaceSecret::Password, &password)?;
+    let kept = match &new_client_secret {
+        Some(client_secret) => {
+            store(StarfaceSecret::OAuthClientSecret, client_secret)?;
+            "the password and the client secret are"
+        }
+        None => "the password is",
+    };
     Ok(format!(
-        "STARFACE login for {login} works; the password is kept in the keychain."
+        "STARFACE login for {login} works{method}; {kept} kept in the keychain."
     ))
 }
 
-pub fn logout(service: Service) -> ExitCode {
-    let name = match service {
-        Service::Microsoft => names::MICROSOFT_REFRESH_TOKEN,
-        Service::Starface => names::STARFACE_PASSWORD,
+/// Logs in once with `password` and `client_secret` (else the client secret stored for this
+/// PBX, if any) and out again: `Ok(Ok(" with …"))` names the sign-in method, `Ok(Err(_))` is the
+/// PBX's refusal, `Err(_)` a problem before reaching it.
+fn check_starface_login(
+    runtime: &tokio::runtime::Runtime,
+    settings: &settings::Settings,
+    keychain: &dyn SecretStore,
+    password: &Secret,
+    client_secret: Option<&Secret>,
+) -> Result<Result<String, starface_client::RestError>, String> {
+    use bridge::setup::StarfaceSecret;
+    let trial = keychain::MemoryStore::new();
+    let put = |secret, value: &Secret| {
+        bridge::setup::store_starface_secret(settings, &trial, secret, value)
+            .map_err(|e| e.to_string())
     };
-    match keychain().delete(name) {
+    put(StarfaceSecret::Password, password)?;
+    let stored = bridge::secrets::bound_store(settings, keychain)
+        .get(StarfaceSecret::OAuthClientSecret.keychain_name())
+        .map_err(|e| e.to_string())?;
+    if let Some(client_secret) = client_secret.or(stored.as_ref()) {
+        put(StarfaceSecret::OAuthClientSecret, client_secret)?;
+    }
+    let connection =
+        bridge::setup::starface_connection(settings, &trial).map_err(|e| e.to_string())?;
+    let rest = connection.rest;
+    Ok(runtime.block_on(async {
+        rest.login().await?;
+        let _ = rest.logout().await;
+        Ok(match rest.sign_in().decided() {
+            Some(choice) => format!(" with {choice}"),
+            None => String::new(),
+        })
+    }))
+}
+
+pub fn logout(service: Service) -> ExitCode {
+    let names: &[&str] = match service {
+        Service::Microsoft => &[names::MICROSOFT_REFRESH_TOKEN],
+        Service::Starface => &[
+            names::STARFACE_PASSWORD,
+            names::STARFACE_OAUTH_CLIENT_SECRET,
+        ],
+    };
+    let store = keychain();
+    match names.iter().try_for_each(|name| store.delete(name)) {
         Ok(()) => {
             println!("Signed out; the sign-in was removed from the keychain.");
             ExitCode::SUCCESS

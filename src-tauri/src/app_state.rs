@@ -9,12 +9,13 @@ use bridge::{BridgeCommand, BridgeSnapshot, Notifier};
 use keychain::SecretStore;
 use presence_core::Person;
 use settings::{Settings, SettingsStore};
-use window_model::settings_view::SettingsView;
+use window_model::settings_view::{Secrets, SettingsView};
+use window_model::sign_in::Certificate;
 use window_model::state::{State, StateContext};
 
 use crate::cli::Paths;
 use crate::error::{CommandError, CommandResult};
-use crate::sync_runtime::{self, Running, SyncHandOver};
+use crate::sync_runtime::{self, NotRunning, Running, SyncHandOver};
 
 /// Microsoft account state the bridge does not track: the interactive sign-in under way, and
 /// whether a sign-in is saved. The latter matters while the sync cannot run (a first-time user
@@ -32,6 +33,8 @@ struct SignInProgress {
 /// The sync that runs, and what the one before left.
 struct SyncSlot {
     running: Option<Arc<Running>>,
+    /// Why none runs, while none does.
+    not_running: NotRunning,
     /// What the stopped sync left for the next start (a DND kept by hand, a pause, ...), so a
     /// restart does not undo the user's choices. Memory only.
     hand_over: Option<SyncHandOver>,
@@ -56,13 +59,16 @@ pub struct AppState {
     /// `--demo`: the settings file is a temporary copy and the keychain is in memory, so nothing
     /// the user does in the demo reaches their real configuration.
     pub demo: bool,
+    /// The demo's PBX (`--demo-classic`: the classic login, no OneHub).
+    demo_pbx: bridge::demo::DemoPbx,
     paths: Option<Paths>,
     notifier: Arc<dyn Notifier>,
     sync: Mutex<SyncSlot>,
     found: Mutex<Found>,
     sign_in: Mutex<SignInProgress>,
-    /// SHA-256 of the certificate the PBX presented when the user last tried to pin one.
-    presented_fingerprint: Mutex<Option<String>>,
+    /// The certificate the PBX presented when the window last looked or the user pinned one,
+    /// and the STARFACE settings it was seen with (it is forgotten when they change).
+    certificate: Mutex<Option<(settings::StarfaceSettings, Certificate)>>,
     /// Why the settings on disk are not in use (errors in the file or the policy), if they are not.
     settings_problem: Mutex<Option<String>>,
     _demo_dir: Option<tempfile::TempDir>,
@@ -70,6 +76,29 @@ pub struct AppState {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Which STARFACE secrets `store` holds for the PBX `settings` name. May block on the keychain.
+fn secrets_view(settings: &Settings, store: &dyn SecretStore) -> Secrets {
+    use bridge::secrets::{starface_secret_need, SecretNeed, StarfaceSecret};
+    let look = |secret| match starface_secret_need(settings, store, secret) {
+        Ok(None) => (true, None),
+        Ok(Some(SecretNeed::StoredForAnotherServer { stored_for })) => (false, Some(stored_for)),
+        Ok(Some(_)) => (false, None),
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the keychain");
+            (false, None)
+        }
+    };
+    let (starface_password, starface_password_stored_for) = look(StarfaceSecret::Password);
+    let (starface_client_secret, starface_client_secret_stored_for) =
+        look(StarfaceSecret::OAuthClientSecret);
+    Secrets {
+        starface_password,
+        starface_client_secret,
+        starface_password_stored_for,
+        starface_client_secret_stored_for,
+    }
 }
 
 pub fn now_ms() -> u64 {
@@ -92,16 +121,18 @@ impl AppState {
             settings: Mutex::new(store),
             secrets,
             demo: false,
+            demo_pbx: bridge::demo::DemoPbx::default(),
             paths,
             notifier,
             sync: Mutex::new(SyncSlot {
                 running: None,
+                not_running: NotRunning::default(),
                 hand_over: None,
                 started_wall_ms: now_ms(),
             }),
             found: Mutex::default(),
             sign_in: Mutex::default(),
-            presented_fingerprint: Mutex::default(),
+            certificate: Mutex::default(),
             settings_problem: Mutex::default(),
             _demo_dir: None,
         }
@@ -111,6 +142,7 @@ impl AppState {
     /// file that disappears on exit; secrets stay in memory.
     pub fn demo(
         policy_file: &std::path::Path,
+        pbx: bridge::demo::DemoPbx,
         notifier: Arc<dyn Notifier>,
     ) -> std::io::Result<Self> {
         let dir = tempfile::tempdir()?;
@@ -122,6 +154,7 @@ impl AppState {
             notifier,
         );
         state.demo = true;
+        state.demo_pbx = pbx;
         state._demo_dir = Some(dir);
         Ok(state)
     }
@@ -144,28 +177,37 @@ impl AppState {
         self.secrets.clone()
     }
 
-    /// Whether the STARFACE password is in the keychain. May block on the keychain.
-    pub fn has_starface_password(&self) -> bool {
-        matches!(
-            self.secrets.get(keychain::names::STARFACE_PASSWORD),
-            Ok(Some(_))
-        )
+    /// Which STARFACE secrets the keychain holds for the PBX the settings name (a keychain that
+    /// cannot be read holds none). May block on the keychain.
+    pub fn secrets_view(&self) -> Secrets {
+        secrets_view(&self.settings(), self.secrets.as_ref())
     }
 
-    /// The settings screen; `has_password` from [`Self::has_starface_password`].
-    pub fn settings_view(&self, has_password: bool) -> SettingsView {
-        self.with_store(|store| window_model::settings_view::view(store, has_password))
+    /// [`Self::secrets_view`] off the async runtime.
+    pub async fn read_secrets_view(&self) -> Secrets {
+        let (settings, store) = (self.settings(), self.secrets());
+        tauri::async_runtime::spawn_blocking(move || secrets_view(&settings, store.as_ref()))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// The settings screen; `secrets` from [`Self::secrets_view`].
+    pub fn settings_view(&self, secrets: Secrets) -> SettingsView {
+        self.with_store(|store| window_model::settings_view::view(store, secrets))
     }
 
     pub fn running(&self) -> Option<Arc<Running>> {
         lock(&self.sync).running.clone()
     }
 
-    /// The latest snapshot, or "not configured" while nothing runs.
+    /// The latest snapshot, or "not configured" (with the sign-ins it waits for) while nothing
+    /// runs.
     pub fn snapshot(&self) -> BridgeSnapshot {
-        self.running()
-            .map(|r| r.handle().snapshot())
-            .unwrap_or_else(sync_runtime::not_configured)
+        let sync = lock(&self.sync);
+        match &sync.running {
+            Some(running) => running.handle().snapshot(),
+            None => sync.not_running.snapshot(),
+        }
     }
 
     pub fn send(&self, command: BridgeCommand) -> CommandResult<()> {
@@ -194,14 +236,25 @@ impl AppState {
                 || self.demo,
             signing_in: self.signing_in(),
             microsoft_saved: self.microsoft_saved(),
-            presented_fingerprint: lock(&self.presented_fingerprint).clone(),
+            certificate: self.certificate(),
             settings_problem: lock(&self.settings_problem).clone(),
         }
     }
 
-    /// Records the fingerprint of the certificate the PBX presents (for the pin dialog).
-    pub fn set_presented_fingerprint(&self, fingerprint: String) {
-        *lock(&self.presented_fingerprint) = Some(fingerprint);
+    /// Records the certificate the PBX presents (for the trust dialog), seen with the current
+    /// STARFACE settings.
+    pub fn set_certificate(&self, certificate: Certificate) {
+        let seen_with = self.settings().starface;
+        *lock(&self.certificate) = Some((seen_with, certificate));
+    }
+
+    /// The certificate last seen, if the STARFACE settings are still those it was seen with.
+    fn certificate(&self) -> Option<Certificate> {
+        let now = self.settings().starface;
+        lock(&self.certificate)
+            .as_ref()
+            .filter(|(seen_with, _)| *seen_with == now)
+            .map(|(_, certificate)| certificate.clone())
     }
 
     /// Remembers search hits, so the window can act on them and later searches find them.
@@ -313,21 +366,28 @@ impl AppState {
         }
     }
 
-    /// Reads from the keychain whether a Microsoft sign-in is saved. A keychain that cannot be
-    /// read counts as "not saved"; the sync start reports the keychain problem itself.
+    /// Reads from the keychain whether a Microsoft sign-in is saved for the Microsoft settings
+    /// (one made for other settings does not count). A keychain that cannot be read counts as
+    /// "not saved"; the sync start reports the keychain problem itself.
     pub async fn check_microsoft_saved(&self) {
         let store = self.secrets();
+        let settings = self.settings();
         let read = tauri::async_runtime::spawn_blocking(move || {
-            store.get(keychain::names::MICROSOFT_REFRESH_TOKEN)
+            bridge::secrets::microsoft_sign_in(&settings, store.as_ref())
         })
         .await
         .map_err(|e| e.to_string())
         .and_then(|read| read.map_err(|e| e.to_string()));
         let saved = read.unwrap_or_else(|error| {
             tracing::warn!(%error, "cannot check the keychain for a Microsoft sign-in");
-            None
+            Some(bridge::secrets::SecretNeed::Missing)
         });
-        self.set_microsoft_saved(saved.is_some());
+        self.set_microsoft_saved(saved.is_none());
+    }
+
+    /// The keychain as the Microsoft sign-in uses it now (bound to the Microsoft settings).
+    pub fn microsoft_secrets(&self) -> Arc<dyn SecretStore> {
+        bridge::setup::microsoft_store(&self.settings(), self.secrets())
     }
 
     /// Stops the sync and starts it again from the settings, going on from the stopped one if
@@ -341,15 +401,19 @@ impl AppState {
         let hand_over = lock(&self.sync).hand_over.take();
         let started = match &self.paths {
             Some(paths) if !self.demo => {
-                sync_runtime::start(false, paths, self.notifier.clone(), hand_over).await
+                sync_runtime::start(None, paths, self.notifier.clone(), hand_over).await
             }
             _ => {
                 // The demo runs the window's mapping, default messages in the UI language.
                 let settings = self.settings();
                 let messages = window_model::i18n::message_language(&settings);
                 let mapping = settings.mapping.with_default_messages_in(messages);
-                sync_runtime::start_demo(self.notifier.clone(), mapping).await
+                sync_runtime::start_demo(self.notifier.clone(), mapping, self.demo_pbx).await
             }
+        };
+        let (started, not_running) = match started {
+            Ok(running) => (Some(running), NotRunning::default()),
+            Err(not_running) => (None, not_running),
         };
         if let Some(running) = &started {
             // The demo's bridge does not read the settings: tell every new bridge.
@@ -364,6 +428,7 @@ impl AppState {
             .and_then(Running::clock_started_wall_ms)
             .unwrap_or_else(now_ms);
         sync.running = started.map(Arc::new);
+        sync.not_running = not_running;
     }
 
     /// Shuts the sync down cleanly (clearing the Teams session), if it runs and no command still

@@ -27,6 +27,12 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// With --demo: the simulated PBX allows the classic login and has no OneHub (as STARFACE 9:
+    /// no phone state of colleagues). Without it the demo plays a STARFACE 10 with the classic
+    /// login switched off, signing in with OAuth, and colleagues' phones pushed by OneHub.
+    #[arg(long, requires = "demo")]
+    pub demo_classic: bool,
+
     /// Open the window at start (what the app menu's entry does). Without it the app starts in
     /// the tray only, as it does at login.
     #[arg(long, conflicts_with = "headless")]
@@ -34,6 +40,18 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The demo's PBX with `--demo` (`--demo-classic`: one with the classic login).
+    pub fn demo_pbx(&self) -> Option<bridge::demo::DemoPbx> {
+        use bridge::demo::DemoPbx;
+        self.demo.then_some(if self.demo_classic {
+            DemoPbx::Classic
+        } else {
+            DemoPbx::OAuthOnly
+        })
+    }
 }
 
 #[derive(Debug, Subcommand, PartialEq, Eq)]
@@ -61,8 +79,16 @@ pub enum LoginTarget {
         #[arg(long)]
         device_code: bool,
     },
-    /// STARFACE: reads the password from stdin when it is not a terminal, else asks without echo.
-    Starface,
+    /// STARFACE: asks for the password without echo (and for the OAuth client secret when the
+    /// PBX needs it); from stdin when it is not a terminal: the password on the first line, the
+    /// client secret on the second.
+    Starface {
+        /// Read the OAuth client secret (STARFACE 10, admin interface: Server → Status →
+        /// REST-API) from the first line of stdin, then ask for the password as usual (for
+        /// scripted roll-outs: the secret from a file, the password typed by the user).
+        #[arg(long)]
+        client_secret_stdin: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -22,6 +22,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let lang = Lang::choose(store.settings().ui.language);
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
+    let demo_pbx = cli.demo_pbx().unwrap_or_default();
     let window_at_start = cli.window;
     let paths_for_sync = paths.clone();
     let mut store = Some(store);
@@ -61,7 +62,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             watch_termination_signals(handle.clone());
             let notifier = std::sync::Arc::new(DesktopNotifier::new(handle.clone()));
             let state = match store.take() {
-                Some(_) if demo => AppState::demo(&paths_for_sync.policy_file, notifier)?,
+                Some(_) if demo => AppState::demo(&paths_for_sync.policy_file, demo_pbx, notifier)?,
                 Some(store) => {
                     let keychain = std::sync::Arc::new(
                         keychain::OsKeychain::new()

@@ -108,28 +108,43 @@ async fn account_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec
 
 async fn microsoft_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {
     use graph_client::doctor::CheckStatus;
+    let mut checks = Vec::new();
+    if let Ok(Some(bridge::secrets::SecretNeed::StoredForAnotherServer { stored_for })) =
+        bridge::secrets::microsoft_sign_in(settings, store.as_ref())
+    {
+        checks.push(
+            Check::new(
+                Verdict::Fail,
+                "microsoft",
+                format!(
+                    "the Microsoft sign-in in the keychain was made for {stored_for}; the \
+                     settings name another sign-in now ({}), so it is not used there",
+                    bridge::secrets::microsoft_endpoint(settings)
+                ),
+            )
+            .hint("sign in again: `presence-bridge login microsoft` (or in the window)"),
+        );
+    }
     let credentials = match bridge::setup::microsoft_credentials(settings, store, Timing::real()) {
         Ok(credentials) => credentials,
         Err(error) => return vec![Check::new(Verdict::Fail, "microsoft", error.to_string())],
     };
     let graph = graph_client::GraphClient::new(credentials);
-    graph_client::doctor::run_checks(&graph)
-        .await
-        .into_iter()
-        .map(|result| {
-            let (verdict, detail) = match result.status {
-                CheckStatus::Ok => (Verdict::Ok, result.summary),
-                CheckStatus::Warning => (Verdict::Warn, result.summary),
-                CheckStatus::Failed => (Verdict::Fail, result.summary),
-                CheckStatus::Skipped => (Verdict::Warn, format!("skipped: {}", result.summary)),
-            };
-            let check = Check::new(verdict, "microsoft", detail);
-            match result.hint {
-                Some(hint) => check.hint(hint),
-                None => check,
-            }
-        })
-        .collect()
+    let results = graph_client::doctor::run_checks(&graph).await;
+    checks.extend(results.into_iter().map(|result| {
+        let (verdict, detail) = match result.status {
+            CheckStatus::Ok => (Verdict::Ok, result.summary),
+            CheckStatus::Warning => (Verdict::Warn, result.summary),
+            CheckStatus::Failed => (Verdict::Fail, result.summary),
+            CheckStatus::Skipped => (Verdict::Warn, format!("skipped: {}", result.summary)),
+        };
+        let check = Check::new(verdict, "microsoft", detail);
+        match result.hint {
+            Some(hint) => check.hint(hint),
+            None => check,
+        }
+    }));
+    checks
 }
 
 async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
@@ -142,35 +157,65 @@ async fn starface_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Ch
         sf::check_transport(&endpoint),
         sf::check_tls_fingerprint(&endpoint).await,
     ];
+    let mut checks = secret_checks(settings, store);
     match bridge::setup::starface_connection(settings, store) {
         Ok(connection) => {
-            let (rest, uci, xmpp) = (connection.rest, connection.uci, connection.xmpp);
+            reports.push(sf::check_sign_in(&connection.sign_in).await);
+            let rest = connection.rest;
             let login = sf::check_login(&rest).await;
             let logged_in = login.status == sf::CheckStatus::Ok;
             reports.push(login);
             if logged_in {
                 reports.push(sf::check_dnd_read(&rest).await);
-                reports.push(sf::check_uci(&uci).await);
+                reports.push(sf::check_uci(&connection.uci).await);
                 // Colleagues' phone state: OneHub on STARFACE 10, or why there is none.
                 reports.extend(sf::check_onehub(&connection.sign_in).await);
                 if settings.starface.xmpp_enabled {
-                    reports.push(sf::check_xmpp(xmpp, Duration::from_secs(15)).await);
+                    reports.push(sf::check_xmpp(connection.xmpp, Duration::from_secs(15)).await);
                 }
                 if let Err(error) = rest.logout().await {
                     tracing::debug!(%error, "doctor: REST logout failed");
                 }
             }
         }
-        Err(error) => {
-            return reports
-                .into_iter()
-                .map(starface_line)
-                .chain([Check::new(Verdict::Fail, "starface", error.to_string())
-                    .hint("run `presence-bridge login starface`")])
-                .collect()
-        }
+        Err(bridge::BridgeError::StarfaceSecretNeeded { .. }) => {}
+        Err(error) => checks.push(Check::new(Verdict::Fail, "starface", error.to_string())),
     }
-    reports.into_iter().map(starface_line).collect()
+    reports
+        .into_iter()
+        .map(starface_line)
+        .chain(checks)
+        .collect()
+}
+
+/// One line per STARFACE secret the settings need and the keychain lacks (or holds for another
+/// server), with how to enter it. With `auth = "auto"` a client secret for another PBX only
+/// warns: this PBX may not need one.
+fn secret_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
+    use bridge::setup::StarfaceSecret;
+    let optional = |secret| {
+        secret == StarfaceSecret::OAuthClientSecret
+            && settings.starface.auth == settings::StarfaceAuth::Auto
+    };
+    match bridge::setup::starface_secret_needs(settings, store) {
+        Ok(needs) => needs
+            .into_iter()
+            .map(|(secret, need)| {
+                let verdict = if optional(secret) {
+                    Verdict::Warn
+                } else {
+                    Verdict::Fail
+                };
+                Check::new(
+                    verdict,
+                    "starface",
+                    format!("{}: {need}", secret.describe()),
+                )
+                .hint(bridge::setup::how_to_enter(secret))
+            })
+            .collect(),
+        Err(error) => vec![Check::new(Verdict::Fail, "starface", error.to_string())],
+    }
 }
 
 fn starface_line(report: starface_client::doctor::CheckReport) -> Check {
@@ -186,11 +231,13 @@ fn starface_line(report: starface_client::doctor::CheckReport) -> Check {
         format!("{}: {}", report.check, report.detail),
     );
     match (verdict, report.check) {
-        (Verdict::Fail, "starface.tls.certificate") => {
-            check.hint("if the fingerprint is your PBX's, set starface.certificate_pin to it")
-        }
+        (Verdict::Fail, "starface.tls.certificate") => check.hint(
+            "if the fingerprint is your PBX's, trust it in the window (Settings › Certificate) or \
+             set starface.certificate_pin to it",
+        ),
         (Verdict::Fail, "starface.rest.login") => check.hint(
-            "check starface.login and run `presence-bridge login starface` to store the password again",
+            "check starface.login and run `presence-bridge login starface` to store the password \
+             (and, if the PBX signs in with OAuth only, the client secret) again",
         ),
         _ => check,
     }
@@ -395,6 +442,51 @@ mod tests {
             .map(|check| check.name)
             .collect();
         assert_eq!(failed, ["policy", "config"]);
+    }
+
+    /// Missing and moved secrets each get a line that says why and how to enter them.
+    #[test]
+    fn secrets_to_enter_are_named_with_the_command() {
+        use bridge::setup::StarfaceSecret;
+        let mut settings = Settings::default();
+        settings.starface.url = Some("https://pbx.example.com".into());
+        settings.starface.login = Some("0001".into());
+        settings.starface.auth = settings::StarfaceAuth::Oauth;
+        let store = MemoryStore::new();
+        let lines = secret_checks(&settings, &store);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines.iter().all(|c| c.verdict == Verdict::Fail));
+        assert!(lines[0]
+            .detail
+            .contains("STARFACE password: none is stored"));
+        assert!(lines[1].hint.as_deref().unwrap().contains("REST-API"));
+
+        let secret = keychain::Secret::new("pw");
+        bridge::setup::store_starface_secret(&settings, &store, StarfaceSecret::Password, &secret)
+            .unwrap();
+        bridge::setup::store_starface_secret(
+            &settings,
+            &store,
+            StarfaceSecret::OAuthClientSecret,
+            &secret,
+        )
+        .unwrap();
+        assert!(secret_checks(&settings, &store).is_empty());
+        settings.starface.url = Some("https://other.example.com".into());
+        settings.starface.auth = settings::StarfaceAuth::Auto;
+        let moved = secret_checks(&settings, &store);
+        assert_eq!(
+            moved.iter().map(|c| c.verdict).collect::<Vec<_>>(),
+            [Verdict::Fail, Verdict::Warn],
+            "{moved:?}"
+        );
+        assert!(
+            moved[0]
+                .detail
+                .contains("belongs to 0001 at https://pbx.example.com"),
+            "{moved:?}"
+        );
+        assert!(moved[0].hint.as_deref().unwrap().contains("login starface"));
     }
 
     #[test]

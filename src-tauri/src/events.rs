@@ -60,7 +60,7 @@ pub fn publish_settings<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };
-    let view = state.settings_view(state.has_starface_password());
+    let view = state.settings_view(state.secrets_view());
     if let Err(error) = app.emit("settings", view) {
         tracing::debug!(%error, "cannot send the settings event");
     }
@@ -81,7 +81,8 @@ pub async fn restart_sync<R: Runtime>(app: &AppHandle<R>) {
             tauri::async_runtime::spawn(forward_snapshots(app.clone(), snapshots));
         }
         None => {
-            crate::tray::show(app, &crate::sync_runtime::not_configured());
+            // Not configured, or waiting for a sign-in: the window and the tray say which.
+            crate::tray::show(app, &state.snapshot());
             publish_state(app);
         }
     }

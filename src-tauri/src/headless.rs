@@ -35,7 +35,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 SettingsWatch::new(&paths.config_file, &paths.policy_file),
             )
         });
-        let mut running = sync_runtime::start(cli.demo, paths, notifier.clone(), None).await;
+        let mut running = sync_runtime::start(cli.demo_pbx(), paths, notifier.clone(), None)
+            .await
+            .ok();
         if running.is_none() && cli.demo {
             return ExitCode::FAILURE;
         }
@@ -54,8 +56,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                             Some(old) => old.shutdown().await,
                             None => None,
                         };
-                        running =
-                            sync_runtime::start(false, paths, notifier.clone(), hand_over).await;
+                        running = sync_runtime::start(None, paths, notifier.clone(), hand_over)
+                            .await
+                            .ok();
                     }
                 }
             }

@@ -4,9 +4,10 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
-use bridge::demo::{Demo, DemoPace};
+use bridge::demo::{Demo, DemoPace, DemoPbx};
 use bridge::{
-    BridgeCarryOver, BridgeHandle, BridgeSnapshot, Notifier, SyncStateView, SystemBridgeClock,
+    BridgeCarryOver, BridgeError, BridgeHandle, BridgeSnapshot, BridgeWarning, Notifier, Service,
+    SyncStateView, SystemBridgeClock,
 };
 use keychain::{OsKeychain, SecretStore};
 use presence_core::Mapping;
@@ -125,30 +126,41 @@ fn process_clock() -> &'static SystemBridgeClock {
     CLOCK.get_or_init(SystemBridgeClock::new)
 }
 
-/// The snapshot shown while nothing runs.
-pub fn not_configured() -> BridgeSnapshot {
-    BridgeSnapshot {
-        sync: bridge::SyncView {
-            state: SyncStateView::NotConfigured,
+/// Why no sync runs: the sign-ins to repeat first, if that is the reason (each one is also
+/// logged). Shown in the window and the tray like a running sync's warnings.
+#[derive(Debug, Clone, Default)]
+pub struct NotRunning {
+    /// `SignInNeeded` / `StarfaceSecretNeeded`, at most one per service.
+    pub sign_in: Vec<BridgeWarning>,
+}
+
+impl NotRunning {
+    /// "Not configured", with the sign-ins it waits for.
+    pub fn snapshot(&self) -> BridgeSnapshot {
+        BridgeSnapshot {
+            sync: bridge::SyncView {
+                state: SyncStateView::NotConfigured,
+                warnings: self.sign_in.clone(),
+                ..Default::default()
+            },
             ..Default::default()
-        },
-        ..Default::default()
+        }
     }
 }
 
-/// Starts the demo (`demo`), or the sync from the settings, going on from `hand_over` (of the
-/// sync that stopped before) if it is for the same accounts. `None`: not configured (or the
-/// keychain lacks a secret); the reason is logged.
+/// Starts the demo (`demo`, on that PBX), or the sync from the settings, going on from
+/// `hand_over` (of the sync that stopped before) if it is for the same accounts. When it cannot
+/// start (not configured, a secret to enter, the keychain), the reason is logged and returned.
 pub async fn start(
-    demo: bool,
+    demo: Option<DemoPbx>,
     paths: &Paths,
     notifier: Arc<dyn Notifier>,
     hand_over: Option<SyncHandOver>,
-) -> Option<Running> {
-    if demo {
+) -> Result<Running, NotRunning> {
+    if let Some(pbx) = demo {
         // `--headless --demo` reads no settings: the messages follow the OS language.
         let messages = Lang::choose(settings::Language::Auto).messages();
-        return start_demo(notifier, Mapping::defaults_in(messages)).await;
+        return start_demo(notifier, Mapping::defaults_in(messages), pbx).await;
     }
     let (store, report) = settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
     for problem in &report.problems {
@@ -157,7 +169,7 @@ pub async fn start(
     let settings = store.settings().clone();
     if let Some(missing) = bridge::setup::missing_configuration(&settings) {
         tracing::warn!("not configured: {missing}; the sync does not run");
-        return None;
+        return Err(NotRunning::default());
     }
     let accounts = SyncAccounts::of(&settings);
     let options = bridge::BridgeOptions {
@@ -171,18 +183,40 @@ pub async fn start(
     let connectors = tokio::task::spawn_blocking(move || {
         let keychain: Arc<dyn SecretStore> =
             Arc::new(OsKeychain::new().with_deadline(Duration::from_secs(30)));
-        bridge::setup::connectors_from_settings(&settings, keychain)
+        let microsoft = microsoft_sign_in_moved(&settings, keychain.as_ref());
+        (
+            bridge::setup::connectors_from_settings(&settings, keychain),
+            microsoft,
+        )
     })
     .await;
-    let connectors = match connectors {
-        Ok(Ok(connectors)) => connectors,
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "the sync does not run");
-            return None;
-        }
+    let (connectors, microsoft_moved) = match connectors {
+        Ok(started) => started,
         Err(error) => {
             tracing::error!(%error, "cannot read the keychain");
-            return None;
+            return Err(NotRunning::default());
+        }
+    };
+    let connectors = match connectors {
+        Ok(connectors) => connectors,
+        Err(BridgeError::StarfaceSecretNeeded { secret, need }) => {
+            tracing::warn!(
+                "the sync does not run: {}",
+                BridgeError::StarfaceSecretNeeded {
+                    secret,
+                    need: need.clone()
+                }
+            );
+            let starface = BridgeWarning::StarfaceSecretNeeded { secret, need };
+            return Err(NotRunning {
+                sign_in: microsoft_moved.into_iter().chain([starface]).collect(),
+            });
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the sync does not run");
+            return Err(NotRunning {
+                sign_in: microsoft_moved.into_iter().collect(),
+            });
         }
     };
     match bridge::start(
@@ -193,29 +227,61 @@ pub async fn start(
     ) {
         Ok(handle) => {
             tracing::info!("sync started");
-            Some(Running::Sync { handle, accounts })
+            Ok(Running::Sync { handle, accounts })
         }
         Err(error) => {
             tracing::error!(%error, "cannot start the sync");
+            Err(NotRunning::default())
+        }
+    }
+}
+
+/// The Microsoft sign-in to repeat when the one in the keychain was made for other Microsoft
+/// settings (logged here; the Graph worker would only see "not signed in").
+fn microsoft_sign_in_moved(
+    settings: &settings::Settings,
+    keychain: &dyn SecretStore,
+) -> Option<BridgeWarning> {
+    match bridge::secrets::microsoft_sign_in(settings, keychain) {
+        Ok(Some(bridge::secrets::SecretNeed::StoredForAnotherServer { stored_for })) => {
+            let reason = format!(
+                "the Microsoft sign-in in the keychain was made for {stored_for}; the settings \
+                 name another sign-in now ({}), so it is not used. Sign in again \
+                 (`presence-bridge login microsoft`, or in the window)",
+                bridge::secrets::microsoft_endpoint(settings)
+            );
+            tracing::warn!("{reason}");
+            Some(BridgeWarning::SignInNeeded {
+                service: Service::Microsoft,
+                reason,
+            })
+        }
+        Ok(_) => None,
+        Err(error) => {
+            tracing::warn!(%error, "cannot read the Microsoft sign-in from the keychain");
             None
         }
     }
 }
 
-/// Starts the demo with `mapping` (its built-in one has the English default messages).
-pub async fn start_demo(notifier: Arc<dyn Notifier>, mapping: Mapping) -> Option<Running> {
-    match Demo::start(DemoPace::default(), notifier).await {
+/// Starts the demo with `mapping` (its built-in one has the English default messages) on `pbx`.
+pub async fn start_demo(
+    notifier: Arc<dyn Notifier>,
+    mapping: Mapping,
+    pbx: DemoPbx,
+) -> Result<Running, NotRunning> {
+    match Demo::start_with(DemoPace::default(), pbx, notifier).await {
         Ok(demo) => {
             // Should the first Teams reading be acted on already, the mapping change re-applies
             // its row.
             let _ = demo
                 .bridge()
                 .send(bridge::BridgeCommand::MappingChanged(Box::new(mapping)));
-            Some(Running::Demo(demo))
+            Ok(Running::Demo(demo))
         }
         Err(error) => {
             tracing::error!(%error, "cannot start the demo");
-            None
+            Err(NotRunning::default())
         }
     }
 }

@@ -28,6 +28,7 @@ mod scenario_11_german_from_the_locale;
 mod scenario_12_search_umlauts;
 mod scenario_13_on_the_phone;
 mod scenario_14_free_busy_card;
+mod scenario_15_starface10_from_the_window;
 mod screenshots;
 mod strings;
 
@@ -129,6 +130,10 @@ fn e2e_real_app_through_webdriver() {
         scenario!(
             "14 free/busy on the contact card",
             scenario_14_free_busy_card::free_busy_on_the_card(&world)
+        );
+        scenario!(
+            "15 STARFACE 10 with OAuth only, from the window",
+            scenario_15_starface10_from_the_window::starface10_from_the_window(&world)
         );
         // Last: it moves the app to a STARFACE 10 with OAuth, which the scenarios above do not expect.
         scenario!(

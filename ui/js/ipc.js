@@ -64,6 +64,8 @@ export const api = {
   signInMicrosoft: () => call("sign_in_microsoft"),
   signOutMicrosoft: () => call("sign_out_microsoft"),
   saveStarfacePassword: (password) => call("save_starface_password", { password }),
+  saveStarfaceClientSecret: (clientSecret) => call("save_starface_client_secret", { clientSecret }),
+  inspectCertificate: () => call("inspect_certificate"),
   trustCertificate: (fingerprint) => call("trust_certificate", { fingerprint }),
   showCard: (colleagueId) => call("show_card", { colleagueId }),
 };

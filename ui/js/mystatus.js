@@ -66,10 +66,15 @@ export function createMyStatus(store, nav) {
         body = t("warning.certificate_untrusted.body");
         actions.push(h("button", { type: "button", class: "btn", onclick: () => nav("settings", "certificate") }, t("warning.certificate_untrusted.action")));
         break;
+      case "starface_secret_needed":
+        // Which secret and why ("missing", "stored_for_another_server", "classic_login_disabled").
+        body = t(`warning.starface_secret_needed.${p.secret}.${p.need}`, { stored_for: p.stored_for || "" });
+        actions.push(h("button", { type: "button", class: "btn btn--primary", onclick: () => nav("settings", "accounts") }, t("warning.starface_secret_needed.action")));
+        break;
       default:
         body = t(`warning.${w.kind}.body`, p);
     }
-    const tone = ["another_sync", "writes_failing", "graph_unreachable", "starface_unreachable", "starface_login_rejected", "certificate_untrusted", "sign_in_required", "settings_file_invalid"].includes(w.kind) ? "bad" : "info";
+    const tone = ["another_sync", "writes_failing", "graph_unreachable", "starface_unreachable", "starface_login_rejected", "certificate_untrusted", "sign_in_required", "settings_file_invalid", "starface_secret_needed"].includes(w.kind) ? "bad" : "info";
     return h("div", { class: `warning warning--${tone}`, role: tone === "bad" ? "alert" : "status" },
       icon(tone === "bad" ? "warning" : "info", 20),
       h("div", { class: "warning__text" },

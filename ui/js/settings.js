@@ -30,6 +30,8 @@ export function createSettings(store, onLanguage) {
     status.className = "savestate savestate--busy";
     try {
       store.settings = await api.saveSettings(changes);
+      // Which secrets the keychain holds depends on the server the accounts name.
+      if (changes.some((c) => /^(starface|microsoft)(\.|$)/.test(c.key))) render();
       status.textContent = t("settings.saved");
       status.className = "savestate savestate--ok";
       return true;
@@ -118,43 +120,50 @@ export function createSettings(store, onLanguage) {
       ? h("button", { type: "button", class: "btn", onclick: async () => { try { await api.signOutMicrosoft(); } catch (e) { showError(e); } } }, t("settings.microsoft.sign_out"))
       : h("button", { type: "button", class: "btn btn--primary", disabled: ms.state === "signing_in", onclick: async () => { try { signedIn(await api.signInMicrosoft()); } catch (e) { showError(e); } } }, t("settings.microsoft.sign_in"));
 
-    const pw = h("input", { type: "password", class: "input", id: "f-starface-password", autocomplete: "new-password",
-      placeholder: t(store.settings?.secrets?.starface_password ? "settings.starface.password_replace" : "settings.starface.password_placeholder") });
-    const pwError = errorSlot("starface.password");
-    const savePw = async () => {
-      const password = pw.value;
-      pw.value = ""; // never kept in page state
-      if (!password) return;
-      try {
-        await api.saveStarfacePassword(password);
-        toast(t("settings.starface.password_saved"));
-        pwError.hidden = true;
-      } catch (e) {
-        pwError.textContent = t("settings.error", { message: e.message });
-        pwError.hidden = false;
-      }
-    };
-    pw.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); savePw(); } });
+    // Password and client secret: sent to the keychain once, never kept in page state. The
+    // backend stores them for the PBX (and login) the settings name now.
+    const secrets = store.settings?.secrets || {};
+    const needs = sf.state === "sign_in_needed" ? sf.needs : null;
+    function secretField(o) {
+      const input = h("input", { type: "password", class: "input", id: o.id, autocomplete: "new-password", placeholder: t(o.stored ? o.replaceKey : o.placeholderKey) });
+      const error = errorSlot(o.key);
+      const saveIt = async () => {
+        const value = input.value;
+        input.value = "";
+        if (!value) return;
+        try {
+          await o.save(value);
+          toast(t(o.savedKey));
+          error.hidden = true;
+        } catch (e) {
+          error.textContent = t("settings.error", { message: e.message });
+          error.hidden = false;
+        }
+      };
+      input.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); saveIt(); } });
+      const hint = o.stored ? t(o.storedKey) : o.storedFor ? t(o.storedForKey, { stored_for: o.storedFor }) : t(o.missingKey);
+      return h("div", { class: `field${o.wanted ? " field--wanted" : ""}`, id: `${o.id}-field` },
+        h("label", { class: "field__label", for: o.id }, t(o.labelKey)),
+        h("div", { class: "inline" }, input, h("button", { type: "button", class: "btn", onclick: saveIt }, t("settings.starface.password_save"))),
+        h("div", { class: `field__hint${o.storedFor && !o.stored ? " field__hint--bad" : ""}` }, hint),
+        error);
+    }
+    const password = secretField({
+      id: "f-starface-password", key: "starface.password", labelKey: "settings.starface.password",
+      stored: secrets.starface_password, storedFor: secrets.starface_password_stored_for, wanted: needs?.secret === "password",
+      placeholderKey: "settings.starface.password_placeholder", replaceKey: "settings.starface.password_replace",
+      storedKey: "settings.starface.password_stored", storedForKey: "settings.starface.password_stored_for", missingKey: "settings.starface.password_missing",
+      savedKey: "settings.starface.password_saved", save: (v) => api.saveStarfacePassword(v),
+    });
+    const clientSecret = secretField({
+      id: "f-starface-client-secret", key: "starface.oauth.client_secret", labelKey: "settings.starface.client_secret",
+      stored: secrets.starface_client_secret, storedFor: secrets.starface_client_secret_stored_for, wanted: needs?.secret === "client_secret",
+      placeholderKey: "settings.starface.client_secret_placeholder", replaceKey: "settings.starface.client_secret_replace",
+      storedKey: "settings.starface.client_secret_stored", storedForKey: "settings.starface.client_secret_stored_for", missingKey: "settings.starface.client_secret_missing",
+      savedKey: "settings.starface.client_secret_saved", save: (v) => api.saveStarfaceClientSecret(v),
+    });
 
-    const pinned = get("starface.certificate_pin");
-    const presented = sf.presented_fingerprint;
-    const norm = (f) => String(f || "").replace(/:/g, "").toLowerCase();
-    const matches = pinned && presented && norm(pinned) === norm(presented);
-    const cert = h("div", { class: "cert", id: "settings-certificate" },
-      h("h3", { class: "subhead" }, t("settings.certificate.title")),
-      h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.pinned")),
-        h("code", { class: "fingerprint" }, pinned || t("settings.certificate.none"))),
-      presented ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.presented")),
-        h("code", { class: `fingerprint${matches ? "" : " fingerprint--new"}` }, presented)) : null,
-      presented && !matches ? h("p", { class: "field__hint" }, t("settings.certificate.compare")) : null,
-      matches ? h("p", { class: "field__hint field__hint--ok" }, t("settings.certificate.matches")) : null,
-      presented && !matches ? h("button", {
-        type: "button", class: "btn btn--primary", disabled: locked("starface.certificate_pin"),
-        onclick: async () => { try { await api.trustCertificate(presented); toast(t("settings.certificate.trusted")); } catch (e) { setError("starface.certificate_pin", e.message) || showError(e); } },
-      }, icon("lock", 16), t("settings.certificate.trust")) : null,
-      lockNote("starface.certificate_pin"),
-      errorSlot("starface.certificate_pin"));
-
+    const cert = certificate(sf);
     return section("accounts", "settings.section.accounts", null,
       h("div", { class: "account" },
         h("div", { class: "account__head" },
@@ -167,16 +176,70 @@ export function createSettings(store, onLanguage) {
           h("h3", { class: "subhead" }, t("settings.starface.title")),
           h("span", { class: `pill pill--${sf.state === "connected" ? "good" : sf.state === "not_configured" ? "muted" : "bad"}` },
             t("settings.starface.state." + sf.state))),
-        sf.message ? h("p", { class: "field__hint" }, sf.message) : null,
+        needs ? h("p", { class: "field__hint field__hint--bad", id: "starface-needs" },
+          t(`warning.starface_secret_needed.${needs.secret}.${needs.need}`, { stored_for: needs.stored_for || "" }))
+          : sf.message ? h("p", { class: "field__hint" }, sf.message) : null,
         h("div", { class: "grid2" },
           field("starface.url", "settings.starface.url", textInput("starface.url", { type: "url", placeholder: "https://pbx.example.com" })),
           field("starface.login", "settings.starface.login", textInput("starface.login", { placeholder: "0001" }))),
-        h("div", { class: "field" },
-          h("label", { class: "field__label", for: "f-starface-password" }, t("settings.starface.password")),
-          h("div", { class: "inline" }, pw, h("button", { type: "button", class: "btn", onclick: savePw }, t("settings.starface.password_save"))),
-          h("div", { class: "field__hint" }, t(store.settings?.secrets?.starface_password ? "settings.starface.password_stored" : "settings.starface.password_missing")),
-          pwError),
+        password,
+        clientSecret,
         cert));
+  }
+
+  // ---- Certificate: what the PBX presents, judged before it is trusted ----
+  // While the state has no certificate, the window asks the backend to look (`inspect_certificate`,
+  // one TLS handshake); the answer arrives as a state. The backend forgets its look when the
+  // STARFACE settings change, and the sync's refusal (`certificate_untrusted`) replaces it, so a
+  // changed certificate never shows as pinned. A failed look is not repeated for the same URL.
+  let looking = false;
+  let lookFailedFor = null;
+  let lookError = null;
+  function lookAtCertificate() {
+    const url = get("starface.url") || "";
+    if (!url.startsWith("https://") || looking || lookFailedFor === url) return;
+    looking = true;
+    lookError = null;
+    api.inspectCertificate()
+      .then(() => { lookFailedFor = null; }, (e) => { lookError = e.message; lookFailedFor = url; render(); })
+      .finally(() => { looking = false; });
+  }
+
+  function certificate(sf) {
+    const pinned = get("starface.certificate_pin");
+    const c = sf.certificate;
+    const norm = (f) => String(f || "").replace(/:/g, "").toLowerCase();
+    const isPinned = !!(pinned && c && norm(pinned) === norm(c.fingerprint));
+    if (!c && sf.state !== "not_configured") lookAtCertificate();
+    const day = (ms) => new Intl.DateTimeFormat(document.documentElement.lang || undefined, { dateStyle: "medium" }).format(new Date(ms));
+    let verdict = null;
+    if (c && c.trusted && isPinned) verdict = h("p", { class: "field__hint field__hint--ok", id: "certificate-verdict" }, t("settings.certificate.matches"));
+    else if (c && c.trusted) verdict = h("p", { class: "field__hint field__hint--ok", id: "certificate-verdict" }, t("settings.certificate.ca_trusted"));
+    else if (c && pinned) verdict = h("p", { class: "field__hint field__hint--bad", id: "certificate-verdict", role: "alert" }, t("settings.certificate.changed"));
+    else if (c) verdict = h("p", { class: "field__hint", id: "certificate-verdict" }, t("settings.certificate.untrusted"), " ", t("settings.certificate.compare"));
+    else if (lookError) verdict = h("p", { class: "field__hint", id: "certificate-verdict" }, t("settings.certificate.unreachable", { message: lookError }));
+    else if ((get("starface.url") || "").startsWith("https://")) verdict = h("p", { class: "field__hint", id: "certificate-verdict" }, t("settings.certificate.checking"));
+    const expired = c && c.not_after && c.not_after < Date.now();
+    return h("div", { class: "cert", id: "settings-certificate" },
+      h("h3", { class: "subhead" }, t("settings.certificate.title")),
+      h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.pinned")),
+        h("code", { class: "fingerprint", id: "certificate-pinned" }, pinned || t("settings.certificate.none"))),
+      c ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.presented")),
+        h("code", { class: `fingerprint${isPinned ? "" : " fingerprint--new"}`, id: "certificate-presented" }, c.fingerprint)) : null,
+      c?.subject ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.subject")),
+        h("span", { class: "kv__value", id: "certificate-subject" }, c.subject)) : null,
+      c?.issuer && c.issuer !== c.subject ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.issuer")),
+        h("span", { class: "kv__value", id: "certificate-issuer" }, c.issuer)) : null,
+      c?.not_before && c?.not_after ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.validity")),
+        h("span", { class: "kv__value", id: "certificate-validity" }, t("settings.certificate.validity_range", { from: day(c.not_before), until: day(c.not_after) }))) : null,
+      expired ? h("p", { class: "field__hint field__hint--bad" }, t("settings.certificate.expired")) : null,
+      verdict,
+      c && !c.trusted ? h("button", {
+        type: "button", class: "btn btn--primary", id: "certificate-trust", disabled: locked("starface.certificate_pin"),
+        onclick: async () => { try { await api.trustCertificate(c.fingerprint); toast(t("settings.certificate.trusted")); } catch (e) { setError("starface.certificate_pin", e.message) || showError(e); } },
+      }, icon("lock", 16), t("settings.certificate.trust")) : null,
+      lockNote("starface.certificate_pin"),
+      errorSlot("starface.certificate_pin"));
   }
 
   // ---- Mapping table ----
@@ -312,7 +375,9 @@ export function createSettings(store, onLanguage) {
 
   function render() {
     if (!store.settings) return;
-    if (root.contains(document.activeElement) && document.activeElement !== document.body) { dirtyRebuild = true; return; }
+    // Not while the user types or chooses (a rebuild would lose it); a focused button holds nothing.
+    const active = document.activeElement;
+    if (root.contains(active) && active !== document.body && active.matches("input, select, textarea")) { dirtyRebuild = true; return; }
     dirtyRebuild = false;
     errors.clear();
     clear(body);

@@ -12,6 +12,12 @@
 //! status changes (meeting, presenting, away, out of office), a STARFACE call starts or ends, and
 //! colleagues' presence and phones change (calls, a ringing phone, DND, forwarded calls). The
 //! script loops.
+//!
+//! The PBX is a STARFACE 10 ([`DemoPbx`]): by default one whose admin switched the classic login
+//! off, so the demo signs in with OAuth on every channel, over TLS with a certificate made at
+//! start (pinned by the demo's connectors), and runs OneHub, so colleagues' phones are pushed as
+//! in a real office. With [`DemoPbx::Classic`] (`--demo --demo-classic`) it is a PBX with the
+//! classic login over plain HTTP on loopback and no OneHub: no phone state, as on STARFACE 9.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +51,18 @@ pub const DEMO_LOGIN: &str = simulators::office::USER_LOGIN;
 const DEMO_PASSWORD: &str = "demo";
 /// Colleagues in the made-up organisation.
 pub const DEMO_COLLEAGUES: usize = 36;
+
+/// Which STARFACE the demo plays, and how it signs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DemoPbx {
+    /// A PBX with the classic login (nonce login on REST, UCI login), over plain HTTP on
+    /// loopback, without OneHub: colleagues show no phone state, as on STARFACE 9.
+    Classic,
+    /// A STARFACE 10 with the classic login switched off: OAuth (password grant with the
+    /// admin's client secret) on REST, UCI and OneHub, over TLS with a pinned certificate.
+    #[default]
+    OAuthOnly,
+}
 
 /// How fast the demo runs.
 #[derive(Debug, Clone)]
@@ -340,20 +358,31 @@ pub struct Demo {
 
 impl Demo {
     /// Opens the office, signs in to both services with demo credentials kept in memory and runs
-    /// the bridge and the script.
+    /// the bridge and the script (on the default [`DemoPbx`], a STARFACE 10 with OneHub).
     pub async fn start(pace: DemoPace, notifier: Arc<dyn Notifier>) -> Result<Self, BridgeError> {
+        Self::start_with(pace, DemoPbx::default(), notifier).await
+    }
+
+    /// [`Self::start`] on the PBX `pbx`.
+    pub async fn start_with(
+        pace: DemoPace,
+        pbx: DemoPbx,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Self, BridgeError> {
         let simulator = |e: simulators::office::OfficeError| BridgeError::Simulator(e.to_string());
-        let office = Office::builder()
+        let builder = Office::builder()
             .colleagues(DEMO_COLLEAGUES)
             .seed(2026)
-            .password(DEMO_PASSWORD)
-            .pbx_settings(SimSettings::starface_10_oauth_only())
-            .pbx_tls_self_signed()
-            .map_err(simulator)?
-            .onehub()
-            .start()
-            .await
-            .map_err(simulator)?;
+            .password(DEMO_PASSWORD);
+        let builder = match pbx {
+            DemoPbx::Classic => builder.pbx_settings(SimSettings::default()),
+            DemoPbx::OAuthOnly => builder
+                .pbx_settings(SimSettings::starface_10_oauth_only())
+                .pbx_tls_self_signed()
+                .map_err(simulator)?
+                .onehub(),
+        };
+        let office = builder.start().await.map_err(simulator)?;
         // Demo credentials: in memory only.
         let account = OfficeAccount::sign_in(&office, Arc::new(MemoryStore::new())).await?;
         let mut options = BridgeOptions {
@@ -373,6 +402,7 @@ impl Demo {
         tracing::info!(
             user = %office.me().graph.display_name,
             colleagues = DEMO_COLLEAGUES,
+            pbx = ?pbx,
             "demo running on built-in simulators (Microsoft 365: {}, STARFACE: {})",
             office.graph().base_url(),
             office.pbx().base_url()

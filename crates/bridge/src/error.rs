@@ -24,6 +24,14 @@ pub enum BridgeError {
     /// A simulator for the demo could not start.
     #[error("demo simulator: {0}")]
     Simulator(String),
+    /// A STARFACE secret must be entered (again) before the sync can run.
+    #[error("{}: {need}. {}", secret.describe(), crate::secrets::how_to_enter(*secret))]
+    StarfaceSecretNeeded {
+        /// Which secret.
+        secret: crate::secrets::StarfaceSecret,
+        /// Why it cannot be used.
+        need: crate::secrets::SecretNeed,
+    },
     /// Settings are incomplete for a real run.
     #[error("not configured: {0}")]
     NotConfigured(String),

@@ -32,6 +32,7 @@ mod notifier;
 mod people;
 mod phones;
 mod runtime;
+pub mod secrets;
 pub mod setup;
 mod snapshot;
 mod workers;
@@ -45,6 +46,6 @@ pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use phones::OneHubLink;
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
-    AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
-    SyncStateView, SyncView,
+    AnotherSyncView, BridgeSnapshot, BridgeWarning, CertificateDetails, ColleagueView, JournalLine,
+    OwnStatus, Service, SyncStateView, SyncView,
 };

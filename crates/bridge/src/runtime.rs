@@ -619,6 +619,16 @@ impl BridgeState {
                 self.warnings
                     .insert(service, BridgeWarning::SignInNeeded { service, reason });
             }
+            WorkerEvent::StarfaceSecretNeeded { secret, need } => {
+                if !self.sign_in_needed(Service::Starface) {
+                    self.notifier
+                        .notify(&BridgeNotification::SignInNeeded(Service::Starface));
+                }
+                self.warnings.insert(
+                    Service::Starface,
+                    BridgeWarning::StarfaceSecretNeeded { secret, need },
+                );
+            }
             WorkerEvent::Healthy(service) => {
                 self.warnings.remove(&service);
             }
@@ -640,10 +650,9 @@ impl BridgeState {
     }
 
     fn sign_in_needed(&self, service: Service) -> bool {
-        matches!(
-            self.warnings.get(&service),
-            Some(BridgeWarning::SignInNeeded { .. })
-        )
+        self.warnings
+            .get(&service)
+            .is_some_and(BridgeWarning::is_sign_in)
     }
 
     fn add_colleagues(&mut self, people: Vec<Person>) {

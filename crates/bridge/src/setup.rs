@@ -132,38 +132,17 @@ pub fn pbx_endpoint(settings: &Settings) -> Result<PbxEndpoint, BridgeError> {
     Ok(endpoint)
 }
 
-/// A STARFACE secret the keychain must hold for the settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StarfaceSecret {
-    /// The user's STARFACE password (`names::STARFACE_PASSWORD`).
-    Password,
-    /// The OAuth client secret from the PBX's admin interface (Server → Status → REST-API),
-    /// `names::STARFACE_OAUTH_CLIENT_SECRET`. Needed with `auth = "oauth"`; with `"auto"`
-    /// it is used when present (a PBX with the classic login switched off needs it).
-    OAuthClientSecret,
-}
-
-impl StarfaceSecret {
-    /// The keychain entry.
-    pub fn keychain_name(self) -> &'static str {
-        match self {
-            StarfaceSecret::Password => names::STARFACE_PASSWORD,
-            StarfaceSecret::OAuthClientSecret => names::STARFACE_OAUTH_CLIENT_SECRET,
-        }
-    }
-}
+pub use crate::secrets::{how_to_enter, SecretNeed, StarfaceSecret};
 
 /// Why the STARFACE secrets could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum StarfaceSecretError {
-    #[error("no STARFACE password in the keychain; run `presence-bridge login starface`")]
-    NoPassword,
-    #[error(
-        "starface.auth = \"oauth\" but no STARFACE OAuth client secret is in the keychain. Copy it \
-         from the STARFACE admin interface (Server → Status → REST-API) and enter it with \
-         `presence-bridge login starface` (or `--client-secret-stdin`)"
-    )]
-    NoClientSecret,
+    /// A secret the settings need is missing, or was stored for another server.
+    #[error("{}: {need}. {}", secret.describe(), how_to_enter(*secret))]
+    Needed {
+        secret: StarfaceSecret,
+        need: SecretNeed,
+    },
     #[error(transparent)]
     Keychain(#[from] keychain::KeychainError),
 }
@@ -172,8 +151,7 @@ impl StarfaceSecretError {
     /// The missing secret, if that is the problem.
     pub fn missing(&self) -> Option<StarfaceSecret> {
         match self {
-            StarfaceSecretError::NoPassword => Some(StarfaceSecret::Password),
-            StarfaceSecretError::NoClientSecret => Some(StarfaceSecret::OAuthClientSecret),
+            StarfaceSecretError::Needed { secret, .. } => Some(*secret),
             StarfaceSecretError::Keychain(_) => None,
         }
     }
@@ -183,7 +161,9 @@ impl From<StarfaceSecretError> for BridgeError {
     fn from(error: StarfaceSecretError) -> Self {
         match error {
             StarfaceSecretError::Keychain(error) => BridgeError::Keychain(error),
-            missing => BridgeError::NotConfigured(missing.to_string()),
+            StarfaceSecretError::Needed { secret, need } => {
+                BridgeError::StarfaceSecretNeeded { secret, need }
+            }
         }
     }
 }
@@ -195,21 +175,32 @@ pub struct StarfaceSecrets {
     pub client_secret: Option<Secret>,
 }
 
-/// Reads the STARFACE password and, unless `auth = "classic"`, the OAuth client secret.
+/// Reads the STARFACE password and, unless `auth = "classic"`, the OAuth client secret, each
+/// only if it was stored for the server the settings name (`store` is the keychain itself).
 pub fn starface_secrets(
     settings: &Settings,
     store: &dyn SecretStore,
 ) -> Result<StarfaceSecrets, StarfaceSecretError> {
-    let password = store
+    let needed = |secret| -> StarfaceSecretError {
+        match crate::secrets::starface_secret_need(settings, store, secret) {
+            Ok(need) => StarfaceSecretError::Needed {
+                secret,
+                need: need.unwrap_or(SecretNeed::Missing),
+            },
+            Err(error) => error.into(),
+        }
+    };
+    let bound = crate::secrets::bound_store(settings, store);
+    let password = bound
         .get(names::STARFACE_PASSWORD)?
-        .ok_or(StarfaceSecretError::NoPassword)?;
+        .ok_or_else(|| needed(StarfaceSecret::Password))?;
     let client_secret = match settings.starface.auth {
         StarfaceAuth::Classic => None,
-        StarfaceAuth::Auto => store.get(names::STARFACE_OAUTH_CLIENT_SECRET)?,
+        StarfaceAuth::Auto => bound.get(names::STARFACE_OAUTH_CLIENT_SECRET)?,
         StarfaceAuth::Oauth => Some(
-            store
+            bound
                 .get(names::STARFACE_OAUTH_CLIENT_SECRET)?
-                .ok_or(StarfaceSecretError::NoClientSecret)?,
+                .ok_or_else(|| needed(StarfaceSecret::OAuthClientSecret))?,
         ),
     };
     Ok(StarfaceSecrets {
@@ -218,22 +209,57 @@ pub fn starface_secrets(
     })
 }
 
+/// The secrets `login starface` must ask for with these settings (none: nothing to ask), and
+/// why. With `auth = "auto"` the client secret is optional and listed only when one is stored
+/// for another server (the user entered one, so the PBX needs it).
+pub fn starface_secret_needs(
+    settings: &Settings,
+    store: &dyn SecretStore,
+) -> Result<Vec<(StarfaceSecret, SecretNeed)>, keychain::KeychainError> {
+    let mut needs = Vec::new();
+    if let Some(need) =
+        crate::secrets::starface_secret_need(settings, store, StarfaceSecret::Password)?
+    {
+        needs.push((StarfaceSecret::Password, need));
+    }
+    let client_secret =
+        crate::secrets::starface_secret_need(settings, store, StarfaceSecret::OAuthClientSecret)?;
+    match (settings.starface.auth, client_secret) {
+        (StarfaceAuth::Oauth, Some(need))
+        | (StarfaceAuth::Auto, Some(need @ SecretNeed::StoredForAnotherServer { .. })) => {
+            needs.push((StarfaceSecret::OAuthClientSecret, need))
+        }
+        _ => {}
+    }
+    Ok(needs)
+}
+
 /// The secrets `login starface` must ask for with these settings (none: nothing to ask).
-/// With `auth = "auto"` the client secret is optional and not listed.
 pub fn missing_starface_secrets(
     settings: &Settings,
     store: &dyn SecretStore,
 ) -> Result<Vec<StarfaceSecret>, keychain::KeychainError> {
-    let mut missing = Vec::new();
-    if store.get(names::STARFACE_PASSWORD)?.is_none() {
-        missing.push(StarfaceSecret::Password);
-    }
-    if settings.starface.auth == StarfaceAuth::Oauth
-        && store.get(names::STARFACE_OAUTH_CLIENT_SECRET)?.is_none()
-    {
-        missing.push(StarfaceSecret::OAuthClientSecret);
-    }
-    Ok(missing)
+    Ok(starface_secret_needs(settings, store)?
+        .into_iter()
+        .map(|(secret, _)| secret)
+        .collect())
+}
+
+/// Stores `value` as `secret`, bound to the server the settings name.
+pub fn store_starface_secret(
+    settings: &Settings,
+    store: &dyn SecretStore,
+    secret: StarfaceSecret,
+    value: &Secret,
+) -> Result<(), keychain::KeychainError> {
+    crate::secrets::bound_store(settings, store).set(secret.keychain_name(), value)
+}
+
+/// The keychain as the Microsoft sign-in uses it: the refresh token bound to the authority,
+/// tenant, app registration and Graph endpoint of `settings` (`raw` is the keychain itself).
+/// Hand this to the sign-in flows and to [`graph_client::Credentials`].
+pub fn microsoft_store(settings: &Settings, raw: Arc<dyn SecretStore>) -> Arc<dyn SecretStore> {
+    Arc::new(crate::secrets::bound_store(settings, raw))
 }
 
 /// The OAuth client of `[starface.oauth]` with `client_secret`.
@@ -337,7 +363,8 @@ pub fn starface_links(
     Ok((connection.rest, connection.uci, connection.xmpp))
 }
 
-/// Microsoft credentials from the keychain (nothing is sent until a token is needed).
+/// Microsoft credentials from the keychain `store` (nothing is sent until a token is needed; a
+/// refresh token stored for other Microsoft settings is not used).
 pub fn microsoft_credentials(
     settings: &Settings,
     store: Arc<dyn SecretStore>,
@@ -346,7 +373,7 @@ pub fn microsoft_credentials(
     Ok(Arc::new(Credentials::from_store(
         microsoft_config(settings)?,
         scope_request(settings),
-        store,
+        microsoft_store(settings, store),
         timing,
     )))
 }
@@ -471,7 +498,45 @@ mod tests {
         let Err(error) = starface_connection(&settings, &store(true, false)) else {
             panic!("no connection without the secret");
         };
-        assert!(matches!(error, BridgeError::NotConfigured(_)), "{error}");
+        assert!(
+            matches!(
+                error,
+                BridgeError::StarfaceSecretNeeded {
+                    secret: StarfaceSecret::OAuthClientSecret,
+                    need: SecretNeed::Missing
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_password_stored_for_another_pbx_is_not_used_and_the_error_says_so() {
+        let before = settings(StarfaceAuth::Auto);
+        let raw = MemoryStore::new();
+        store_starface_secret(&before, &raw, StarfaceSecret::Password, &Secret::new("pw")).unwrap();
+        assert!(starface_connection(&before, &raw).is_ok());
+        let mut after = before.clone();
+        after.starface.url = Some("https://pbx2.example.com".into());
+        let Err(error) = starface_connection(&after, &raw) else {
+            panic!("the password belongs to the other PBX");
+        };
+        let message = error.to_string();
+        assert!(
+            matches!(
+                &error,
+                BridgeError::StarfaceSecretNeeded {
+                    secret: StarfaceSecret::Password,
+                    need: SecretNeed::StoredForAnotherServer { stored_for }
+                } if stored_for == "0001 at https://pbx.example.com"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("login starface"), "{message}");
+        assert_eq!(
+            missing_starface_secrets(&after, &raw).unwrap(),
+            [StarfaceSecret::Password]
+        );
     }
 
     #[test]

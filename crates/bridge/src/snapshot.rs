@@ -18,6 +18,8 @@ use presence_core::person_status::{PersonStatus, PhoneState};
 use presence_core::watch_list::AlertMode;
 use presence_core::{ChatStatus, Person, StatusRow, TeamsPresence, TelephonyState};
 
+use crate::secrets::{SecretNeed, StarfaceSecret};
+
 /// Everything a front end shows, rebuilt after every change.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BridgeSnapshot {
@@ -101,11 +103,11 @@ pub struct SyncView {
 }
 
 impl SyncView {
-    /// Whether `service` waits for the user to sign in again.
+    /// Whether `service` waits for the user to sign in again (or enter a STARFACE secret).
     pub fn sign_in_needed(&self, service: Service) -> bool {
         self.warnings
             .iter()
-            .any(|w| matches!(w, BridgeWarning::SignInNeeded { service: s, .. } if *s == service))
+            .any(|w| w.is_sign_in() && w.service() == service)
     }
 }
 
@@ -179,6 +181,8 @@ pub enum BridgeWarning {
     CertificateUntrusted {
         /// Its SHA-256 fingerprint (`AA:BB:…`), for the user to compare and pin.
         presented: String,
+        /// What it says about itself (subject, validity), when it could be read.
+        details: Option<CertificateDetails>,
     },
     /// The PBX refuses colleagues' phone state to this user (OneHub `PermissionDenied`): only
     /// the STARFACE administrator can grant the right.
@@ -194,6 +198,29 @@ pub enum BridgeWarning {
     },
     /// The PBX signs in with OAuth but offers no OneHub presence (`Unimplemented`).
     PhoneStateNotSupported,
+    /// A STARFACE secret must be entered (again) before the PBX can be used: none is stored,
+    /// the stored one belongs to another server than the settings name now, or the PBX signs in
+    /// with OAuth only and needs the client secret. Like `SignInNeeded`, it stands until the
+    /// user acts.
+    StarfaceSecretNeeded {
+        /// Which secret.
+        secret: StarfaceSecret,
+        /// Why.
+        need: SecretNeed,
+    },
+}
+
+/// What a certificate says about itself, for the user to judge before trusting it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateDetails {
+    /// The subject's distinguished name, e.g. `CN=pbx.example.com, O=Example`.
+    pub subject: String,
+    /// The issuer's distinguished name (the subject again for a self-signed certificate).
+    pub issuer: String,
+    /// Valid from (Unix seconds).
+    pub not_before: i64,
+    /// Valid until (Unix seconds).
+    pub not_after: i64,
 }
 
 impl BridgeWarning {
@@ -205,11 +232,20 @@ impl BridgeWarning {
                 Service::Microsoft
             }
             BridgeWarning::StarfaceUnreachable { .. }
-            | BridgeWarning::CertificateUntrusted { .. } => Service::Starface,
+            | BridgeWarning::CertificateUntrusted { .. }
+            | BridgeWarning::StarfaceSecretNeeded { .. } => Service::Starface,
             BridgeWarning::PhoneStateRefused { .. }
             | BridgeWarning::PhoneStateUnreachable { .. }
             | BridgeWarning::PhoneStateNotSupported => Service::PhoneState,
         }
+    }
+
+    /// Whether nothing of its service works until the user signs in or enters a secret.
+    pub fn is_sign_in(&self) -> bool {
+        matches!(
+            self,
+            BridgeWarning::SignInNeeded { .. } | BridgeWarning::StarfaceSecretNeeded { .. }
+        )
     }
 }
 
@@ -225,7 +261,7 @@ impl fmt::Display for BridgeWarning {
             ),
             BridgeWarning::GraphUnreachable { reason } => write!(f, "Microsoft 365: {reason}"),
             BridgeWarning::StarfaceUnreachable { reason } => write!(f, "STARFACE: {reason}"),
-            BridgeWarning::CertificateUntrusted { presented } => write!(
+            BridgeWarning::CertificateUntrusted { presented, .. } => write!(
                 f,
                 "STARFACE: the PBX presents a certificate that is not trusted ({presented})"
             ),
@@ -241,6 +277,11 @@ impl fmt::Display for BridgeWarning {
             BridgeWarning::PhoneStateNotSupported => {
                 f.write_str("STARFACE: the PBX offers no phone state of colleagues (no OneHub)")
             }
+            BridgeWarning::StarfaceSecretNeeded { secret, need } => write!(
+                f,
+                "STARFACE: enter the {} ({need})",
+                secret.describe().trim_start_matches("STARFACE ")
+            ),
         }
     }
 }

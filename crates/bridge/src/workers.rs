@@ -53,6 +53,12 @@ pub(crate) enum WorkerEvent {
     },
     /// A sign-in must be repeated.
     SignInNeeded { service: Service, reason: String },
+    /// A STARFACE secret must be entered (the PBX refuses the classic login: the OAuth client
+    /// secret).
+    StarfaceSecretNeeded {
+        secret: crate::secrets::StarfaceSecret,
+        need: crate::secrets::SecretNeed,
+    },
     /// A connector works again after a problem.
     Healthy(Service),
     /// A problem worth showing (its service is part of it).
@@ -365,35 +371,38 @@ pub(crate) async fn starface_worker(
 #[derive(Default)]
 struct Failing {
     since_last_success: bool,
-    /// The fingerprint of the certificate the PBX presents, when the configured trust refuses
-    /// it. Looked at once per run of failures: a handshake per poll would only repeat the answer.
-    untrusted_certificate: Option<Option<String>>,
+    /// The certificate the PBX presents, when the configured trust refuses it. Looked at once
+    /// per run of failures: a handshake per poll would only repeat the answer.
+    untrusted_certificate: Option<Option<BridgeWarning>>,
 }
 
 impl Failing {
-    /// Reports `error` as the warning it means: a rejected login asks to sign in again, a
-    /// connection the configured trust refuses is an untrusted certificate, anything else means
-    /// the PBX cannot be reached.
+    /// Reports `error` as the warning it means: a PBX that signs in with OAuth only asks for the
+    /// client secret, any other refused sign-in asks to sign in again, a connection the
+    /// configured trust refuses is an untrusted certificate, anything else means the PBX cannot
+    /// be reached.
     async fn report(&mut self, events: &Events, rest: &RestClient, error: &RestError) {
         if !self.since_last_success {
             tracing::warn!(%error, "STARFACE not reachable");
         }
         self.since_last_success = true;
         let event = match error {
-            RestError::LoginRejected { .. } | RestError::OAuthDenied { .. } => {
-                WorkerEvent::SignInNeeded {
-                    service: Service::Starface,
-                    reason: error.to_string(),
-                }
-            }
+            RestError::ClassicLoginDisabled { detail } => WorkerEvent::StarfaceSecretNeeded {
+                secret: crate::secrets::StarfaceSecret::OAuthClientSecret,
+                need: crate::secrets::SecretNeed::ClassicLoginDisabled {
+                    detail: detail.clone(),
+                },
+            },
+            error if error.needs_sign_in() => WorkerEvent::SignInNeeded {
+                service: Service::Starface,
+                reason: error.to_string(),
+            },
             RestError::Unreachable { .. } | RestError::Tls(_) => {
                 if self.untrusted_certificate.is_none() {
                     self.untrusted_certificate = Some(untrusted_certificate(rest).await);
                 }
                 match self.untrusted_certificate.clone().flatten() {
-                    Some(presented) => {
-                        WorkerEvent::Warning(BridgeWarning::CertificateUntrusted { presented })
-                    }
+                    Some(untrusted) => WorkerEvent::Warning(untrusted),
                     None => WorkerEvent::Warning(BridgeWarning::StarfaceUnreachable {
                         reason: error.to_string(),
                     }),
@@ -414,9 +423,9 @@ impl Failing {
     }
 }
 
-/// The fingerprint of the certificate the PBX presents, if the configured trust does not accept
-/// it (`None` when it does, or when no TLS handshake happens at all: plain http, nobody there).
-async fn untrusted_certificate(rest: &RestClient) -> Option<String> {
+/// The certificate the PBX presents as a warning, if the configured trust does not accept it
+/// (`None` when it does, or when no TLS handshake happens at all: plain http, nobody there).
+async fn untrusted_certificate(rest: &RestClient) -> Option<BridgeWarning> {
     let endpoint = rest.endpoint();
     if endpoint.base_url.scheme() != "https" {
         return None;
@@ -432,7 +441,17 @@ async fn untrusted_certificate(rest: &RestClient) -> Option<String> {
     {
         Ok(presented) if !presented.trusted => {
             tracing::warn!(fingerprint = %presented.sha256, "the PBX presents an untrusted certificate");
-            Some(presented.sha256.to_string())
+            Some(BridgeWarning::CertificateUntrusted {
+                presented: presented.sha256.to_string(),
+                details: presented
+                    .details
+                    .map(|details| crate::snapshot::CertificateDetails {
+                        subject: details.subject,
+                        issuer: details.issuer,
+                        not_before: details.not_before,
+                        not_after: details.not_after,
+                    }),
+            })
         }
         Ok(_) => None,
         Err(error) => {
@@ -566,8 +585,14 @@ mod tests {
         let mut failing = Failing::default();
         for _ in 0..2 {
             match report_login(&mut failing, &rest).await {
-                WorkerEvent::Warning(BridgeWarning::CertificateUntrusted { presented }) => {
-                    assert_eq!(presented, pin.to_string())
+                WorkerEvent::Warning(BridgeWarning::CertificateUntrusted {
+                    presented,
+                    details,
+                }) => {
+                    assert_eq!(presented, pin.to_string());
+                    let details = details.expect("the certificate's details");
+                    assert!(details.subject.contains("rcgen"), "{details:?}");
+                    assert!(details.not_before < details.not_after, "{details:?}");
                 }
                 other => panic!("{other:?}"),
             }
@@ -583,6 +608,27 @@ mod tests {
         let rest = rest_client(&pbx, TlsTrust::Pin(pin));
         match report_login(&mut Failing::default(), &rest).await {
             WorkerEvent::SignInNeeded { service, .. } => assert_eq!(service, Service::Starface),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Before, the 403 of a PBX with the classic login switched off read as "not reachable".
+    #[tokio::test]
+    async fn a_pbx_that_only_signs_in_with_oauth_asks_for_the_client_secret() {
+        let pbx = StarfaceSimulator::start_with(
+            Organisation::demo(),
+            SimSettings::starface_10_oauth_only(),
+        )
+        .await
+        .unwrap();
+        let endpoint = PbxEndpoint::new(pbx.base_url().parse().unwrap()).allowing_plain_http();
+        let credentials = Credentials::new("0001", keychain::Secret::new("secret"));
+        let rest = RestClient::new(endpoint, credentials, RestAuth::NonceLogin).unwrap();
+        match report_login(&mut Failing::default(), &rest).await {
+            WorkerEvent::StarfaceSecretNeeded {
+                secret: crate::secrets::StarfaceSecret::OAuthClientSecret,
+                need: crate::secrets::SecretNeed::ClassicLoginDisabled { detail },
+            } => assert!(!detail.is_empty()),
             other => panic!("{other:?}"),
         }
     }

@@ -4,15 +4,27 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bridge::demo::{Demo, DemoPace};
+use bridge::demo::{Demo, DemoPace, DemoPbx};
 use bridge::LogNotifier;
 
+/// The default demo: a STARFACE 10 that refuses the classic login, OAuth and OneHub.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_dnd_follows_the_scripted_teams_status() {
-    let demo = Demo::start(
+    demo_day(DemoPbx::default()).await;
+}
+
+/// The same day on a PBX with the classic login (`--demo-classic`): no phone state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_classic_demo_dnd_follows_the_scripted_teams_status() {
+    demo_day(DemoPbx::Classic).await;
+}
+
+async fn demo_day(pbx: DemoPbx) {
+    let demo = Demo::start_with(
         DemoPace {
             step: Duration::from_secs(3),
         },
+        pbx,
         Arc::new(LogNotifier),
     )
     .await
@@ -41,6 +53,12 @@ async fn demo_dnd_follows_the_scripted_teams_status() {
         .colleagues
         .iter()
         .any(|c| c.person.starface.is_some()));
+    if pbx == DemoPbx::Classic {
+        // Without OneHub nobody's phone is known, however many calls the script starts.
+        assert!(snapshot.colleagues.iter().all(|c| c.phone.is_none()));
+        demo.shutdown().await;
+        return;
+    }
     // Every step starts a colleague's call; OneHub pushes it.
     while !demo
         .bridge()

@@ -5,15 +5,19 @@
 //! and the demo mode. There is deliberately no plain-text fallback: a locked or missing keychain is
 //! an error the user sees ([`KeychainError`]), never a reason to write a secret to disk.
 
+mod bound;
 mod memory;
 mod os;
 mod secret;
 
+pub use bound::{BoundStore, Lookup};
 pub use memory::MemoryStore;
 pub use os::OsKeychain;
 pub use secret::Secret;
 
-/// Well-known entry names, so every crate spells them the same way.
+/// Well-known entry names, so every crate spells them the same way. The Microsoft refresh token
+/// and the STARFACE secrets are bound to their server: read and write them through a
+/// [`BoundStore`] (the app's `bridge::setup` builds one from the settings).
 pub mod names {
     pub const MICROSOFT_REFRESH_TOKEN: &str = "microsoft.refresh_token";
     pub const STARFACE_PASSWORD: &str = "starface.password";
@@ -51,4 +55,28 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, name: &str, value: &Secret) -> Result<(), KeychainError>;
     /// Removes `name`; removing a missing entry is not an error.
     fn delete(&self, name: &str) -> Result<(), KeychainError>;
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for &T {
+    fn get(&self, name: &str) -> Result<Option<Secret>, KeychainError> {
+        (**self).get(name)
+    }
+    fn set(&self, name: &str, value: &Secret) -> Result<(), KeychainError> {
+        (**self).set(name, value)
+    }
+    fn delete(&self, name: &str) -> Result<(), KeychainError> {
+        (**self).delete(name)
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStore for std::sync::Arc<T> {
+    fn get(&self, name: &str) -> Result<Option<Secret>, KeychainError> {
+        (**self).get(name)
+    }
+    fn set(&self, name: &str, value: &Secret) -> Result<(), KeychainError> {
+        (**self).set(name, value)
+    }
+    fn delete(&self, name: &str) -> Result<(), KeychainError> {
+        (**self).delete(name)
+    }
 }

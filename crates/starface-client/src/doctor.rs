@@ -79,24 +79,48 @@ pub async fn check_tls_fingerprint(endpoint: &PbxEndpoint) -> CheckReport {
         Ok(cert) if cert.trusted => CheckReport::new(
             CHECK,
             CheckStatus::Ok,
-            format!("trusted certificate, SHA-256 {}", cert.sha256),
+            format!(
+                "trusted certificate{}, SHA-256 {}",
+                described(&cert),
+                cert.sha256
+            ),
         ),
         Ok(cert) => {
             let hint = match endpoint.trust {
-                TlsTrust::Pin(_) => "it does not match the configured pin",
-                _ => "it is not trusted (self-signed?)",
+                TlsTrust::Pin(_) => {
+                    "it is not the pinned certificate, so the connection is blocked. If the PBX \
+                     got a new certificate, compare the fingerprint and pin it again; otherwise \
+                     something between you and the PBX may be impersonating it"
+                }
+                _ => {
+                    "it is not trusted (self-signed?). If this is your PBX's certificate, pin it \
+                     in the window (Settings › Certificate) or the settings"
+                }
             };
             CheckReport::new(
                 CHECK,
                 CheckStatus::Failed,
                 format!(
-                    "the PBX presents a certificate with SHA-256 {}; {hint}. If this is your \
-                     PBX's certificate, pin it in the settings",
+                    "the PBX presents a certificate{} with SHA-256 {}; {hint}",
+                    described(&cert),
                     cert.sha256
                 ),
             )
         }
         Err(error) => CheckReport::new(CHECK, CheckStatus::Failed, error.to_string()),
+    }
+}
+
+/// ` for CN=… (issued by …, valid … to …)`, or nothing when the certificate could not be read.
+fn described(cert: &tls::PresentedCertificate) -> String {
+    match &cert.details {
+        Some(details) => format!(
+            " for {} (issued by {}, {})",
+            details.subject,
+            details.issuer,
+            details.validity_text()
+        ),
+        None => String::new(),
     }
 }
 

@@ -87,6 +87,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod certificate_details;
 pub mod config;
 pub mod doctor;
 pub mod http;
@@ -104,6 +105,7 @@ pub mod uci;
 pub mod xmpp;
 mod xmpp_connector;
 
+pub use certificate_details::CertificateDetails;
 pub use config::{Credentials, OAuthSettings, PbxEndpoint, RestAuth};
 pub use oauth::{AccessToken, OAuthError, TokenSource};
 pub use presence_values::{ChatPresence, TelephonyState};

@@ -17,6 +17,8 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use url::Url;
 
+use crate::certificate_details::CertificateDetails;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     #[error(
@@ -284,12 +286,14 @@ impl ServerCertVerifier for EndEntityVerifier {
     }
 }
 
-/// What `doctor` prints so the admin can pin the certificate.
+/// What `doctor` and the window show so the user can judge and pin the certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PresentedCertificate {
     pub sha256: CertificatePin,
     /// Whether the certificate also passes the configured trust (CA file, pin or public roots).
     pub trusted: bool,
+    /// Subject, issuer and validity, when the certificate could be parsed.
+    pub details: Option<CertificateDetails>,
 }
 
 /// Connects to `host:port` (direct TLS, as on the HTTPS port), reads the certificate the server
@@ -333,6 +337,7 @@ pub async fn fetch_presented_certificate(
     Ok(PresentedCertificate {
         sha256: CertificatePin::of_certificate(&der),
         trusted,
+        details: CertificateDetails::of_der(&der),
     })
 }
 

@@ -14,6 +14,7 @@
 //! * [`colleague_status`]: a colleague's merged Teams + phone status (`Status`) and its words.
 //! * [`search`]: the colleague search over everyone the app knows.
 //! * [`settings_view`]: `SettingsView` and `save_settings`' changes.
+//! * [`sign_in`]: the STARFACE secret to enter and the certificate the PBX presents.
 //! * [`tray`]: the tray's icon state, status line, menu model and its diff, the menu's actions.
 //! * [`notification`]: titles and bodies of desktop notifications.
 //! * [`links`]: Teams, e-mail, phone and SIP links, checked against the allowlist.
@@ -32,6 +33,7 @@ pub mod notification;
 pub mod pause;
 pub mod search;
 pub mod settings_view;
+pub mod sign_in;
 pub mod state;
 pub mod tray;
 pub mod warning;

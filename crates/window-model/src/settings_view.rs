@@ -29,10 +29,17 @@ pub struct Lock {
     pub policy: String,
 }
 
-/// Which secrets the keychain holds (never the secrets).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Which secrets the keychain holds for the servers the settings name (never the secrets).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Secrets {
+    /// A STARFACE password for this PBX and login is stored.
     pub starface_password: bool,
+    /// A STARFACE OAuth client secret for this PBX is stored.
+    pub starface_client_secret: bool,
+    /// A password is stored, but for another PBX or login (described): it is not used.
+    pub starface_password_stored_for: Option<String>,
+    /// A client secret is stored, but for another PBX (described): it is not used.
+    pub starface_client_secret_stored_for: Option<String>,
 }
 
 /// One change the window sends: a dotted key and its new value (`null`: back to the default).
@@ -51,7 +58,15 @@ pub enum ChangeError {
     /// A value no setting can hold (e.g. an object with `null`s inside).
     #[error("`{key}`: {reason}")]
     Value { key: String, reason: String },
+    /// The certificate pin is set only by trusting the certificate the PBX presents.
+    #[error(
+        "`{PIN_KEY}` is set by trusting the certificate the PBX presents (Settings › \
+         Certificate), not by typing a fingerprint"
+    )]
+    PinNotPresented,
 }
+
+const PIN_KEY: &str = "starface.certificate_pin";
 
 impl ChangeError {
     /// The dotted key the problem is about.
@@ -59,12 +74,13 @@ impl ChangeError {
         match self {
             ChangeError::Settings(error) => error.key(),
             ChangeError::Value { key, .. } => Some(key),
+            ChangeError::PinNotPresented => Some(PIN_KEY),
         }
     }
 }
 
-/// The view of `store`'s settings; `has_password`: the STARFACE password is in the keychain.
-pub fn view(store: &SettingsStore, has_password: bool) -> SettingsView {
+/// The view of `store`'s settings with what the keychain holds for them.
+pub fn view(store: &SettingsStore, secrets: Secrets) -> SettingsView {
     let mut settings = store.settings().clone();
     let messages = message_language(&settings);
     settings.mapping = settings.mapping.with_default_messages_in(messages);
@@ -85,15 +101,15 @@ pub fn view(store: &SettingsStore, has_password: bool) -> SettingsView {
                 policy: policy_file.clone(),
             })
             .collect(),
-        secrets: Secrets {
-            starface_password: has_password,
-        },
+        secrets,
     }
 }
 
 /// `store`'s settings with `changes` applied together, or why not (a locked key, an unknown key,
 /// a wrong value; named by its key). Default chat messages the window shows in the UI language
-/// come back as the settings store them; messages the user wrote are kept. Nothing is saved.
+/// come back as the settings store them; messages the user wrote are kept. The certificate pin
+/// can be removed here but not set (whatever key the change names): only the trust flow pins,
+/// and only what the PBX presents. Nothing is saved.
 pub fn apply_changes(store: &SettingsStore, changes: &[Change]) -> Result<Settings, ChangeError> {
     let changes = changes
         .iter()
@@ -115,6 +131,10 @@ pub fn apply_changes(store: &SettingsStore, changes: &[Change]) -> Result<Settin
         })
         .collect::<Result<Vec<_>, ChangeError>>()?;
     let new = store.with_changes(&changes)?;
+    let pin = &new.starface.certificate_pin;
+    if pin.is_some() && *pin != store.settings().starface.certificate_pin {
+        return Err(ChangeError::PinNotPresented);
+    }
     Ok(Settings {
         mapping: new
             .mapping
@@ -155,7 +175,11 @@ mod tests {
             "[ui]\nlanguage = \"de\"\n",
             "locked = [\"mapping.busy_meeting\"]\n",
         );
-        let view = serde_json::to_value(view(&store, true)).unwrap();
+        let secrets = Secrets {
+            starface_password: true,
+            ..Secrets::default()
+        };
+        let view = serde_json::to_value(view(&store, secrets)).unwrap();
         assert_eq!(
             view["values"]["mapping"]["busy"]["chat_message"],
             json!("Beschäftigt (Teams)")
@@ -165,7 +189,11 @@ mod tests {
             .as_str()
             .unwrap()
             .ends_with("policy.toml"));
-        assert_eq!(view["secrets"], json!({"starface_password": true}));
+        assert_eq!(
+            view["secrets"],
+            json!({"starface_password": true, "starface_client_secret": false,
+                   "starface_password_stored_for": null, "starface_client_secret_stored_for": null})
+        );
     }
 
     #[test]
@@ -230,5 +258,38 @@ mod tests {
             key(&[change("ui.colour", json!("blue"))]),
             Some("ui.colour".into())
         );
+    }
+
+    /// Only the trust flow pins: a fingerprint typed into (or sent by) the window is refused,
+    /// under its own key or inside the whole `starface` table. Removing the pin is allowed.
+    #[test]
+    fn the_certificate_pin_cannot_be_set_by_a_settings_change() {
+        let pin = "AB:".repeat(31) + "AB";
+        let (plain, _dir) = store("[starface]\nurl = \"https://pbx.example.com\"\n", "");
+        for changes in [
+            vec![change("starface.certificate_pin", json!(pin))],
+            vec![change(
+                "starface",
+                json!({"url": "https://pbx.example.com", "certificate_pin": pin}),
+            )],
+        ] {
+            let error = apply_changes(&plain, &changes).unwrap_err();
+            assert_eq!(error.key(), Some("starface.certificate_pin"), "{error}");
+        }
+        let (pinned, _dir) = store(
+            &format!(
+                "[starface]\nurl = \"https://pbx.example.com\"\ncertificate_pin = \"{pin}\"\n"
+            ),
+            "",
+        );
+        // Other changes keep the pin that is there; the pin can go.
+        let kept = apply_changes(&pinned, &[change("starface.login", json!("0002"))]).unwrap();
+        assert_eq!(kept.starface.certificate_pin.as_deref(), Some(pin.as_str()));
+        let removed = apply_changes(
+            &pinned,
+            &[change("starface.certificate_pin", serde_json::Value::Null)],
+        )
+        .unwrap();
+        assert_eq!(removed.starface.certificate_pin, None);
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::colleague::{Colleague, Telephony};
 use crate::journal::{journal_entry, JournalEntry};
+use crate::sign_in::{Certificate, SecretNeeded};
 use crate::warning::{warnings, Warning};
 
 /// Everything "My status", the header and the settings' account section show.
@@ -108,6 +109,11 @@ pub struct StarfaceAccount {
     pub message: Option<String>,
     /// SHA-256 (`AA:BB:…`) of the certificate the PBX presents, when known.
     pub presented_fingerprint: Option<String>,
+    /// The certificate the PBX presents, when known: from the sync when it refuses it, else
+    /// from the window's last look (`inspect_certificate`).
+    pub certificate: Option<Certificate>,
+    /// The secret to enter, with `sign_in_needed`.
+    pub needs: Option<SecretNeeded>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,6 +124,8 @@ pub enum StarfaceState {
     Connected,
     Error,
     CertificateUntrusted,
+    /// A secret must be entered (again): `needs` says which and why.
+    SignInNeeded,
 }
 
 /// What the state needs besides the snapshot: the app's own facts.
@@ -133,8 +141,9 @@ pub struct StateContext {
     pub signing_in: bool,
     /// A Microsoft sign-in is saved in the keychain.
     pub microsoft_saved: bool,
-    /// The fingerprint the PBX presented when the user last tried to pin one.
-    pub presented_fingerprint: Option<String>,
+    /// The certificate the PBX presented when the window last looked (`inspect_certificate`)
+    /// or the user pinned one; forgotten when the STARFACE settings change.
+    pub certificate: Option<Certificate>,
     /// Why the settings on disk are not in use, if they are not.
     pub settings_problem: Option<String>,
 }
@@ -239,14 +248,25 @@ fn starface(snapshot: &BridgeSnapshot, ctx: &StateContext) -> StarfaceAccount {
         .warnings
         .iter()
         .find(|warning| warning.service() == Service::Starface);
-    let presented = match problem {
-        Some(BridgeWarning::CertificateUntrusted { presented }) => Some(presented.clone()),
-        _ => ctx.presented_fingerprint.clone(),
+    let certificate = match problem {
+        Some(BridgeWarning::CertificateUntrusted { presented, details }) => {
+            Some(Certificate::new(presented.clone(), details.as_ref(), false))
+        }
+        _ => ctx.certificate.clone(),
+    };
+    let needs = match problem {
+        Some(BridgeWarning::StarfaceSecretNeeded { secret, need }) => {
+            Some(SecretNeeded::new(*secret, need))
+        }
+        _ => None,
     };
     let (state, message) = match problem {
         _ if !ctx.starface_configured => (StarfaceState::NotConfigured, None),
         Some(BridgeWarning::CertificateUntrusted { .. }) => {
             (StarfaceState::CertificateUntrusted, None)
+        }
+        Some(warning @ BridgeWarning::StarfaceSecretNeeded { .. }) => {
+            (StarfaceState::SignInNeeded, Some(warning.to_string()))
         }
         Some(
             BridgeWarning::SignInNeeded { reason, .. }
@@ -260,7 +280,9 @@ fn starface(snapshot: &BridgeSnapshot, ctx: &StateContext) -> StarfaceAccount {
     StarfaceAccount {
         state,
         message,
-        presented_fingerprint: presented,
+        presented_fingerprint: certificate.as_ref().map(|c| c.fingerprint.clone()),
+        certificate,
+        needs,
     }
 }
 

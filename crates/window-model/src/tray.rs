@@ -92,7 +92,8 @@ fn status_glyph(status: &PersonStatus) -> &'static str {
 pub fn status_line(lang: Lang, snapshot: &BridgeSnapshot) -> String {
     use SyncStateView as S;
     let state = &snapshot.sync.state;
-    if *state == S::NotConfigured {
+    // A sync that cannot start for want of a sign-in says which (see `sync_runtime` in the app).
+    if *state == S::NotConfigured && snapshot.sync.warnings.is_empty() {
         return tr(lang, "tray.not_configured");
     }
     let sign_in_needed = |service| snapshot.sync.sign_in_needed(service);
@@ -118,7 +119,13 @@ pub fn status_line(lang: Lang, snapshot: &BridgeSnapshot) -> String {
         }
         None => tr(lang, "tray.not_read"),
     };
+    let secret_needed = snapshot
+        .sync
+        .warnings
+        .iter()
+        .any(|w| matches!(w, bridge::BridgeWarning::StarfaceSecretNeeded { .. }));
     let starface = match snapshot.own.starface_dnd {
+        _ if secret_needed => tr(lang, "settings.starface.state.sign_in_needed"),
         _ if sign_in_needed(Service::Starface) => tr(lang, "settings.starface.state.error"),
         Some(true) => tr(lang, "tray.dnd_on"),
         Some(false) => tr(lang, "tray.dnd_off"),

@@ -6,6 +6,8 @@ use bridge::{AnotherSyncView, BridgeSnapshot, BridgeWarning, Service, SyncStateV
 use presence_core::engine::WriteTarget;
 use serde::Serialize;
 
+use crate::sign_in::{Certificate, SecretNeeded};
+
 /// One warning, in the order the window shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "params", rename_all = "snake_case")]
@@ -39,10 +41,14 @@ pub enum Warning {
     StarfaceUnreachable {
         message: String,
     },
-    /// The PBX presents a certificate nobody trusts (the fingerprint, to compare and pin).
+    /// The PBX presents a certificate nobody trusts (the fingerprint, to compare and pin, and
+    /// what the certificate says about itself).
     CertificateUntrusted {
         fingerprint: String,
+        certificate: Certificate,
     },
+    /// A STARFACE secret must be entered (again) before the PBX can be used.
+    StarfaceSecretNeeded(SecretNeeded),
     /// Colleagues' presence needs an administrator's consent (`Presence.Read.All`).
     NeedsAdminConsent {},
     /// STARFACE refuses colleagues' phone state to the user: the administrator must grant the
@@ -100,9 +106,15 @@ impl From<&BridgeWarning> for Warning {
             BridgeWarning::StarfaceUnreachable { reason } => Warning::StarfaceUnreachable {
                 message: reason.clone(),
             },
-            BridgeWarning::CertificateUntrusted { presented } => Warning::CertificateUntrusted {
-                fingerprint: presented.clone(),
-            },
+            BridgeWarning::CertificateUntrusted { presented, details } => {
+                Warning::CertificateUntrusted {
+                    fingerprint: presented.clone(),
+                    certificate: Certificate::new(presented.clone(), details.as_ref(), false),
+                }
+            }
+            BridgeWarning::StarfaceSecretNeeded { secret, need } => {
+                Warning::StarfaceSecretNeeded(SecretNeeded::new(*secret, need))
+            }
             BridgeWarning::PhoneStateRefused { detail } => Warning::PhoneStateRefused {
                 message: detail.clone(),
             },

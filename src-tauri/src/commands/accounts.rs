@@ -1,12 +1,15 @@
-//! `sign_in_microsoft`, `sign_out_microsoft`, `save_starface_password`, `trust_certificate`.
+//! `sign_in_microsoft`, `sign_out_microsoft`, `save_starface_password`,
+//! `save_starface_client_secret`, `inspect_certificate`, `trust_certificate`.
 
 use std::time::Duration;
 
+use bridge::setup::StarfaceSecret;
 use graph_client::auth::{self, PkceOptions};
 use graph_client::{AuthError, ScopeRequest, Timing};
 use keychain::{names, Secret};
 use tauri::{AppHandle, Runtime, State};
 use window_model::free_busy::{FreeBusyLeftOut, SignedInWithoutFreeBusy};
+use window_model::sign_in::Certificate;
 
 use crate::app_state::AppState;
 use crate::error::{CommandError, CommandResult};
@@ -85,7 +88,8 @@ async fn browser_sign_in_for(
     let pending = auth::begin_pkce_sign_in(&config, scopes, options).await?;
     let authorize_url = pending.authorize_url().clone();
     // Its own task, so a newer sign-in can cancel it (which also closes its listener).
-    let waiting = tokio::spawn(pending.complete(state.secrets(), Timing::real()));
+    // The refresh token is kept for the Microsoft settings it was issued under.
+    let waiting = tokio::spawn(pending.complete(state.microsoft_secrets(), Timing::real()));
     let attempt = state.begin_sign_in(waiting.abort_handle());
     changed();
     if let Err(error) = open(&authorize_url) {
@@ -172,21 +176,122 @@ pub async fn save_starface_password<R: Runtime>(
     state: State<'_, AppState>,
     password: String,
 ) -> CommandResult<()> {
-    if password.is_empty() {
+    save_starface_secret(&app, &state, StarfaceSecret::Password, password).await
+}
+
+/// Stores the STARFACE 10 OAuth client secret in the keychain (never logged, never returned)
+/// and reconnects.
+#[tauri::command]
+pub async fn save_starface_client_secret<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    client_secret: String,
+) -> CommandResult<()> {
+    save_starface_secret(
+        &app,
+        &state,
+        StarfaceSecret::OAuthClientSecret,
+        client_secret,
+    )
+    .await
+}
+
+/// Keeps `value` as `secret` for the PBX (and login) the settings name now, then restarts the
+/// sync and tells the window what the keychain holds.
+async fn save_starface_secret<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &AppState,
+    secret: StarfaceSecret,
+    value: String,
+) -> CommandResult<()> {
+    let key = match secret {
+        StarfaceSecret::Password => "starface.password",
+        StarfaceSecret::OAuthClientSecret => "starface.oauth.client_secret",
+    };
+    if value.is_empty() {
         return Err(CommandError::invalid(
-            "starface.password",
-            "the password is empty",
+            key,
+            format!("the {} is empty", secret.describe()),
         ));
     }
-    let secret = Secret::new(password);
+    let settings = state.settings();
+    if settings.starface.url.is_none() || settings.starface.login.is_none() {
+        return Err(CommandError::invalid(
+            "starface.url",
+            "enter the STARFACE server URL and login ID first",
+        ));
+    }
+    let value = Secret::new(value);
     let store = state.secrets();
-    tauri::async_runtime::spawn_blocking(move || store.set(names::STARFACE_PASSWORD, &secret))
-        .await
-        .map_err(|e| CommandError::Task(e.to_string()))??;
-    tracing::info!("STARFACE password stored in the keychain");
-    restart_sync(&app).await;
-    publish_state(&app);
+    tauri::async_runtime::spawn_blocking(move || {
+        bridge::setup::store_starface_secret(&settings, store.as_ref(), secret, &value)
+    })
+    .await
+    .map_err(|e| CommandError::Task(e.to_string()))??;
+    tracing::info!("{} stored in the keychain", secret.describe());
+    restart_sync(app).await;
+    let settings_app = app.clone();
+    // The settings view reads the keychain: off the async runtime.
+    let _ = tauri::async_runtime::spawn_blocking(move || publish_settings(&settings_app)).await;
+    publish_state(app);
     Ok(())
+}
+
+/// The certificate the PBX presents now (one TLS handshake; nothing is sent), remembered for
+/// the window's state.
+#[tauri::command]
+pub async fn inspect_certificate<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> CommandResult<Certificate> {
+    let presented = presented_certificate(&state).await?;
+    let certificate = certificate_view(&presented);
+    state.set_certificate(certificate.clone());
+    publish_state(&app);
+    Ok(certificate)
+}
+
+fn certificate_view(presented: &starface_client::tls::PresentedCertificate) -> Certificate {
+    let details = presented
+        .details
+        .as_ref()
+        .map(|details| bridge::CertificateDetails {
+            subject: details.subject.clone(),
+            issuer: details.issuer.clone(),
+            not_before: details.not_before,
+            not_after: details.not_after,
+        });
+    Certificate::new(
+        presented.sha256.to_string(),
+        details.as_ref(),
+        presented.trusted,
+    )
+}
+
+/// What the PBX of the settings presents, checked against the configured trust.
+async fn presented_certificate(
+    state: &AppState,
+) -> CommandResult<starface_client::tls::PresentedCertificate> {
+    const KEY: &str = "starface.url";
+    let settings = state.settings();
+    let endpoint = bridge::setup::pbx_endpoint(&settings)?;
+    if endpoint.base_url.scheme() != "https" {
+        return Err(CommandError::invalid(
+            KEY,
+            "the STARFACE URL is not https: there is no certificate",
+        ));
+    }
+    let host = endpoint
+        .host()
+        .ok_or_else(|| CommandError::invalid(KEY, "the STARFACE URL has no host"))?;
+    starface_client::tls::fetch_presented_certificate(
+        &host,
+        endpoint.port(),
+        &endpoint.trust,
+        Duration::from_secs(10),
+    )
+    .await
+    .map_err(|e| CommandError::invalid(KEY, e.to_string()))
 }
 
 /// Pins `fingerprint`, but only if the PBX presents exactly that certificate right now: a stale
@@ -201,22 +306,12 @@ pub async fn trust_certificate<R: Runtime>(
     let wanted: starface_client::CertificatePin = fingerprint
         .parse()
         .map_err(|e: starface_client::TlsError| CommandError::invalid(KEY, e.to_string()))?;
-    let settings = state.settings();
-    let endpoint = bridge::setup::pbx_endpoint(&settings)?;
-    let host = endpoint
-        .host()
-        .ok_or_else(|| CommandError::invalid("starface.url", "the STARFACE URL has no host"))?;
-    let port = endpoint.port();
-    let presented = starface_client::tls::fetch_presented_certificate(
-        &host,
-        port,
-        &endpoint.trust,
-        Duration::from_secs(10),
-    )
-    .await
-    .map_err(|e| CommandError::invalid(KEY, e.to_string()))?;
-    state.set_presented_fingerprint(presented.sha256.to_string());
+    let presented = presented_certificate(&state)
+        .await
+        .map_err(|error| CommandError::invalid(KEY, error.to_string()))?;
+    state.set_certificate(certificate_view(&presented));
     if presented.sha256 != wanted {
+        publish_state(&app);
         return Err(CommandError::invalid(
             KEY,
             format!(
@@ -237,6 +332,11 @@ pub async fn trust_certificate<R: Runtime>(
         Ok(store.save(new)?)
     })?;
     tracing::info!(fingerprint = %presented.sha256, "STARFACE certificate pinned");
+    // Seen again with the new pin: now trusted.
+    state.set_certificate(Certificate {
+        trusted: true,
+        ..certificate_view(&presented)
+    });
     restart_sync(&app).await;
     let settings_app = app.clone();
     // The settings view reads the keychain: off the async runtime.
@@ -371,7 +471,11 @@ mod tests {
         .expect("sign-in completes");
         assert_eq!(end, SignInEnd::SignedIn);
         assert_eq!(*seen.lock().unwrap(), [true, false]);
-        let token = w.keychain.get(names::MICROSOFT_REFRESH_TOKEN).unwrap();
+        let token = w
+            .state
+            .microsoft_secrets()
+            .get(names::MICROSOFT_REFRESH_TOKEN)
+            .unwrap();
         assert!(w.sim.control().refresh_token_valid(token.unwrap().expose()));
         // No bridge runs (the STARFACE password is missing), yet the account is signed in.
         assert!(w.state.running().is_none());

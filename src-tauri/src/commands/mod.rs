@@ -38,6 +38,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         accounts::sign_in_microsoft,
         accounts::sign_out_microsoft,
         accounts::save_starface_password,
+        accounts::save_starface_client_secret,
+        accounts::inspect_certificate,
         accounts::trust_certificate,
         card::show_card,
     ]

@@ -10,13 +10,8 @@ use crate::error::{CommandError, CommandResult};
 
 /// The settings view, reading the keychain off the async runtime.
 async fn view(state: &AppState) -> SettingsView {
-    let secrets = state.secrets();
-    let has_password = tauri::async_runtime::spawn_blocking(move || {
-        matches!(secrets.get(keychain::names::STARFACE_PASSWORD), Ok(Some(_)))
-    })
-    .await
-    .unwrap_or(false);
-    state.settings_view(has_password)
+    let secrets = state.read_secrets_view().await;
+    state.settings_view(secrets)
 }
 
 #[tauri::command]

@@ -60,7 +60,12 @@ impl Harness {
         }
         let keychain = Arc::new(keychain::MemoryStore::new());
         let state = if setup.demo {
-            AppState::demo(&policy_file, Arc::new(bridge::LogNotifier)).unwrap()
+            AppState::demo(
+                &policy_file,
+                bridge::demo::DemoPbx::Classic,
+                Arc::new(bridge::LogNotifier),
+            )
+            .unwrap()
         } else {
             let (store, report) = settings::SettingsStore::load(&config_file, &policy_file);
             assert!(report.problems.is_empty(), "{:?}", report.problems);
@@ -899,9 +904,21 @@ fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
 #[test]
 fn starface_password_goes_to_the_keychain_only() {
     const PASSWORD: &str = "Tr0ub4dor&3-9f41c";
+    const CLIENT_SECRET: &str = "cl13nt-s3cr3t-77a0";
     let logs = captured_logs();
-    let h = Harness::start(None);
+    let h = Harness::with(Setup {
+        config: Some("[starface]\nurl = \"https://pbx.example.com\"\nlogin = \"0001\"\n".into()),
+        ..Setup::default()
+    });
     let events = h.record_events(&["state", "settings"]);
+    // What the keychain holds for the PBX the settings name now.
+    let stored = |name: &str| {
+        let settings = h.app_state().settings();
+        bridge::secrets::bound_store(&settings, h.keychain.as_ref())
+            .get(name)
+            .unwrap()
+            .map(|secret| secret.expose().to_owned())
+    };
 
     let empty = h
         .invoke("save_starface_password", json!({"password": ""}))
@@ -916,10 +933,22 @@ fn starface_password_goes_to_the_keychain_only() {
             .unwrap(),
         Value::Null
     );
-    let stored = h.keychain.get(names::STARFACE_PASSWORD).unwrap().unwrap();
-    assert_eq!(stored.expose(), PASSWORD);
+    assert_eq!(
+        h.invoke(
+            "save_starface_client_secret",
+            json!({ "clientSecret": CLIENT_SECRET })
+        )
+        .unwrap(),
+        Value::Null
+    );
+    assert_eq!(stored(names::STARFACE_PASSWORD).as_deref(), Some(PASSWORD));
+    assert_eq!(
+        stored(names::STARFACE_OAUTH_CLIENT_SECRET).as_deref(),
+        Some(CLIENT_SECRET)
+    );
     let settings = h.settings();
     assert_eq!(settings["secrets"]["starface_password"], json!(true));
+    assert_eq!(settings["secrets"]["starface_client_secret"], json!(true));
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert!(
         logged.contains("STARFACE password stored in the keychain"),
@@ -934,8 +963,35 @@ fn starface_password_goes_to_the_keychain_only() {
         ("events", sent),
         ("logs", logged),
     ] {
-        assert!(!text.contains(PASSWORD), "the password is in the {place}");
+        for secret in [PASSWORD, CLIENT_SECRET] {
+            assert!(!text.contains(secret), "a secret is in the {place}");
+        }
     }
+
+    // Another PBX in the settings: the stored secrets are not for it, and the window says whose
+    // they are.
+    h.invoke(
+        "save_settings",
+        json!({"changes": [{"key": "starface.url", "value": "https://pbx2.example.com"}]}),
+    )
+    .unwrap();
+    let moved = h.settings();
+    assert_eq!(moved["secrets"]["starface_password"], json!(false));
+    assert_eq!(
+        moved["secrets"]["starface_password_stored_for"],
+        json!("0001 at https://pbx.example.com")
+    );
+    assert_eq!(
+        moved["secrets"]["starface_client_secret_stored_for"],
+        json!("client rest-client-headless at https://pbx.example.com")
+    );
+    assert_eq!(stored(names::STARFACE_PASSWORD), None);
+    h.invoke(
+        "save_settings",
+        json!({"changes": [{"key": "starface.url", "value": "https://pbx.example.com"}]}),
+    )
+    .unwrap();
+    assert_eq!(stored(names::STARFACE_PASSWORD).as_deref(), Some(PASSWORD));
 
     // A locked keychain: refused, and the stored password stays.
     h.keychain.set_locked(true);
@@ -947,14 +1003,7 @@ fn starface_password_goes_to_the_keychain_only() {
         "{locked}"
     );
     h.keychain.set_locked(false);
-    assert_eq!(
-        h.keychain
-            .get(names::STARFACE_PASSWORD)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        PASSWORD
-    );
+    assert_eq!(stored(names::STARFACE_PASSWORD).as_deref(), Some(PASSWORD));
     h.shutdown();
 }
 
@@ -1034,6 +1083,17 @@ fn trust_certificate_pins_only_the_certificate_the_pbx_presents() {
         h.state()["accounts"]["starface"]["presented_fingerprint"],
         json!(cert.pin.to_string())
     );
+    // A look at it: fingerprint, subject and validity, not trusted yet; nothing pinned.
+    let looked = h.invoke("inspect_certificate", json!({})).unwrap();
+    assert_eq!(looked["fingerprint"], json!(cert.pin.to_string()));
+    assert_eq!(looked["trusted"], json!(false));
+    assert!(
+        looked["subject"].as_str().unwrap().contains("rcgen"),
+        "{looked}"
+    );
+    assert!(looked["not_before"].as_u64() < looked["not_after"].as_u64());
+    assert_eq!(h.state()["accounts"]["starface"]["certificate"], looked);
+    assert!(!h.config_text().contains("certificate_pin"));
 
     // The presented certificate, spelled as `openssl` without colons would: pinned and saved.
     let plain_hex = cert.pin.to_string().replace(':', "").to_lowercase();
@@ -1043,6 +1103,10 @@ fn trust_certificate_pins_only_the_certificate_the_pbx_presents() {
         json!(cert.pin.to_string())
     );
     assert!(h.config_text().contains(&cert.pin.to_string()));
+    assert_eq!(
+        h.state()["accounts"]["starface"]["certificate"]["trusted"],
+        json!(true)
+    );
     // Fetching the certificate is a TLS handshake only: no request reached the PBX.
     assert!(pbx.request_log().is_empty());
     h.shutdown();

@@ -130,24 +130,89 @@ fn a_failing_graph_poll_is_a_microsoft_365_problem_not_a_starface_one() {
 }
 
 #[test]
-fn an_untrusted_pbx_certificate_offers_its_fingerprint() {
+fn an_untrusted_pbx_certificate_offers_its_fingerprint_subject_and_validity() {
     let json = wire(&with_warning(BridgeWarning::CertificateUntrusted {
         presented: "AB:CD".into(),
+        details: Some(bridge::CertificateDetails {
+            subject: "CN=pbx.example.com".into(),
+            issuer: "CN=pbx.example.com".into(),
+            not_before: 1_735_776_000,
+            not_after: 1_804_118_400,
+        }),
     }));
     assert_eq!(kinds(&json), ["certificate_untrusted"]);
+    let certificate = json!({
+        "fingerprint": "AB:CD", "subject": "CN=pbx.example.com", "issuer": "CN=pbx.example.com",
+        "not_before": 1_735_776_000_000u64, "not_after": 1_804_118_400_000u64, "trusted": false
+    });
     assert_eq!(
         json["accounts"]["starface"],
-        json!({"state": "certificate_untrusted", "message": null, "presented_fingerprint": "AB:CD"})
+        json!({"state": "certificate_untrusted", "message": null, "presented_fingerprint": "AB:CD",
+               "certificate": certificate, "needs": null})
     );
-    // Without the warning, the one the user last saw when pinning.
+    assert_eq!(
+        json["warnings"][0]["params"],
+        json!({"fingerprint": "AB:CD", "certificate": certificate})
+    );
+    // Without the warning, what the window looked at last.
     let context = StateContext {
-        presented_fingerprint: Some("EF:01".into()),
+        certificate: Some(Certificate::new("EF:01".into(), None, true)),
         ..ctx()
     };
-    let pinned = serde_json::to_value(state(&running(), &context)).unwrap();
+    let looked = serde_json::to_value(state(&running(), &context)).unwrap();
     assert_eq!(
-        pinned["accounts"]["starface"]["presented_fingerprint"],
+        looked["accounts"]["starface"]["presented_fingerprint"],
         json!("EF:01")
+    );
+    assert_eq!(
+        looked["accounts"]["starface"]["certificate"]["trusted"],
+        json!(true)
+    );
+    // The sync's refusal wins over an older look that found it trusted: never a stale "pinned".
+    let mut refused = with_warning(BridgeWarning::CertificateUntrusted {
+        presented: "99:88".into(),
+        details: None,
+    });
+    refused.sync.state = SyncStateView::Running;
+    let now = serde_json::to_value(state(&refused, &context)).unwrap();
+    assert_eq!(
+        now["accounts"]["starface"]["certificate"],
+        json!({"fingerprint": "99:88", "subject": null, "issuer": null, "not_before": null,
+               "not_after": null, "trusted": false})
+    );
+}
+
+#[test]
+fn a_secret_to_enter_says_which_and_why() {
+    use bridge::secrets::{SecretNeed, StarfaceSecret};
+    let moved = wire(&with_warning(BridgeWarning::StarfaceSecretNeeded {
+        secret: StarfaceSecret::Password,
+        need: SecretNeed::StoredForAnotherServer {
+            stored_for: "0001 at https://pbx.example.com".into(),
+        },
+    }));
+    assert_eq!(kinds(&moved), ["starface_secret_needed"]);
+    let needs = json!({"secret": "password", "need": "stored_for_another_server",
+                       "stored_for": "0001 at https://pbx.example.com", "detail": null});
+    assert_eq!(moved["warnings"][0]["params"], needs);
+    assert_eq!(
+        moved["accounts"]["starface"]["state"],
+        json!("sign_in_needed")
+    );
+    assert_eq!(moved["accounts"]["starface"]["needs"], needs);
+    let message = moved["accounts"]["starface"]["message"].as_str().unwrap();
+    assert!(message.contains("https://pbx.example.com"), "{message}");
+
+    let oauth_only = wire(&with_warning(BridgeWarning::StarfaceSecretNeeded {
+        secret: StarfaceSecret::OAuthClientSecret,
+        need: SecretNeed::ClassicLoginDisabled {
+            detail: "disabled".into(),
+        },
+    }));
+    assert_eq!(
+        oauth_only["accounts"]["starface"]["needs"],
+        json!({"secret": "client_secret", "need": "classic_login_disabled",
+               "stored_for": null, "detail": "disabled"})
     );
 }
 
@@ -175,7 +240,8 @@ fn sign_in_problems_show_on_their_own_account() {
     assert_eq!(kinds(&starface), ["starface_login_rejected"]);
     assert_eq!(
         starface["accounts"]["starface"],
-        json!({"state": "error", "message": "STARFACE rejected the login", "presented_fingerprint": null})
+        json!({"state": "error", "message": "STARFACE rejected the login",
+               "presented_fingerprint": null, "certificate": null, "needs": null})
     );
     assert_eq!(
         starface["accounts"]["microsoft"]["state"],
@@ -199,7 +265,8 @@ fn accounts_before_anything_was_read() {
         signed_out["accounts"],
         json!({
             "microsoft": {"state": "signed_out", "user": null},
-            "starface": {"state": "not_configured", "message": null, "presented_fingerprint": null},
+            "starface": {"state": "not_configured", "message": null, "presented_fingerprint": null,
+                         "certificate": null, "needs": null},
         })
     );
     // A sign-in saved while the sync cannot run yet still counts.

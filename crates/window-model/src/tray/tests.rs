@@ -243,6 +243,31 @@ fn error_states_show_the_error_icon_and_replace_the_stale_side() {
         "Teams: Busy - In a meeting · STARFACE: Connection failed"
     );
 
+    // A sync that cannot start because the stored password belongs to another PBX says so.
+    let not_started = BridgeSnapshot {
+        sync: bridge::SyncView {
+            state: SyncStateView::NotConfigured,
+            warnings: vec![BridgeWarning::StarfaceSecretNeeded {
+                secret: bridge::secrets::StarfaceSecret::Password,
+                need: bridge::secrets::SecretNeed::StoredForAnotherServer {
+                    stored_for: "0001 at https://pbx.example.com".into(),
+                },
+            }],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let model = MenuModel::of(&not_started, Lang::En);
+    assert_eq!(model.icon, TrayState::Error);
+    assert_eq!(
+        model.status.text,
+        "Teams: not read yet · STARFACE: Sign-in needed"
+    );
+    assert_eq!(
+        status_line(Lang::De, &not_started),
+        "Teams: noch nicht gelesen · STARFACE: Anmeldung nötig"
+    );
+
     let conflict = MenuModel::of(&with_state(SyncStateView::AnotherSyncSuspected), Lang::De);
     assert_eq!(conflict.icon, TrayState::Error);
     assert!(

@@ -27,6 +27,11 @@ fn each_bridge_warning_has_its_own_kind() {
         BridgeWarning::StarfaceUnreachable { reason: reason() },
         BridgeWarning::CertificateUntrusted {
             presented: "AB:CD".into(),
+            details: None,
+        },
+        BridgeWarning::StarfaceSecretNeeded {
+            secret: bridge::secrets::StarfaceSecret::Password,
+            need: bridge::secrets::SecretNeed::Missing,
         },
         BridgeWarning::PhoneStateRefused { detail: reason() },
         BridgeWarning::PhoneStateUnreachable { reason: reason() },
@@ -43,7 +48,11 @@ fn each_bridge_warning_has_its_own_kind() {
             json!({"kind": "needs_admin_consent", "params": {}}),
             json!({"kind": "graph_unreachable", "params": {"message": "connection refused"}}),
             json!({"kind": "starface_unreachable", "params": {"message": "connection refused"}}),
-            json!({"kind": "certificate_untrusted", "params": {"fingerprint": "AB:CD"}}),
+            json!({"kind": "certificate_untrusted", "params": {"fingerprint": "AB:CD", "certificate": {
+                "fingerprint": "AB:CD", "subject": null, "issuer": null, "not_before": null,
+                "not_after": null, "trusted": false}}}),
+            json!({"kind": "starface_secret_needed", "params": {
+                "secret": "password", "need": "missing", "stored_for": null, "detail": null}}),
             json!({"kind": "phone_state_refused", "params": {"message": "connection refused"}}),
             json!({"kind": "phone_state_unreachable", "params": {"message": "connection refused"}}),
             json!({"kind": "phone_state_not_supported", "params": {}}),
@@ -103,7 +112,12 @@ fn one_of_each() -> Vec<Warning> {
         Warning::StarfaceUnreachable { message: message() },
         Warning::CertificateUntrusted {
             fingerprint: message(),
+            certificate: crate::sign_in::Certificate::new(message(), None, false),
         },
+        Warning::StarfaceSecretNeeded(crate::sign_in::SecretNeeded::new(
+            bridge::secrets::StarfaceSecret::OAuthClientSecret,
+            &bridge::secrets::SecretNeed::Missing,
+        )),
         Warning::NeedsAdminConsent {},
         Warning::PhoneStateRefused { message: message() },
         Warning::PhoneStateUnreachable { message: message() },
@@ -122,6 +136,7 @@ fn one_of_each() -> Vec<Warning> {
             | Warning::GraphUnreachable { .. }
             | Warning::StarfaceUnreachable { .. }
             | Warning::CertificateUntrusted { .. }
+            | Warning::StarfaceSecretNeeded(_)
             | Warning::NeedsAdminConsent {}
             | Warning::PhoneStateRefused { .. }
             | Warning::PhoneStateUnreachable { .. }
