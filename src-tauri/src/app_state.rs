@@ -63,7 +63,8 @@ pub struct AppState {
     sign_in: Mutex<SignInProgress>,
     /// SHA-256 of the certificate the PBX presented when the user last tried to pin one.
     presented_fingerprint: Mutex<Option<String>>,
-    /// Why the settings on disk are not in use (errors in the file or the policy), if they are not.
+    /// Why the settings file on disk is not in use (its errors, or the policy's when both are
+    /// broken), if it is not. A broken policy alone is the store's ([`settings::Policy::broken`]).
     settings_problem: Mutex<Option<String>>,
     _demo_dir: Option<tempfile::TempDir>,
 }
@@ -196,6 +197,7 @@ impl AppState {
             microsoft_saved: self.microsoft_saved(),
             presented_fingerprint: lock(&self.presented_fingerprint).clone(),
             settings_problem: lock(&self.settings_problem).clone(),
+            policy_problem: self.with_store(|store| store.policy().broken.clone()),
         }
     }
 

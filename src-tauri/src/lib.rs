@@ -42,8 +42,12 @@ pub fn main() -> ExitCode {
         }
     };
     match &cli.command {
-        Some(cli::Command::Doctor) => {
+        Some(cli::Command::Doctor { policy }) => {
             let _log = logging::init(&paths, logging::Output::FileOnly);
+            let paths = cli::Paths {
+                policy_file: policy.clone().unwrap_or(paths.policy_file.clone()),
+                ..paths.clone()
+            };
             doctor::run(&paths)
         }
         Some(cli::Command::Login(target)) => {
