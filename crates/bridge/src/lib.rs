@@ -27,6 +27,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod journal_file;
+mod log_text;
 mod notifier;
 mod people;
 mod runtime;

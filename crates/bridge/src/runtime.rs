@@ -438,7 +438,9 @@ impl BridgeState {
     }
 
     fn on_command(&mut self, command: BridgeCommand) {
-        tracing::info!(?command, "command from the front end");
+        // Whom a command is about (a person to watch, favourites' addresses) only at debug.
+        tracing::info!(command = command.kind(), "command from the front end");
+        tracing::debug!(?command, "command from the front end, in full");
         match command {
             BridgeCommand::PauseFor(duration) => {
                 let until = self.clock.now().mono.saturating_add(duration);
@@ -483,7 +485,7 @@ impl BridgeState {
                 display_name,
                 colleagues,
             } => {
-                tracing::info!(user = %display_name, "signed in to Microsoft 365");
+                tracing::info!(user = %crate::log_text::Escaped(&display_name), "signed in to Microsoft 365");
                 self.own_name = Some(display_name);
                 self.add_colleagues(colleagues);
             }
