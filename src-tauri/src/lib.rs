@@ -13,6 +13,7 @@ mod doctor;
 mod error;
 mod events;
 mod headless;
+mod log_files;
 mod logging;
 mod notifications;
 mod opener;

@@ -5,8 +5,6 @@
 
 use std::fmt;
 
-use crate::runtime::BridgeCommand;
-
 /// `text` with control characters written as escapes (`\n`, `\u{1b}`): C0 and C1 controls, DEL,
 /// and the invisible format characters that reorder or hide text (bidirectional overrides and
 /// isolates, zero-width characters, line and paragraph separators). Everything else, umlauts
@@ -34,25 +32,6 @@ impl fmt::Display for Escaped<'_> {
             }
         }
         Ok(())
-    }
-}
-
-impl BridgeCommand {
-    /// What the command is, without whom it is about: the `info` line of a command.
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            BridgeCommand::PauseFor(_) => "pause",
-            BridgeCommand::Resume => "resume",
-            BridgeCommand::SyncNow => "sync now",
-            BridgeCommand::MappingChanged(_) => "mapping changed",
-            BridgeCommand::OptionsChanged(_) => "options changed",
-            BridgeCommand::ConflictDecided(_) => "conflict decided",
-            BridgeCommand::Watch(_) => "watch a colleague",
-            BridgeCommand::Unwatch(_) => "stop watching a colleague",
-            BridgeCommand::NotifyWhenAvailable { .. } => "notify when a colleague is available",
-            BridgeCommand::CancelAlert(_) => "cancel an alert",
-            BridgeCommand::FavouritesChanged(_) => "favourites changed",
-        }
     }
 }
 

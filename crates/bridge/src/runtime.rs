@@ -140,6 +140,25 @@ pub enum BridgeCommand {
     FavouritesChanged(Vec<String>),
 }
 
+impl BridgeCommand {
+    /// What the command is, without whom it is about: the `info` line of a command.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            BridgeCommand::PauseFor(_) => "pause",
+            BridgeCommand::Resume => "resume",
+            BridgeCommand::SyncNow => "sync now",
+            BridgeCommand::MappingChanged(_) => "mapping changed",
+            BridgeCommand::OptionsChanged(_) => "options changed",
+            BridgeCommand::ConflictDecided(_) => "conflict decided",
+            BridgeCommand::Watch(_) => "watch a colleague",
+            BridgeCommand::Unwatch(_) => "stop watching a colleague",
+            BridgeCommand::NotifyWhenAvailable { .. } => "notify when a colleague is available",
+            BridgeCommand::CancelAlert(_) => "cancel an alert",
+            BridgeCommand::FavouritesChanged(_) => "favourites changed",
+        }
+    }
+}
+
 enum Message {
     Command(BridgeCommand),
     Shutdown(oneshot::Sender<()>),

@@ -14,6 +14,7 @@ mod hooks;
 mod layers;
 mod paths;
 mod policy;
+mod private_files;
 mod problem;
 mod schema;
 mod store;
@@ -28,6 +29,7 @@ pub use hooks::{
 };
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
 pub use policy::{BrokenPolicy, FailClosed, Policy};
+pub use private_files::{private_append, private_dir};
 pub use schema::{
     Language, MicrosoftSettings, OAuthClientAuth, ReadOnlyCredential, RelaySettings, Settings,
     StarfaceAuth, StarfaceOAuthSettings, StarfaceSettings, SyncSettings, UiSettings,
