@@ -1,6 +1,6 @@
 //! `login microsoft|starface` and `logout microsoft|starface`: sign-ins kept in the keychain.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,21 +108,17 @@ fn login_starface(settings: &settings::Settings) -> Result<String, String> {
         .login
         .clone()
         .ok_or("set starface.url and starface.login in the settings first")?;
+    // Straight into a `Secret` (wiped when dropped), without a copy on the way.
     let password = if std::io::stdin().is_terminal() {
         rpassword::prompt_password(format!("STARFACE password for {login}: "))
+            .map(Secret::from)
             .map_err(|e| e.to_string())?
     } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
+        Secret::read_line(&mut std::io::stdin().lock()).map_err(|e| e.to_string())?
     };
     if password.is_empty() {
         return Err("no password given".into());
     }
-    let password = Secret::new(password);
     // Check the password against the PBX before keeping it.
     let store = keychain::MemoryStore::new();
     store

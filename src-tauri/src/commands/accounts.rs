@@ -115,12 +115,13 @@ pub async fn sign_out_microsoft<R: Runtime>(
     Ok(())
 }
 
-/// Stores the password in the keychain (never logged, never returned) and reconnects.
+/// Stores the password in the keychain (never logged, never returned) and reconnects. It
+/// arrives as a `Secret`, wiped from memory when the command is done with it.
 #[tauri::command]
 pub async fn save_starface_password<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    password: String,
+    password: Secret,
 ) -> CommandResult<()> {
     if password.is_empty() {
         return Err(CommandError::invalid(
@@ -128,9 +129,8 @@ pub async fn save_starface_password<R: Runtime>(
             "the password is empty",
         ));
     }
-    let secret = Secret::new(password);
     let store = state.secrets();
-    tauri::async_runtime::spawn_blocking(move || store.set(names::STARFACE_PASSWORD, &secret))
+    tauri::async_runtime::spawn_blocking(move || store.set(names::STARFACE_PASSWORD, &password))
         .await
         .map_err(|e| CommandError::Task(e.to_string()))??;
     tracing::info!("STARFACE password stored in the keychain");
