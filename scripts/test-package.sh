@@ -261,10 +261,16 @@ cat "$work/doctor.out"
 grep -Eq '^OK +config .*does not exist yet; using defaults' "$work/doctor.out" || fail "doctor: no OK config line"
 grep -Eq '^OK +policy +no admin policy' "$work/doctor.out" || fail "doctor: no OK policy line"
 grep -Eq '^FAIL +keychain ' "$work/doctor.out" || fail "doctor: no FAIL keychain line"
-"${doctor[@]}" PRESENCE_BRIDGE_POLICY=/usr/share/doc/presence-bridge/policy.example.toml \
-  presence-bridge doctor >"$work/doctor-policy.out" 2>&1 || true
+"${doctor[@]}" presence-bridge doctor --policy /usr/share/doc/presence-bridge/policy.example.toml \
+  >"$work/doctor-policy.out" 2>&1 || true
 grep -Eq '^OK +policy .*policy.example.toml' "$work/doctor-policy.out" ||
-  fail "doctor with the example policy: $(grep policy "$work/doctor-policy.out")"
+  fail "doctor --policy with the example policy: $(grep policy "$work/doctor-policy.out")"
+# A build for users reads no policy from the environment (only test builds do): no user can
+# swap the computer's policy for a file of their own.
+"${doctor[@]}" PRESENCE_BRIDGE_POLICY=/usr/share/doc/presence-bridge/policy.example.toml \
+  presence-bridge doctor >"$work/doctor-env.out" 2>&1 || true
+grep -Eq '^OK +policy +no admin policy' "$work/doctor-env.out" ||
+  fail "PRESENCE_BRIDGE_POLICY changed the installed app's policy: $(grep policy "$work/doctor-env.out")"
 
 step "apt-get purge presence-bridge"
 for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -132,22 +132,23 @@ fn open_browser(url: &str) -> std::io::Result<()> {
 /// Where `login starface` reads what the user types: the terminal without echo, or the lines of
 /// stdin when it is not a terminal (the password first, then the client secret).
 struct Answers {
-    lines: Option<std::io::Lines<std::io::StdinLock<'static>>>,
+    stdin: Option<std::io::StdinLock<'static>>,
 }
 
 impl Answers {
     fn new() -> Self {
-        let lines = (!std::io::stdin().is_terminal()).then(|| std::io::stdin().lock().lines());
-        Self { lines }
+        let stdin = (!std::io::stdin().is_terminal()).then(|| std::io::stdin().lock());
+        Self { stdin }
     }
 
-    /// The next line of stdin, if stdin is not a terminal.
-    fn next_line(&mut self, what: &str) -> Option<Result<String, String>> {
-        let lines = self.lines.as_mut()?;
-        Some(match lines.next() {
-            Some(Ok(line)) => Ok(line.trim_end_matches(['\r', '\n']).to_owned()),
-            Some(Err(error)) => Err(error.to_string()),
-            None => Err(format!("stdin ended before the {what}")),
+    /// The next line of stdin, if stdin is not a terminal: straight into a `Secret` (wiped
+    /// when dropped), without a copy on the way.
+    fn next_line(&mut self, what: &str) -> Option<Result<Secret, String>> {
+        let stdin = self.stdin.as_mut()?;
+        Some(match stdin.fill_buf() {
+            Ok([]) => Err(format!("stdin ended before the {what}")),
+            Ok(_) => Secret::read_line(stdin).map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
         })
     }
 
@@ -155,12 +156,14 @@ impl Answers {
     fn ask(&mut self, prompt: &str, what: &str) -> Result<Secret, String> {
         let answer = match self.next_line(what) {
             Some(line) => line?,
-            None => rpassword::prompt_password(prompt).map_err(|e| e.to_string())?,
+            None => rpassword::prompt_password(prompt)
+                .map(Secret::from)
+                .map_err(|e| e.to_string())?,
         };
         if answer.is_empty() {
             return Err(format!("no {what} given"));
         }
-        Ok(Secret::new(answer))
+        Ok(answer)
     }
 
     /// With `--client-secret-stdin`: the first line of stdin is the client secret, and the
@@ -168,7 +171,7 @@ impl Answers {
     /// next line.
     fn ask_password_after_stdin_secret(&mut self, prompt: &str) -> Result<Secret, String> {
         match rpassword::prompt_password(prompt) {
-            Ok(answer) if !answer.is_empty() => Ok(Secret::new(answer)),
+            Ok(answer) if !answer.is_empty() => Ok(Secret::from(answer)),
             Ok(_) => Err("no password given".into()),
             Err(_) => self.ask(prompt, "password"),
         }
@@ -210,7 +213,7 @@ fn login_starface(
         if line.is_empty() {
             return Err("--client-secret-stdin: the first line of stdin is empty".into());
         }
-        Some(Secret::new(line))
+        Some(line)
     } else {
         None
     };

@@ -69,7 +69,8 @@ pub struct AppState {
     /// The certificate the PBX presented when the window last looked or the user pinned one,
     /// and the STARFACE settings it was seen with (it is forgotten when they change).
     certificate: Mutex<Option<(settings::StarfaceSettings, Certificate)>>,
-    /// Why the settings on disk are not in use (errors in the file or the policy), if they are not.
+    /// Why the settings file on disk is not in use (its errors, or the policy's when both are
+    /// broken), if it is not. A broken policy alone is the store's ([`settings::Policy::broken`]).
     settings_problem: Mutex<Option<String>>,
     _demo_dir: Option<tempfile::TempDir>,
 }
@@ -238,6 +239,7 @@ impl AppState {
             microsoft_saved: self.microsoft_saved(),
             certificate: self.certificate(),
             settings_problem: lock(&self.settings_problem).clone(),
+            policy_problem: self.with_store(|store| store.policy().broken.clone()),
         }
     }
 

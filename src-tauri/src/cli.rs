@@ -57,7 +57,12 @@ impl Cli {
 #[derive(Debug, Subcommand, PartialEq, Eq)]
 pub enum Command {
     /// Check the settings, the policy, the keychain and the accounts; one line per check.
-    Doctor,
+    Doctor {
+        /// Check this policy file instead of the computer's (an administrator trying a policy
+        /// before rolling it out). Only this check uses it; the app never does.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+    },
     /// Ask the running Presence Bridge to quit.
     Quit,
     /// Sign in and keep the sign-in in the keychain.
@@ -123,9 +128,54 @@ impl Paths {
         };
         Ok(Self {
             config_file,
-            policy_file: settings::default_policy_path(),
+            policy_file: policy_file(),
             log_dir: dirs.log_dir(),
             state_dir: dirs.state_dir.clone(),
         })
+    }
+}
+
+/// The admin policy: the computer's, or in test builds the file `PRESENCE_BRIDGE_POLICY` names.
+/// Ordinary builds never read the variable, so no user can lift the locks with it.
+fn policy_file() -> PathBuf {
+    crate::test_hooks::hook_file(settings::POLICY_ENV).unwrap_or_else(settings::default_policy_path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths_with_policy_variable(value: &str) -> Paths {
+        // The only test in this binary that touches the variable.
+        std::env::set_var(settings::POLICY_ENV, value);
+        let cli = Cli::parse_from(["presence-bridge", "doctor"]);
+        let paths = Paths::resolve(&cli).unwrap();
+        std::env::remove_var(settings::POLICY_ENV);
+        paths
+    }
+
+    #[cfg(not(feature = "test-hooks"))]
+    #[test]
+    fn policy_variable_is_ignored_without_the_feature() {
+        let paths = paths_with_policy_variable("/tmp/a-policy-of-my-own.toml");
+        assert_eq!(paths.policy_file, settings::default_policy_path());
+    }
+
+    #[cfg(feature = "test-hooks")]
+    #[test]
+    fn policy_variable_names_the_policy_in_test_builds() {
+        let paths = paths_with_policy_variable("/tmp/a-test-policy.toml");
+        assert_eq!(paths.policy_file, PathBuf::from("/tmp/a-test-policy.toml"));
+    }
+
+    #[test]
+    fn doctor_takes_a_policy_file_to_check() {
+        let cli = Cli::parse_from(["presence-bridge", "doctor", "--policy", "new.toml"]);
+        assert_eq!(
+            cli.command,
+            Some(Command::Doctor {
+                policy: Some(PathBuf::from("new.toml"))
+            })
+        );
     }
 }

@@ -148,7 +148,8 @@ desktop's keychain (Secret Service).
 .TP
 \fI/etc/presence\-bridge/policy.toml\fR
 The administrator's policy for every user of this computer: defaults and locked settings. An
-annotated example is \fI/usr/share/doc/presence\-bridge/policy.example.toml\fR.
+annotated example is \fI/usr/share/doc/presence\-bridge/policy.example.toml\fR. Check a policy
+before rolling it out with \fBpresence\-bridge doctor \-\-policy\fR \fIFILE\fR.
 .TP
 \fI$XDG_STATE_HOME/presence\-bridge/logs/\fR (usually \fI~/.local/state/presence\-bridge/logs/\fR)
 Daily log files, seven kept. They hold no presence history.
@@ -157,9 +158,6 @@ Daily log files, seven kept. They hold no presence history.
 Written while the setting "start with the desktop session" is on: starts the app in the tray
 at login, without opening the window.
 .SH ENVIRONMENT
-.TP
-\fBPRESENCE_BRIDGE_POLICY\fR
-A policy file to use instead of \fI/etc/presence\-bridge/policy.toml\fR.
 .TP
 \fBPRESENCE_BRIDGE_LOG\fR
 The log filter, for example \fBdebug\fR or \fBinfo,graph_client=debug\fR.
@@ -229,18 +227,21 @@ mod tests {
             "presence\\-bridge\\-doctor(1)",
             ".SH FILES",
             "/etc/presence\\-bridge/policy.toml",
-            "PRESENCE_BRIDGE_POLICY",
+            "doctor \\-\\-policy",
             ".SH VERSION",
             env!("CARGO_PKG_VERSION"),
         ] {
             assert!(main.contains(needle), "main page lacks {needle:?}:\n{main}");
         }
         assert!(!main.contains("write\\-cli\\-docs"), "{main}");
+        // Builds for users read no policy from the environment, so the page offers none.
+        assert!(!main.contains("PRESENCE_BRIDGE_POLICY"), "{main}");
     }
 
     #[test]
     fn nested_pages_show_their_own_options() {
         assert!(page("presence-bridge-login-microsoft.1").contains("\\-\\-device\\-code"));
+        assert!(page("presence-bridge-doctor.1").contains("\\-\\-policy"));
     }
 
     #[test]

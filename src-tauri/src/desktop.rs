@@ -19,6 +19,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     for problem in &report.problems {
         tracing::error!(%problem, "settings problem; running with defaults for what is broken, the file is left untouched");
     }
+    if let Some(broken) = &store.policy().broken {
+        tracing::error!("{broken}");
+    }
     let lang = Lang::choose(store.settings().ui.language);
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
@@ -72,8 +75,15 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 }
                 None => return Err("setup ran twice".into()),
             };
-            if !report.problems.is_empty() && !demo {
-                state.set_settings_problem(Some(crate::settings_watch::describe(&report.problems)));
+            // A broken policy is the store's own warning (it failed closed); this one is the
+            // settings file's.
+            let in_settings_file: Vec<_> = report
+                .problems
+                .iter()
+                .filter(|problem| problem.file() != Some(paths_for_sync.policy_file.as_path()))
+                .collect();
+            if !in_settings_file.is_empty() && !demo {
+                state.set_settings_problem(Some(crate::settings_watch::describe(in_settings_file)));
             }
             let autostart = state.settings().ui.autostart;
             app.manage(state);

@@ -324,11 +324,19 @@ fn settings_checks(
         .iter()
         .filter(|p| in_file(p, &paths.policy_file))
         .collect();
+    // A broken policy fails closed; the hint says what that leaves the user.
+    let holds = match store.policy().broken.as_ref().map(|broken| broken.holds) {
+        Some(settings::FailClosed::EverySetting) => {
+            "ask your administrator to fix the policy file; until then every setting keeps its \
+             built-in value, locked, and nothing is synced"
+        }
+        _ => {
+            "ask your administrator to fix the policy file; until then the settings it locks \
+             keep their built-in values"
+        }
+    };
     for problem in &policy_problems {
-        checks.push(
-            Check::new(Verdict::Fail, "policy", problem.to_string())
-                .hint("ask your administrator to fix the policy file; it is ignored meanwhile"),
-        );
+        checks.push(Check::new(Verdict::Fail, "policy", problem.to_string()).hint(holds));
     }
     if policy_problems.is_empty() {
         checks.push(match &store.policy().file {
@@ -433,7 +441,8 @@ mod tests {
         };
         std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
         std::fs::write(&paths.config_file, "[sync]\npoll_interval_secs = 1\n").unwrap();
-        std::fs::write(&policy_file, "locked = [\n").unwrap();
+        // A broken default (a syntax error would lock every setting, the user's file unread).
+        std::fs::write(&policy_file, "[defaults.ui]\nlanguage = \"fr\"\n").unwrap();
         let (store, report) = settings::SettingsStore::load(&paths.config_file, &policy_file);
         assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
         let failed: Vec<&str> = settings_checks(&paths, &store, &report)
@@ -487,6 +496,34 @@ mod tests {
             "{moved:?}"
         );
         assert!(moved[0].hint.as_deref().unwrap().contains("login starface"));
+    }
+
+    /// A broken policy fails closed, and doctor says what that leaves the user with.
+    #[test]
+    fn a_broken_policy_fails_and_says_what_stays_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_file: dir.path().join("config.toml"),
+            policy_file: dir.path().join("policy.toml"),
+            log_dir: dir.path().join("logs"),
+            state_dir: dir.path().join("state"),
+        };
+        for (policy, expected) in [
+            ("locked = [\n", "every setting keeps its built-in value"),
+            (
+                "locked = [\"sync\"]\n[defaults.sync]\npoll_interval_secs = 1\n",
+                "the settings it locks keep their built-in values",
+            ),
+        ] {
+            std::fs::write(&paths.policy_file, policy).unwrap();
+            let (store, report) =
+                settings::SettingsStore::load(&paths.config_file, &paths.policy_file);
+            let checks = settings_checks(&paths, &store, &report);
+            let policy_check = checks.iter().find(|c| c.name == "policy").unwrap();
+            assert_eq!(policy_check.verdict, Verdict::Fail, "{policy}");
+            let hint = policy_check.hint.as_deref().unwrap_or_default();
+            assert!(hint.contains(expected), "{policy}: {hint}");
+        }
     }
 
     #[test]

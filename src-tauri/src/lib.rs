@@ -13,6 +13,7 @@ mod doctor;
 mod error;
 mod events;
 mod headless;
+mod log_files;
 mod logging;
 mod notifications;
 mod opener;
@@ -42,8 +43,12 @@ pub fn main() -> ExitCode {
         }
     };
     match &cli.command {
-        Some(cli::Command::Doctor) => {
+        Some(cli::Command::Doctor { policy }) => {
             let _log = logging::init(&paths, logging::Output::FileOnly);
+            let paths = cli::Paths {
+                policy_file: policy.clone().unwrap_or(paths.policy_file.clone()),
+                ..paths.clone()
+            };
             doctor::run(&paths)
         }
         Some(cli::Command::Login(target)) => {

@@ -1,8 +1,7 @@
-//! Logs go to a daily-rotated file in the state folder (7 files kept) and, when running from a
-//! terminal or headless, to stderr. Secrets never reach a log: they are `keychain::Secret`,
-//! whose formatting is redacted.
+//! Logs go to a daily-rotated file in the state folder (7 files kept, readable by the user only:
+//! `log_files`) and, when running from a terminal or headless, to stderr. Secrets never reach a
+//! log: they are `keychain::Secret`, whose formatting is redacted.
 
-use tracing_appender::rolling::{RollingFileAppender, Rotation};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{fmt, EnvFilter, Layer};
@@ -22,17 +21,8 @@ pub fn init(paths: &Paths, output: Output) -> LogGuard {
         EnvFilter::try_from_env("PRESENCE_BRIDGE_LOG")
             .unwrap_or_else(|_| EnvFilter::new("info,tao=warn,wry=warn,zbus=warn"))
     };
-    let file_layer = std::fs::create_dir_all(&paths.log_dir)
+    let file_layer = crate::log_files::DailyFiles::open(&paths.log_dir, 7)
         .map_err(|e| e.to_string())
-        .and_then(|()| {
-            RollingFileAppender::builder()
-                .rotation(Rotation::DAILY)
-                .filename_prefix("presence-bridge")
-                .filename_suffix("log")
-                .max_log_files(7)
-                .build(&paths.log_dir)
-                .map_err(|e| e.to_string())
-        })
         .map(|appender| {
             fmt::layer()
                 .with_ansi(false)

@@ -31,9 +31,9 @@ pub fn start<R: Runtime>(app: AppHandle<R>, policy_file: PathBuf) {
 }
 
 /// The text of the settings warning for `problems`.
-pub fn describe(problems: &[SettingsError]) -> String {
+pub fn describe<'a>(problems: impl IntoIterator<Item = &'a SettingsError>) -> String {
     problems
-        .iter()
+        .into_iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
@@ -61,6 +61,9 @@ pub async fn poll<R: Runtime>(app: &AppHandle<R>, watch: &mut SettingsWatch) {
             let had_problem = state.set_settings_problem(None).is_some();
             if changed {
                 tracing::info!("the settings changed on disk; applying them");
+                if let Some(broken) = state.with_store(|store| store.policy().broken.clone()) {
+                    tracing::error!("{broken}");
+                }
                 let after = state.settings();
                 // Publishes the state, so the cleared warning goes out with it.
                 crate::settings_changed::apply(app, &previous, &after).await;

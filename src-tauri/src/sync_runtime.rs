@@ -166,6 +166,9 @@ pub async fn start(
     for problem in &report.problems {
         tracing::error!(%problem, "settings problem; the file is left untouched");
     }
+    if let Some(broken) = &store.policy().broken {
+        tracing::error!("{broken}");
+    }
     let settings = store.settings().clone();
     if let Some(missing) = bridge::setup::missing_configuration(&settings) {
         tracing::warn!("not configured: {missing}; the sync does not run");

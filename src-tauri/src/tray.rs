@@ -171,8 +171,12 @@ impl<R: Runtime> TrayMenu<R> {
         app: &AppHandle<R>,
         snapshot: &BridgeSnapshot,
     ) -> (MenuModel, Option<MenuModel>) {
+        let broken_policy = app
+            .try_state::<crate::app_state::AppState>()
+            .and_then(|state| state.with_store(|store| store.policy().broken.clone()));
         let mut shown = lock(&self.shown);
-        let next = MenuModel::of(snapshot, shown.lang);
+        let next = MenuModel::of(snapshot, shown.lang)
+            .with_broken_policy(shown.lang, broken_policy.as_ref());
         for change in next.changes_from(shown.model.as_ref()) {
             let applied = match &change {
                 MenuChange::Text { id, text } => match self.fixed_item(id) {

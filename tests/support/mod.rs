@@ -27,7 +27,12 @@ pub struct RunningApp {
 
 impl RunningApp {
     pub fn spawn(session: &DesktopSession, args: &[&str]) -> Self {
-        let mut child = app_command(session, args)
+        Self::spawn_command(app_command(session, args))
+    }
+
+    /// Starts `command` (from [`app_command`], perhaps with more environment).
+    pub fn spawn_command(mut command: Command) -> Self {
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -76,6 +81,14 @@ impl RunningApp {
         );
     }
 
+    /// The stderr lines seen so far (by the waits) and any that arrived since.
+    pub fn stderr_lines(&mut self) -> Vec<String> {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        self.seen.clone()
+    }
+
     pub fn wait_started(&mut self) {
         self.wait_for_line("started in the tray", START_TIMEOUT);
     }
@@ -118,6 +131,9 @@ impl Drop for RunningApp {
     }
 }
 
+/// The app in `session`. `PRESENCE_BRIDGE_POLICY` names a missing file, so a policy of the
+/// machine running the tests cannot change them; only builds with `test-hooks` read it (the
+/// others read the computer's policy, which CI machines do not have).
 pub fn app_command(session: &DesktopSession, args: &[&str]) -> Command {
     let mut command = session.command(BIN);
     command

@@ -62,6 +62,11 @@ export function createMyStatus(store, nav) {
       case "settings_file_invalid":
         body = t("warning.settings_file_invalid.body", { message: p.message || "" });
         break;
+      case "policy_invalid":
+        body = p.holds === "every_setting"
+          ? t("warning.policy_invalid.body_every_setting", { message: p.message || "" })
+          : t("warning.policy_invalid.body_listed_keys", { message: p.message || "" });
+        break;
       case "certificate_untrusted":
         body = t("warning.certificate_untrusted.body");
         actions.push(h("button", { type: "button", class: "btn", onclick: () => nav("settings", "certificate") }, t("warning.certificate_untrusted.action")));
@@ -74,7 +79,7 @@ export function createMyStatus(store, nav) {
       default:
         body = t(`warning.${w.kind}.body`, p);
     }
-    const tone = ["another_sync", "writes_failing", "graph_unreachable", "starface_unreachable", "starface_login_rejected", "certificate_untrusted", "sign_in_required", "settings_file_invalid", "starface_secret_needed"].includes(w.kind) ? "bad" : "info";
+    const tone = ["another_sync", "writes_failing", "graph_unreachable", "starface_unreachable", "starface_login_rejected", "certificate_untrusted", "sign_in_required", "settings_file_invalid", "starface_secret_needed", "policy_invalid"].includes(w.kind) ? "bad" : "info";
     return h("div", { class: `warning warning--${tone}`, role: tone === "bad" ? "alert" : "status" },
       icon(tone === "bad" ? "warning" : "info", 20),
       h("div", { class: "warning__text" },

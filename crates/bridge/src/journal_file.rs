@@ -1,7 +1,7 @@
 //! The small on-disk journal: the user's own sync decisions only, never colleagues' presence,
 //! rotated at a fixed size so it can never grow without bound.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -59,8 +59,9 @@ impl JournalFile {
     }
 
     fn write_pending(&mut self) -> std::io::Result<()> {
-        if let Some(parent) = self.path.parent() {
-            fs::create_dir_all(parent)?;
+        // The user's own status over the day: for their eyes only (0600 in a 0700 folder).
+        if let Some(parent) = self.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            settings::private_dir(parent)?;
         }
         let size = fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         if size >= self.max_bytes {
@@ -68,10 +69,7 @@ impl JournalFile {
             rotated.push(".1");
             fs::rename(&self.path, PathBuf::from(rotated))?;
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)?;
+        let mut file = settings::private_append(&self.path)?;
         for line in &self.pending {
             writeln!(file, "{line}")?;
         }
@@ -100,5 +98,34 @@ mod tests {
         assert!(current.len() < 200, "{current}");
         assert!(rotated.contains("entry"));
         assert!(current.contains("entry 9"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_journal_and_its_folder_are_the_users_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("presence-bridge");
+        let path = state.join("journal.log");
+        let mut journal = JournalFile::new(&path).with_max_bytes(100);
+        for i in 0..10 {
+            journal.push(
+                SystemTime::UNIX_EPOCH,
+                &format!("entry {i} with some padding"),
+            );
+            journal.flush();
+        }
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&state.join("journal.log.1")), 0o600, "rotated");
+
+        // A folder and a journal an older version left readable by others are tightened.
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        journal.push(SystemTime::UNIX_EPOCH, "one more");
+        journal.flush();
+        assert_eq!(mode(&state), 0o700);
+        assert_eq!(mode(&path), 0o600);
     }
 }

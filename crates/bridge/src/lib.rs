@@ -28,6 +28,7 @@ pub mod demo;
 mod error;
 mod free_busy;
 pub mod journal_file;
+mod log_text;
 mod notifier;
 mod people;
 mod phones;

@@ -3,6 +3,7 @@
 use presence_core::engine::Notification;
 use presence_core::free_busy::FreeBusyLine;
 
+use crate::log_text::Escaped;
 use crate::snapshot::Service;
 
 /// Something worth a desktop notification.
@@ -31,7 +32,7 @@ impl std::fmt::Display for BridgeNotification {
         match self {
             BridgeNotification::Engine(notification) => notification.fmt(f),
             BridgeNotification::ColleagueAvailable { display_name, .. } => {
-                write!(f, "{display_name} is available now.")
+                write!(f, "{} is available now.", Escaped(display_name))
             }
             BridgeNotification::SignInNeeded(service) => {
                 write!(
@@ -49,13 +50,19 @@ pub trait Notifier: Send + Sync {
     fn notify(&self, notification: &BridgeNotification);
 }
 
-/// Logs notifications (headless mode, tests).
+/// Logs notifications (headless mode, tests). Those about a colleague only at `debug`: the log
+/// files must not become a record of colleagues' presence.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LogNotifier;
 
 impl Notifier for LogNotifier {
     fn notify(&self, notification: &BridgeNotification) {
-        tracing::info!(%notification, "notification");
+        match notification {
+            BridgeNotification::ColleagueAvailable { .. } => {
+                tracing::debug!(%notification, "notification")
+            }
+            _ => tracing::info!(%notification, "notification"),
+        }
     }
 }
 

@@ -157,6 +157,26 @@ pub enum BridgeCommand {
     CardShown(Option<String>),
 }
 
+impl BridgeCommand {
+    /// What the command is, without whom it is about: the `info` line of a command.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            BridgeCommand::PauseFor(_) => "pause",
+            BridgeCommand::Resume => "resume",
+            BridgeCommand::SyncNow => "sync now",
+            BridgeCommand::MappingChanged(_) => "mapping changed",
+            BridgeCommand::OptionsChanged(_) => "options changed",
+            BridgeCommand::ConflictDecided(_) => "conflict decided",
+            BridgeCommand::Watch(_) => "watch a colleague",
+            BridgeCommand::Unwatch(_) => "stop watching a colleague",
+            BridgeCommand::NotifyWhenAvailable { .. } => "notify when a colleague is available",
+            BridgeCommand::CancelAlert(_) => "cancel an alert",
+            BridgeCommand::FavouritesChanged(_) => "favourites changed",
+            BridgeCommand::CardShown(_) => "contact card shown",
+        }
+    }
+}
+
 enum Message {
     Command(BridgeCommand),
     Shutdown(oneshot::Sender<()>),
@@ -517,7 +537,9 @@ impl BridgeState {
     }
 
     fn on_command(&mut self, command: BridgeCommand) {
-        tracing::info!(?command, "command from the front end");
+        // Whom a command is about (a person to watch, favourites' addresses) only at debug.
+        tracing::info!(command = command.kind(), "command from the front end");
+        tracing::debug!(?command, "command from the front end, in full");
         match command {
             BridgeCommand::PauseFor(duration) => {
                 let until = self.clock.now().mono.saturating_add(duration);
@@ -563,7 +585,7 @@ impl BridgeState {
                 display_name,
                 colleagues,
             } => {
-                tracing::info!(user = %display_name, "signed in to Microsoft 365");
+                tracing::info!(user = %crate::log_text::Escaped(&display_name), "signed in to Microsoft 365");
                 self.own_name = Some(display_name);
                 self.add_colleagues(colleagues);
             }

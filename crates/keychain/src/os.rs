@@ -83,6 +83,8 @@ impl SecretStore for OsKeychain {
     }
 
     fn set(&self, name: &str, value: &Secret) -> Result<(), KeychainError> {
+        // The keychain call runs on a thread of its own that may outlive a missed deadline, so it
+        // owns a copy (wiped when that thread is done with it).
         let value = value.clone();
         self.run(name, move |entry| entry.set_password(value.expose()))?;
         tracing::debug!(entry = name, "secret stored in the keychain");

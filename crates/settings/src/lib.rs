@@ -4,7 +4,9 @@
 //! `[defaults]`, then the user's file. Keys the policy lists in `locked` always take the
 //! policy's value, whatever the user's file says. Every problem names the file, the dotted key
 //! and the reason. A file with errors is never rewritten: the app runs on the layers below it
-//! and saving is refused until the user fixes the file (see [`SettingsStore::save`]).
+//! and saving is refused until the user fixes the file (see [`SettingsStore::save`]). A policy
+//! file that exists but cannot be used fails closed ([`FailClosed`]): what it would lock stays
+//! locked, at the built-in defaults.
 
 mod edit;
 mod error;
@@ -12,6 +14,7 @@ mod hooks;
 mod layers;
 mod paths;
 mod policy;
+mod private_files;
 mod problem;
 mod schema;
 mod store;
@@ -25,7 +28,8 @@ pub use hooks::{
     WebhookSettings,
 };
 pub use paths::{default_policy_path, AppDirs, POLICY_ENV};
-pub use policy::Policy;
+pub use policy::{BrokenPolicy, FailClosed, Policy};
+pub use private_files::{private_append, private_dir};
 pub use schema::{
     Language, MicrosoftSettings, OAuthClientAuth, ReadOnlyCredential, RelaySettings, Settings,
     StarfaceAuth, StarfaceOAuthSettings, StarfaceSettings, SyncSettings, UiSettings,

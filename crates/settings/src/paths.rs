@@ -4,18 +4,17 @@ use std::path::PathBuf;
 
 use directories::ProjectDirs;
 
-/// Environment variable that points at a policy file in place of the system-wide one.
+/// Environment variable that points at a policy file in place of the system-wide one. Only the
+/// app's test builds (cargo feature `test-hooks`) read it: in a build for users any user could
+/// point it at a file of their own and lose every lock.
 pub const POLICY_ENV: &str = "PRESENCE_BRIDGE_POLICY";
 
 /// The system-wide admin policy:
 /// Linux `/etc/presence-bridge/policy.toml`,
 /// macOS `/Library/Application Support/Presence Bridge/policy.toml`,
 /// Windows `%ProgramData%\Presence Bridge\policy.toml`.
-/// `PRESENCE_BRIDGE_POLICY` overrides it (tests, or admins who keep it elsewhere).
+/// Nothing in the environment changes it (see [`POLICY_ENV`]).
 pub fn default_policy_path() -> PathBuf {
-    if let Some(path) = std::env::var_os(POLICY_ENV) {
-        return PathBuf::from(path);
-    }
     if cfg!(target_os = "windows") {
         let base = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
         PathBuf::from(base)

@@ -40,17 +40,28 @@ impl SettingsStore {
     pub fn load(file: &Path, policy_file: &Path) -> (Self, LoadReport) {
         let mut report = LoadReport::default();
 
-        let policy = Policy::load(policy_file).unwrap_or_else(|e| {
-            report.problems.push(e);
-            Policy::default()
-        });
         let defaults = layers::to_tree(&Settings::default());
-        let mut base = defaults.clone();
-        layers::merge(&mut base, &policy.defaults);
-        if let Err(errors) = layers::to_settings(policy_file, &base) {
-            report.problems.extend(errors);
-            base = defaults;
-        }
+        // A policy that exists but cannot be used fails closed: its defaults are dropped and
+        // what it would lock stays locked at the built-in defaults.
+        let (policy, base) = match Policy::load(policy_file) {
+            Ok(policy) => {
+                let mut base = defaults.clone();
+                layers::merge(&mut base, &policy.defaults);
+                match layers::to_settings(policy_file, &base) {
+                    Ok(_) => (policy, base),
+                    Err(errors) => {
+                        let policy = Policy::fail_closed(policy_file, &errors[0], &defaults);
+                        report.problems.extend(errors);
+                        (policy, defaults)
+                    }
+                }
+            }
+            Err(error) => {
+                let policy = Policy::fail_closed(policy_file, &error, &defaults);
+                report.problems.push(error);
+                (policy, defaults)
+            }
+        };
 
         let (user, mut writable) = match std::fs::read_to_string(file) {
             Ok(text) => match layers::parse(file, &text) {

@@ -26,7 +26,9 @@ pub struct SettingsWatch {
 pub enum Reload {
     /// Neither file changed.
     Unchanged,
-    /// A file changed and both loaded without problems; the store now holds them.
+    /// A file changed and the settings file loaded without problems; the store now holds them.
+    /// The policy may be broken: then it failed closed ([`crate::Policy::broken`]), as it would
+    /// at start.
     Loaded {
         /// The effective settings before (boxed: settings are large next to the other variants).
         previous: Box<Settings>,
@@ -34,8 +36,9 @@ pub enum Reload {
         /// after the app's own save, or an edit of a comment).
         changed: bool,
     },
-    /// A file changed but has errors. The store keeps the settings it had and refuses to save
-    /// (which would overwrite what the user is fixing) until a later reload succeeds.
+    /// The settings file changed but has errors. The store keeps the settings it had (and the
+    /// policy they were made under) and refuses to save (which would overwrite what the user is
+    /// fixing) until a later reload succeeds.
     Rejected(Vec<SettingsError>),
 }
 
@@ -64,12 +67,17 @@ impl SettingsWatch {
         }
         self.seen = now;
         let (fresh, report) = SettingsStore::load(&self.config, &self.policy);
-        if !report.problems.is_empty() {
+        // A broken policy is carried by the fresh store (it failed closed); only the user's own
+        // file keeps the last good settings.
+        let in_settings_file =
+            |problem: &SettingsError| problem.file() != Some(self.policy.as_path());
+        if report.problems.iter().any(in_settings_file) {
             store.refuse_saving();
             return Reload::Rejected(report.problems);
         }
-        let changed =
-            fresh.settings() != store.settings() || fresh.policy().locked != store.policy().locked;
+        let changed = fresh.settings() != store.settings()
+            || fresh.policy().locked != store.policy().locked
+            || fresh.policy().broken != store.policy().broken;
         let previous = Box::new(std::mem::replace(store, fresh).settings().clone());
         Reload::Loaded { previous, changed }
     }

@@ -146,6 +146,8 @@ pub struct StateContext {
     pub certificate: Option<Certificate>,
     /// Why the settings on disk are not in use, if they are not.
     pub settings_problem: Option<String>,
+    /// The admin policy exists but cannot be used (it failed closed).
+    pub policy_problem: Option<settings::BrokenPolicy>,
 }
 
 /// The state for `snapshot`.
@@ -177,7 +179,10 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext) -> State {
             .iter()
             .map(|line| journal_entry(line, ctx.started_wall_ms))
             .collect(),
-        warnings: warnings(snapshot, paused_until, ctx.settings_problem.as_deref()),
+        warnings: warnings(snapshot, paused_until, ctx.settings_problem.as_deref())
+            .into_iter()
+            .chain(ctx.policy_problem.as_ref().map(Warning::from))
+            .collect(),
     }
 }
 

@@ -384,6 +384,22 @@ impl MenuModel {
         }
         changes
     }
+
+    /// The menu while the admin policy is broken (`broken`): the status line and the tooltip say
+    /// so first, and the icon shows a problem. What stays locked is the window's to explain.
+    pub fn with_broken_policy(
+        mut self,
+        lang: Lang,
+        broken: Option<&settings::BrokenPolicy>,
+    ) -> Self {
+        if broken.is_some() {
+            let line = format!("{} · {}", tr(lang, "tray.policy_broken"), self.status.text);
+            self.tooltip = format!("Presence Bridge: {line}");
+            self.status.text = line;
+            self.icon = TrayState::Error;
+        }
+        self
+    }
 }
 
 #[cfg(test)]

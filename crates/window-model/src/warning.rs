@@ -63,10 +63,38 @@ pub enum Warning {
     /// The PBX signs in with OAuth but has no OneHub: no phone state of colleagues.
     PhoneStateNotSupported {},
     OutsideHours {},
-    /// The settings file or the policy has errors: the app keeps the last valid settings.
+    /// The settings file has errors: the app keeps the last valid settings.
     SettingsFileInvalid {
         message: String,
     },
+    /// The admin policy exists but cannot be used: it failed closed (what it would lock keeps
+    /// its built-in value, locked) until it is fixed.
+    PolicyInvalid {
+        message: String,
+        holds: PolicyHolds,
+    },
+}
+
+/// What a broken policy keeps locked ([`settings::FailClosed`] on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyHolds {
+    /// The keys the policy lists keep their built-in values.
+    ListedKeys,
+    /// Every setting keeps its built-in value: nothing is synced.
+    EverySetting,
+}
+
+impl From<&settings::BrokenPolicy> for Warning {
+    fn from(broken: &settings::BrokenPolicy) -> Self {
+        Warning::PolicyInvalid {
+            message: broken.problem.clone(),
+            holds: match broken.holds {
+                settings::FailClosed::ListedKeys => PolicyHolds::ListedKeys,
+                settings::FailClosed::EverySetting => PolicyHolds::EverySetting,
+            },
+        }
+    }
 }
 
 /// The evidence behind [`Warning::AnotherSync`].

@@ -169,23 +169,24 @@ pub async fn sign_out_microsoft<R: Runtime>(
     Ok(())
 }
 
-/// Stores the password in the keychain (never logged, never returned) and reconnects.
+/// Stores the password in the keychain (never logged, never returned) and reconnects. It
+/// arrives as a `Secret`, wiped from memory when the command is done with it.
 #[tauri::command]
 pub async fn save_starface_password<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    password: String,
+    password: Secret,
 ) -> CommandResult<()> {
     save_starface_secret(&app, &state, StarfaceSecret::Password, password).await
 }
 
 /// Stores the STARFACE 10 OAuth client secret in the keychain (never logged, never returned)
-/// and reconnects.
+/// and reconnects. Like the password, it arrives as a `Secret`.
 #[tauri::command]
 pub async fn save_starface_client_secret<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, AppState>,
-    client_secret: String,
+    client_secret: Secret,
 ) -> CommandResult<()> {
     save_starface_secret(
         &app,
@@ -202,7 +203,7 @@ async fn save_starface_secret<R: Runtime>(
     app: &AppHandle<R>,
     state: &AppState,
     secret: StarfaceSecret,
-    value: String,
+    value: Secret,
 ) -> CommandResult<()> {
     let key = match secret {
         StarfaceSecret::Password => "starface.password",
@@ -221,7 +222,6 @@ async fn save_starface_secret<R: Runtime>(
             "enter the STARFACE server URL and login ID first",
         ));
     }
-    let value = Secret::new(value);
     let store = state.secrets();
     tauri::async_runtime::spawn_blocking(move || {
         bridge::setup::store_starface_secret(&settings, store.as_ref(), secret, &value)

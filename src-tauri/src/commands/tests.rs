@@ -635,6 +635,20 @@ fn command_names_match_the_build_manifest_and_the_capability() {
         !capability["permissions"].to_string().contains("opener"),
         "no opener permission for the window"
     );
+    // The window listens to the app's events and never emits any: no `core:default` or
+    // `core:event:default` (both include `allow-emit` and `allow-emit-to`), no emit permission.
+    let core: Vec<&str> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .filter(|p| p.starts_with("core:"))
+        .collect();
+    assert_eq!(
+        core,
+        ["core:event:allow-listen", "core:event:allow-unlisten"],
+        "the window's core permissions"
+    );
 }
 
 /// A private Xvfb for the clipboard, never the developer's display: the clipboard plugin reads

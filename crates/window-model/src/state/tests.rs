@@ -325,12 +325,16 @@ fn the_state_lists_favourites_and_alerted_colleagues_only() {
 }
 
 #[test]
-fn warnings_come_in_the_windows_order_with_the_settings_file_last() {
+fn warnings_come_in_the_windows_order_with_the_settings_file_and_the_policy_last() {
     let mut snapshot = with_warning(BridgeWarning::NeedsAdminConsent);
     snapshot.sync.state = SyncStateView::OutsideWorkingHours;
     snapshot.sync.failing = vec![presence_core::engine::WriteTarget::ChatStatus];
     let context = StateContext {
         settings_problem: Some("config.toml: key `sync.x`: unknown field".into()),
+        policy_problem: Some(settings::BrokenPolicy {
+            problem: "policy.toml: line 1, column 1: syntax error".into(),
+            holds: settings::FailClosed::EverySetting,
+        }),
         ..ctx()
     };
     let json = serde_json::to_value(state(&snapshot, &context)).unwrap();
@@ -340,7 +344,8 @@ fn warnings_come_in_the_windows_order_with_the_settings_file_last() {
             "outside_hours",
             "writes_failing",
             "needs_admin_consent",
-            "settings_file_invalid"
+            "settings_file_invalid",
+            "policy_invalid"
         ]
     );
     assert_eq!(

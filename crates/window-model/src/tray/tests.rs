@@ -541,3 +541,28 @@ fn every_item_with_an_action_says_which() {
     );
     assert_eq!(TrayAction::of_item(item::NO_FAVOURITES), None);
 }
+
+#[test]
+fn a_broken_policy_leads_the_status_line_and_shows_a_problem() {
+    let broken = settings::BrokenPolicy {
+        problem: "policy.toml: line 1, column 1: syntax error".into(),
+        holds: settings::FailClosed::EverySetting,
+    };
+    let plain = MenuModel::of(&in_a_meeting(), Lang::En);
+    assert_eq!(plain.clone().with_broken_policy(Lang::En, None), plain);
+    for (lang, words) in [
+        (Lang::En, "Admin policy has errors"),
+        (Lang::De, "Richtlinie der IT-Administration fehlerhaft"),
+    ] {
+        let menu = MenuModel::of(&in_a_meeting(), lang).with_broken_policy(lang, Some(&broken));
+        assert_eq!(menu.icon, TrayState::Error);
+        assert!(menu.status.text.starts_with(words), "{}", menu.status.text);
+        assert!(menu.tooltip.contains(words), "{}", menu.tooltip);
+        // The user's own status is still there after it.
+        assert!(
+            menu.status.text.contains("STARFACE"),
+            "{}",
+            menu.status.text
+        );
+    }
+}

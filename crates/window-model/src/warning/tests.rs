@@ -124,6 +124,10 @@ fn one_of_each() -> Vec<Warning> {
         Warning::PhoneStateNotSupported {},
         Warning::OutsideHours {},
         Warning::SettingsFileInvalid { message: message() },
+        Warning::PolicyInvalid {
+            message: message(),
+            holds: PolicyHolds::ListedKeys,
+        },
     ];
     for warning in &all {
         match warning {
@@ -142,7 +146,8 @@ fn one_of_each() -> Vec<Warning> {
             | Warning::PhoneStateUnreachable { .. }
             | Warning::PhoneStateNotSupported {}
             | Warning::OutsideHours {}
-            | Warning::SettingsFileInvalid { .. } => {}
+            | Warning::SettingsFileInvalid { .. }
+            | Warning::PolicyInvalid { .. } => {}
         }
     }
     all
@@ -173,6 +178,38 @@ fn every_kind_is_in_the_contract_and_has_words_in_both_languages() {
                 crate::i18n::lookup(lang, &format!("warning.{kind}.title")).is_some(),
                 "warning.{kind}.title missing ({lang:?})"
             );
+        }
+    }
+}
+
+#[test]
+fn a_broken_policy_is_a_warning_that_says_what_stays_locked() {
+    for (holds, wire_holds, body) in [
+        (
+            settings::FailClosed::ListedKeys,
+            "listed_keys",
+            "warning.policy_invalid.body_listed_keys",
+        ),
+        (
+            settings::FailClosed::EverySetting,
+            "every_setting",
+            "warning.policy_invalid.body_every_setting",
+        ),
+    ] {
+        let broken = settings::BrokenPolicy {
+            problem: "/etc/presence-bridge/policy.toml: line 1, column 11: syntax error".into(),
+            holds,
+        };
+        assert_eq!(
+            wire(Warning::from(&broken)),
+            serde_json::json!({
+                "kind": "policy_invalid",
+                "params": {"message": broken.problem, "holds": wire_holds}
+            })
+        );
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::De] {
+            let text = crate::i18n::lookup(lang, body).unwrap_or_default();
+            assert!(text.contains("{message}"), "{body} ({lang:?}): {text}");
         }
     }
 }
