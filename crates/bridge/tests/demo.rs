@@ -40,5 +40,18 @@ async fn demo_dnd_follows_the_scripted_teams_status() {
         .colleagues
         .iter()
         .any(|c| c.person.starface.is_some()));
+    // The tray's first look: relevant people and a few favourites among the watched colleagues.
+    assert_eq!(snapshot.relevant.len(), snapshot.colleagues.len());
+    let favourites = demo.starting_favourites();
+    assert_eq!(favourites.len(), 3);
+    for address in &favourites {
+        assert!(
+            snapshot
+                .colleagues
+                .iter()
+                .any(|c| c.person.is_among(std::slice::from_ref(address))),
+            "{address} is not watched"
+        );
+    }
     demo.shutdown().await;
 }
