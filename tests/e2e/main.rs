@@ -26,6 +26,7 @@ mod scenario_09_throttling_and_expiry;
 mod scenario_10_german_everywhere;
 mod scenario_11_german_from_the_locale;
 mod scenario_12_search_umlauts;
+mod scenario_16_tray_colleagues;
 mod screenshots;
 mod strings;
 
@@ -123,6 +124,10 @@ fn e2e_real_app_through_webdriver() {
             scenario_12_search_umlauts::umlauts_find_the_same_colleague_however_they_are_typed(
                 &world
             )
+        );
+        scenario!(
+            "16 colleagues in the tray: who, status, actions, no idle updates",
+            scenario_16_tray_colleagues::tray_colleagues(&world)
         );
         world.quit_app().await;
         failures
