@@ -114,7 +114,7 @@ impl<R: Runtime> ActionItem<R> {
             Some(checked) => Self::Check(CheckMenuItem::with_id(
                 app,
                 id,
-                &action.text,
+                label(&action.text),
                 true,
                 checked,
                 None::<&str>,
@@ -122,7 +122,7 @@ impl<R: Runtime> ActionItem<R> {
             None => Self::Plain(MenuItem::with_id(
                 app,
                 id,
-                &action.text,
+                label(&action.text),
                 true,
                 None::<&str>,
             )?),
@@ -149,6 +149,12 @@ impl<R: Runtime> ActionItem<R> {
             Self::Check(item) => item.set_text(text),
         }
     }
+}
+
+/// `text` as a menu label: menus read `&` as the mark of a keyboard mnemonic, so a name such
+/// as "Sales & Marketing" would lose its `&`; `&&` shows one.
+fn label(text: &str) -> String {
+    text.replace('&', "&&")
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -288,6 +294,7 @@ impl<R: Runtime> TrayMenu<R> {
     ) -> tauri::Result<()> {
         match change {
             MenuChange::Text { id, text } => {
+                let text = &label(text);
                 if let Some(item) = self.fixed_item(id) {
                     return item.set_text(text);
                 }
@@ -417,7 +424,7 @@ fn make_row<R: Runtime>(app: &AppHandle<R>, row: &SectionRow) -> tauri::Result<R
         SectionRow::Note(note) => Row::Note(MenuItem::with_id(
             app,
             note.id.as_str(),
-            &note.text,
+            label(&note.text),
             note.enabled,
             None::<&str>,
         )?),
@@ -432,7 +439,7 @@ fn make_colleague<R: Runtime>(
     let submenu = Submenu::with_id_and_icon(
         app,
         colleague.id.as_str(),
-        &colleague.text,
+        label(&colleague.text),
         true,
         Some(dot_icon(colleague.dot)),
     )?;

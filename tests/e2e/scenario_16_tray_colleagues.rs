@@ -49,7 +49,7 @@ fn rows(line: &str) -> Vec<Row> {
                 name: name.to_owned(),
                 status: status.to_owned(),
                 dot: dot.trim_end_matches(']').to_owned(),
-                items: items.split(", ").map(str::to_owned).collect(),
+                items: items.split(" · ").map(str::to_owned).collect(),
             }
         })
         .collect()
@@ -115,7 +115,8 @@ pub async fn tray_colleagues(world: &World) {
     // Earlier scenarios may have left either language; the tray says which.
     let line = wait_for("the tray with colleagues", WAIT, || async move {
         let line = world.tray();
-        (line.contains(" | colleagues=") && line.contains(" [")
+        (line.contains(" | colleagues=")
+            && line.contains(" [")
             && !line.contains(" – Unbekannt [")
             && !line.contains(" – Unknown ["))
         .then_some(line.clone())
@@ -198,8 +199,8 @@ pub async fn tray_colleagues(world: &World) {
         .iter()
         .find(|p| p.id() == pick.id)
         .expect("the colleague is in the office");
-    let phone_item = tr(strings, "tray.action.phone")
-        .replace("{number}", &office_person.internal_number);
+    let phone_item =
+        tr(strings, "tray.action.phone").replace("{number}", &office_person.internal_number);
     assert_eq!(
         *items,
         [
@@ -302,7 +303,11 @@ pub async fn tray_colleagues(world: &World) {
         .into_iter()
         .flatten()
         .any(|c| c["id"] == json!(id) && c["notify"] == "once");
-    assert!(alerted, "the window's state has the alert: {}", state["colleagues"]);
+    assert!(
+        alerted,
+        "the window's state has the alert: {}",
+        state["colleagues"]
+    );
     click_tray(world, &format!("notify:{id}"));
     let unticked = format!("[ ] {notify}");
     wait_for("the alert cancelled", WAIT, || {
@@ -331,6 +336,45 @@ pub async fn tray_colleagues(world: &World) {
             (name == [pick_name] && screen == json!(false))
                 .then_some(())
                 .ok_or(format!("card {name:?}, colleagues hidden: {screen}"))
+        }
+    })
+    .await;
+    world.screenshot("16-contact-card-from-the-tray").await;
+
+    // "Favourites only" in the settings: the relevant people leave the tray, and come back.
+    world.navigate("settings").await;
+    let only = "#f-ui-tray_favourites_only";
+    world
+        .js(&format!(
+            "document.querySelector({}).scrollIntoView()",
+            json!(only)
+        ))
+        .await
+        .unwrap();
+    let relevant_heading = format!("({})", tr(strings, "tray.relevant"));
+    world.click(only).await;
+    wait_for("the tray with favourites only", WAIT, || {
+        let relevant_heading = relevant_heading.clone();
+        let favourite_names = favourite_names.clone();
+        async move {
+            let line = world.tray();
+            let mut shown = names(&rows(&line));
+            shown.sort();
+            let mut want = favourite_names;
+            want.sort();
+            (!line.contains(&relevant_heading) && shown == want)
+                .then_some(())
+                .ok_or(line)
+        }
+    })
+    .await;
+    world.screenshot("16-settings-tray-favourites-only").await;
+    world.click(only).await;
+    wait_for("the relevant people back in the tray", WAIT, || {
+        let relevant_heading = relevant_heading.clone();
+        async move {
+            let line = world.tray();
+            line.contains(&relevant_heading).then_some(()).ok_or(line)
         }
     })
     .await;

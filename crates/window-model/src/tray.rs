@@ -228,8 +228,8 @@ pub struct MenuModel {
 impl MenuModel {
     /// The menu as one line of text, for the tray test hook:
     /// `icon=… | open=… | status=… | colleagues=<row>; <row> | tooltip=… | resume=<enabled>`,
-    /// a colleague as `Anna Berg – Available [available] {Chat in Teams, …, [x] Notify me …}`,
-    /// a note as `(text)`.
+    /// a colleague as `Anna Berg – Available [available] {Chat in Teams · … · [x] Notify me …}`
+    /// (labels may hold commas), a note as `(text)`.
     pub fn as_line(&self) -> String {
         let rows: Vec<String> = self
             .colleagues
@@ -245,7 +245,7 @@ impl MenuModel {
                             None => a.text.clone(),
                         })
                         .collect();
-                    format!("{} [{}] {{{}}}", c.text, c.dot.id(), actions.join(", "))
+                    format!("{} [{}] {{{}}}", c.text, c.dot.id(), actions.join(" · "))
                 }
                 SectionRow::Note(note) => format!("({})", note.text),
             })

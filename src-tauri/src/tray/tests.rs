@@ -264,3 +264,17 @@ fn the_links_of_the_items_are_the_models_and_gone_items_have_none() {
     tray.retick("notify:id-carl");
     assert!(!notify.is_checked().unwrap());
 }
+
+#[test]
+fn an_ampersand_in_a_name_is_shown_not_taken_for_a_mnemonic() {
+    let app = tauri::test::mock_app();
+    let (_menu, tray) = TrayMenu::build(app.handle(), options(Lang::En)).unwrap();
+    let mut snapshot = in_a_meeting();
+    snapshot.colleagues[0].person.display_name = "Sales & Marketing".into();
+    tray.present(app.handle(), &snapshot);
+    // `&&` is how a menu label shows one `&`.
+    assert_eq!(rendered(&tray)[5], "Sales && Marketing – Available >");
+    snapshot.colleagues[0].person.display_name = "R&D".into();
+    tray.present(app.handle(), &snapshot);
+    assert_eq!(rendered(&tray)[5], "R&&D – Available >");
+}

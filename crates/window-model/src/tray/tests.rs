@@ -542,13 +542,13 @@ fn the_test_hook_line_carries_the_menu() {
         "icon=DoNotDisturb | open=Open Presence Bridge \
          | status=Teams: Busy - In a meeting · STARFACE: DND on \
          | colleagues=(Favourites); \
-         Anna Berg – Available [available] {Chat in Teams, Call in Teams, Write an e-mail, \
-         [ ] Notify me when available, Open contact card}; \
-         Ben Cho – In a meeting [busy] {Chat in Teams, Call in Teams, Write an e-mail, \
-         [ ] Notify me when available, Open contact card}; \
+         Anna Berg – Available [available] {Chat in Teams · Call in Teams · Write an e-mail · \
+         [ ] Notify me when available · Open contact card}; \
+         Ben Cho – In a meeting [busy] {Chat in Teams · Call in Teams · Write an e-mail · \
+         [ ] Notify me when available · Open contact card}; \
          (Frequent contacts); \
-         Carl Dorn – Away [away] {Chat in Teams, Call in Teams, Write an e-mail, \
-         [ ] Notify me when available, Open contact card} \
+         Carl Dorn – Away [away] {Chat in Teams · Call in Teams · Write an e-mail · \
+         [ ] Notify me when available · Open contact card} \
          | tooltip=Presence Bridge – 1 of 2 favourites available \
          / Teams: Busy - In a meeting · STARFACE: DND on \
          | resume=false"
