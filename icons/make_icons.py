@@ -11,6 +11,8 @@ Each state differs by shape as well as colour, so the icons work for colour-blin
   paused     blue disc with two vertical bars
   error      orange triangle with an exclamation mark
 Every size is drawn from the geometry (4x4 supersampling), not scaled from another size.
+The shapes and colours are the window's status dots (ui/js/status.js, ui/css/app.css); the 16 px
+icons of the six presence states are also the colleagues' dots in the tray menu (src-tauri/src/tray.rs).
 The app icon is also drawn in every size of the freedesktop hicolor theme (icons/app/), which
 the Linux packages install to /usr/share/icons/hicolor/<size>x<size>/apps/.
 Run:  python3 icons/make_icons.py

@@ -1,6 +1,6 @@
 // Dev/test only: an in-memory implementation of docs/UI-CONTRACT.md with 5,000 generated colleagues.
 // Loaded by ui-dev/preview.html (serve the repository root: python3 -m http.server), never by index.html. URL parameters: lang=en|de, theme=light|dark,
-// screen=colleagues|status|settings, section=…, cert=1 (untrusted certificate), paused=1, still=1 (no
+// screen=colleagues|status|settings, section=…, card=<colleague id> (open that contact card, as the tray does), cert=1 (untrusted certificate), paused=1, still=1 (no
 // presence changes), warnings=all (one warning of every kind), help=1 (open the shortcut help).
 // Like the real backend it pushes only changes: a `colleagues` event when a presence really changed
 // (with the time of that change), a `state` event after a command; `last_sync` moves without a push.
@@ -197,7 +197,7 @@
         out_of_office: row("unchanged", "extended_away", "Out of office {teams_status_message}"),
         unknown: row("unchanged", "unchanged"),
       },
-      ui: { language: params.get("lang") || "auto", favourites: [], autostart: true },
+      ui: { language: params.get("lang") || "auto", favourites: [], autostart: true, tray_favourites_only: false },
     },
     locked: [{ key: "mapping.busy_meeting", policy: POLICY }, { key: "sync.poll_interval_secs", policy: POLICY }],
     secrets: { starface_password: true, starface_client_secret: false, starface_password_stored_for: null, starface_client_secret_stored_for: null },
@@ -363,7 +363,7 @@
   }
   const screen = params.get("screen");
   if (screen) {
-    const go = () => (document.documentElement.dataset.ready ? emit("navigate", { screen, section: params.get("section") }) : setTimeout(go, 20));
+    const go = () => (document.documentElement.dataset.ready ? emit("navigate", { screen, section: params.get("section"), colleague: params.get("card") || undefined }) : setTimeout(go, 20));
     go();
   }
 })();

@@ -72,6 +72,8 @@ pub struct AppState {
     /// Why the settings file on disk is not in use (its errors, or the policy's when both are
     /// broken), if it is not. A broken policy alone is the store's ([`settings::Policy::broken`]).
     settings_problem: Mutex<Option<String>>,
+    /// The demo's first favourites were put into its settings (once: the user may unpin them).
+    demo_favourites_set: std::sync::atomic::AtomicBool,
     _demo_dir: Option<tempfile::TempDir>,
 }
 
@@ -135,6 +137,7 @@ impl AppState {
             sign_in: Mutex::default(),
             certificate: Mutex::default(),
             settings_problem: Mutex::default(),
+            demo_favourites_set: std::sync::atomic::AtomicBool::new(false),
             _demo_dir: None,
         }
     }
@@ -417,6 +420,9 @@ impl AppState {
             Ok(running) => (Some(running), NotRunning::default()),
             Err(not_running) => (None, not_running),
         };
+        if let Some(Running::Demo(demo)) = &started {
+            self.set_demo_favourites(demo);
+        }
         if let Some(running) = &started {
             // The demo's bridge does not read the settings: tell every new bridge.
             let favourites = self.settings().ui.favourites;
@@ -431,6 +437,27 @@ impl AppState {
             .unwrap_or_else(now_ms);
         sync.running = started.map(Arc::new);
         sync.not_running = not_running;
+    }
+
+    /// The demo starts with a few favourites, so its first look at the tray and the window
+    /// shows favourites and, below them, the most relevant people. Only in `--demo` (its
+    /// settings are a temporary copy), only once, and only where the policy leaves favourites
+    /// open and none are set.
+    fn set_demo_favourites(&self, demo: &bridge::demo::Demo) {
+        use std::sync::atomic::Ordering;
+        if !self.demo || self.demo_favourites_set.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.with_store(|store| {
+            if store.is_locked("ui.favourites") || !store.settings().ui.favourites.is_empty() {
+                return;
+            }
+            let mut settings = store.settings().clone();
+            settings.ui.favourites = demo.starting_favourites();
+            if let Err(error) = store.save(settings) {
+                tracing::warn!(%error, "the demo starts without favourites");
+            }
+        });
     }
 
     /// Shuts the sync down cleanly (clearing the Teams session), if it runs and no command still

@@ -38,6 +38,13 @@ pub struct Cli {
     #[arg(long, conflicts_with = "headless")]
     pub window: bool,
 
+    /// Test hook (builds with the `test-hooks` feature only, never in a package): handed to the
+    /// running app, which acts as if the tray menu item with this id was clicked (a test cannot
+    /// click a tray menu).
+    #[cfg(feature = "test-hooks")]
+    #[arg(long, value_name = "ITEM_ID", hide = true)]
+    pub tray_item: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

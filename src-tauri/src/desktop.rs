@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
 
-use window_model::i18n::Lang;
 use window_model::navigate::{Navigate, Screen};
-use window_model::tray::TrayAction;
+use window_model::tray::{ColleagueAction, MenuOptions, TrayAction};
 
 use crate::app_state::AppState;
 use crate::cli::{Cli, Command, Paths};
@@ -22,7 +21,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     if let Some(broken) = &store.policy().broken {
         tracing::error!("{broken}");
     }
-    let lang = Lang::choose(store.settings().ui.language);
+    let menu_options = MenuOptions::of(store.settings());
     let asked_to_quit = cli.command == Some(Command::Quit);
     let demo = cli.demo;
     let demo_pbx = cli.demo_pbx().unwrap_or_default();
@@ -53,7 +52,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             if let Some(window) = app.get_webview_window("main") {
                 crate::webview_languages::share_languages_with_window(&window);
             }
-            if let Err(error) = tray::build(&handle, lang, on_tray_item) {
+            if let Err(error) = tray::build(&handle, menu_options, on_tray_item) {
                 tracing::error!(%error, "cannot create the tray icon; the app keeps running");
             }
             if !tray::host_present() {
@@ -171,7 +170,52 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, id: &str) {
         )),
         TrayAction::Resume => send(bridge::BridgeCommand::Resume),
         TrayAction::SyncNow => send(bridge::BridgeCommand::SyncNow),
-        TrayAction::OpenChat { colleague_id } => open_chat(app, &colleague_id),
+        TrayAction::Colleague {
+            action,
+            colleague_id,
+        } => on_colleague_item(app, id, action, colleague_id),
+    }
+}
+
+/// An item of a colleague's submenu: a link (the one the menu built, checked again by the
+/// opener), the alert's tick, or the contact card.
+fn on_colleague_item<R: Runtime>(
+    app: &AppHandle<R>,
+    id: &str,
+    action: ColleagueAction,
+    colleague_id: String,
+) {
+    match action {
+        ColleagueAction::Link(_) => {
+            let Some(url) = tray::link_of(app, id) else {
+                tracing::warn!(item = id, "the tray item is gone; nothing opened");
+                return;
+            };
+            if let Err(error) = crate::opener::open_url(app, &url) {
+                tracing::warn!(%error, "cannot open the link from the tray");
+            }
+        }
+        ColleagueAction::NotifyWhenAvailable => {
+            let Some(state) = app.try_state::<AppState>() else {
+                return;
+            };
+            // What the menu showed before the click (the click has already toggled the tick).
+            let mode = match tray::alert_shown(app, id) {
+                Some(false) => Some(presence_core::watch_list::AlertMode::Once),
+                _ => None,
+            };
+            match commands::directory::set_alert(&state, colleague_id, mode) {
+                Ok(()) => events::publish_state(app),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot change the alert from the tray");
+                    tray::retick(app, id);
+                }
+            }
+        }
+        ColleagueAction::OpenCard => {
+            show_window(app);
+            navigate(app, Navigate::to_card(&colleague_id));
+        }
     }
 }
 
@@ -182,22 +226,13 @@ fn navigate<R: Runtime>(app: &AppHandle<R>, to: Navigate) {
     }
 }
 
-fn open_chat<R: Runtime>(app: &AppHandle<R>, colleague_id: &str) {
-    let Some(state) = app.try_state::<AppState>() else {
-        return;
-    };
-    let opened = state.person(colleague_id).and_then(|person| {
-        let url =
-            window_model::links::url_for(&person, window_model::links::LinkKind::TeamsChat, None)?;
-        Ok(crate::opener::open_url(app, &url)?)
-    });
-    if let Err(error) = opened {
-        tracing::warn!(%error, "cannot open the Teams chat from the tray");
-    }
-}
-
 fn on_second_launch<R: Runtime>(app: &AppHandle<R>, argv: &[String]) {
     match Cli::try_parse_from(argv) {
+        #[cfg(feature = "test-hooks")]
+        Ok(Cli {
+            tray_item: Some(id),
+            ..
+        }) => on_tray_item(app, &id),
         Ok(cli) if cli.command == Some(Command::Quit) => {
             tracing::info!("asked to quit by `presence-bridge quit`");
             quit(app)

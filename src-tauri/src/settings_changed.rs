@@ -3,7 +3,8 @@
 
 use settings::Settings;
 use tauri::{AppHandle, Manager, Runtime};
-use window_model::i18n::{message_language, Lang};
+use window_model::i18n::message_language;
+use window_model::tray::MenuOptions;
 
 use crate::app_state::AppState;
 use crate::events;
@@ -39,8 +40,9 @@ pub async fn apply<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Se
     if before.ui.autostart != after.ui.autostart && !state.demo {
         crate::autostart::apply(app, after.ui.autostart);
     }
-    if before.ui.language != after.ui.language {
-        crate::tray::set_language(app, Lang::choose(after.ui.language));
+    let menu = MenuOptions::of(after);
+    if MenuOptions::of(before) != menu {
+        crate::tray::set_options(app, menu);
     }
     events::publish_state(app);
 }

@@ -656,7 +656,7 @@ impl World {
     }
 
     /// The menu the tray shows now (the tray test hook's last line; WebDriver cannot see the
-    /// tray): `icon=… | status=… | favourites=… | resume=…`.
+    /// tray): `icon=… | open=… | status=… | colleagues=… | tooltip=… | resume=…`.
     pub fn tray(&self) -> String {
         std::fs::read_to_string(&self.tray_log)
             .unwrap_or_default()

@@ -29,6 +29,7 @@ mod scenario_12_search_umlauts;
 mod scenario_13_on_the_phone;
 mod scenario_14_free_busy_card;
 mod scenario_15_starface10_from_the_window;
+mod scenario_16_tray_colleagues;
 mod screenshots;
 mod strings;
 
@@ -130,6 +131,10 @@ fn e2e_real_app_through_webdriver() {
         scenario!(
             "14 free/busy on the contact card",
             scenario_14_free_busy_card::free_busy_on_the_card(&world)
+        );
+        scenario!(
+            "16 colleagues in the tray: who, status, actions, no idle updates",
+            scenario_16_tray_colleagues::tray_colleagues(&world)
         );
         scenario!(
             "15 STARFACE 10 with OAuth only, from the window",

@@ -206,7 +206,11 @@ async function main() {
       if (resolveLang(view?.values?.ui?.language) !== before) await changeLanguage(view.values.ui.language);
       else if (screen === "settings") settings.render();
     });
-    await on("navigate", (p) => navigate(p.screen, p.section));
+    await on("navigate", (p) => {
+      navigate(p.screen, p.section);
+      // The tray's "Open contact card".
+      if (p.screen === "colleagues" && p.colleague) colleagues.showCard(p.colleague);
+    });
     applyState(await api.getState());
     navigate(screen);
     colleagues.start();

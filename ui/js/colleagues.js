@@ -44,7 +44,7 @@ export function createColleagues(store) {
     card);
 
   // ---- Data ----
-  const runSearch = debounce(async (q) => {
+  const searchNow = async (q) => {
     searching = true;
     renderEmpty();
     try {
@@ -59,7 +59,8 @@ export function createColleagues(store) {
       searching = false;
       renderEmpty();
     }
-  }, 120);
+  };
+  const runSearch = debounce(searchNow, 120);
 
   search.addEventListener("input", () => {
     query = search.value.trim();
@@ -468,5 +469,23 @@ export function createColleagues(store) {
     reload() { runSearch.flush(query); },
     tick() { render(); },
     start() { runSearch.flush(""); },
+    /** Opens `id`'s contact card (the tray's "Open contact card"): the list without a query,
+     *  the colleague selected, the card shown. */
+    async showCard(id) {
+      if (query) {
+        search.value = "";
+        query = "";
+      }
+      await searchNow("");
+      let index = items.findIndex((it) => it.type === "row" && it.id === id);
+      if (index < 0 && store.byId.has(id)) {
+        // Watched, but beyond the list's first page: put them on top.
+        buildItems([id, ...items.filter((it) => it.type === "row").map((it) => it.id)]);
+        index = items.findIndex((it) => it.type === "row" && it.id === id);
+      }
+      if (index < 0) return;
+      select(index);
+      openCard();
+    },
   };
 }

@@ -370,6 +370,7 @@ export function createSettings(store, onLanguage) {
       checkbox("sync.enabled", "settings.sync_enabled", "settings.sync_enabled_hint"),
       field("sync.poll_interval_secs", "settings.poll_interval", poll, "settings.poll_interval_hint"),
       checkbox("ui.autostart", "settings.autostart"),
+      checkbox("ui.tray_favourites_only", "settings.tray_favourites_only", "settings.tray_favourites_only_hint"),
       field("ui.language", "settings.language", lang));
   }
 

@@ -421,6 +421,18 @@ impl Demo {
         &self.bridge
     }
 
+    /// The e-mail addresses of the few colleagues the demo starts with as favourites, so the
+    /// first look at the tray shows favourites and, below them, the most relevant people.
+    pub fn starting_favourites(&self) -> Vec<String> {
+        self.office
+            .colleagues()
+            .iter()
+            .step_by(7)
+            .take(3)
+            .map(|person| person.graph.mail.to_ascii_lowercase())
+            .collect()
+    }
+
     /// The demo user's DND on the simulated PBX.
     pub fn pbx_dnd(&self) -> bool {
         self.office.dnd()

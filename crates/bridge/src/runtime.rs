@@ -327,6 +327,7 @@ pub fn start(
         notifier,
         watch_list: WatchList::new(),
         colleagues: Vec::new(),
+        relevant: Vec::new(),
         directory: PbxDirectory::default(),
         own_name: None,
         own_teams: None,
@@ -403,6 +404,8 @@ struct BridgeState {
     /// The favourites from the settings (addresses).
     favourites: Vec<String>,
     colleagues: Vec<WatchedColleague>,
+    /// `/me/people`'s ids, most relevant first.
+    relevant: Vec<String>,
     /// The PBX's users, for matching colleagues by e-mail.
     directory: PbxDirectory,
     own_name: Option<String>,
@@ -584,9 +587,11 @@ impl BridgeState {
             WorkerEvent::SignedIn {
                 display_name,
                 colleagues,
+                relevant,
             } => {
                 tracing::info!(user = %crate::log_text::Escaped(&display_name), "signed in to Microsoft 365");
                 self.own_name = Some(display_name);
+                self.relevant = relevant;
                 self.add_colleagues(colleagues);
             }
             WorkerEvent::Teams {
@@ -852,6 +857,12 @@ impl BridgeState {
                     }
                 })
                 .collect(),
+            relevant: self
+                .relevant
+                .iter()
+                .filter(|id| self.colleagues.iter().any(|c| c.person.id == **id))
+                .cloned()
+                .collect(),
             journal: self
                 .journal
                 .entries()
@@ -920,6 +931,7 @@ impl BridgeState {
 fn same_but_last_sync(a: &BridgeSnapshot, b: &BridgeSnapshot) -> bool {
     a.own == b.own
         && a.colleagues == b.colleagues
+        && a.relevant == b.relevant
         && a.journal == b.journal
         && SyncView {
             last_sync_ms: b.sync.last_sync_ms,

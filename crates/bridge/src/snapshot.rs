@@ -29,6 +29,9 @@ pub struct BridgeSnapshot {
     pub sync: SyncView,
     /// Watched colleagues, in the order they were added (favourites first).
     pub colleagues: Vec<ColleagueView>,
+    /// The watched colleagues Microsoft Graph ranks most relevant to the user (`/me/people`), by
+    /// id, most relevant first: who the tray shows before any favourite is set.
+    pub relevant: Vec<String>,
     /// The last explained decisions, oldest first.
     pub journal: Vec<JournalLine>,
 }

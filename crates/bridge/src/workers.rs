@@ -33,6 +33,8 @@ pub(crate) enum WorkerEvent {
     SignedIn {
         display_name: String,
         colleagues: Vec<Person>,
+        /// The ids of `/me/people`, most relevant first (Graph's order), without the user.
+        relevant: Vec<String>,
     },
     /// One presence poll.
     Teams {
@@ -138,11 +140,13 @@ pub(crate) async fn graph_worker(
         let delay = if own_id.is_none() {
             match graph.me().await {
                 Ok(me) => {
+                    let (colleagues, relevant) =
+                        load_colleagues(&graph, &favourites, people_count, &me.id).await;
                     own_id = Some(me.id);
-                    let colleagues = load_colleagues(&graph, &favourites, people_count).await;
                     let _ = events.send(WorkerEvent::SignedIn {
                         display_name: me.display_name,
                         colleagues: colleagues.into_iter().map(people::from_graph).collect(),
+                        relevant,
                     });
                     Duration::ZERO
                 }
@@ -227,11 +231,14 @@ fn failure_delay(
     }
 }
 
+/// The colleagues to watch (favourites and the relevant people, merged) and the relevant
+/// people's ids in Graph's order (its ranking; the user left out).
 async fn load_colleagues(
     graph: &GraphClient,
     favourites: &[String],
     people_count: usize,
-) -> Vec<graph_client::graph::Colleague> {
+    own_id: &str,
+) -> (Vec<graph_client::graph::Colleague>, Vec<String>) {
     let mut users = Vec::new();
     for mail in favourites {
         match graph.search_users(mail, 1).await {
@@ -250,7 +257,15 @@ async fn load_colleagues(
                 Vec::new()
             })
     };
-    graph_client::graph::merge_colleagues(&users, &people)
+    let relevant = people
+        .iter()
+        .map(|person| person.id.to_ascii_lowercase())
+        .filter(|id| !id.eq_ignore_ascii_case(own_id))
+        .collect();
+    (
+        graph_client::graph::merge_colleagues(&users, &people),
+        relevant,
+    )
 }
 
 async fn execute_graph(

@@ -53,6 +53,19 @@ async fn demo_day(pbx: DemoPbx) {
         .colleagues
         .iter()
         .any(|c| c.person.starface.is_some()));
+    // The tray's first look: relevant people and a few favourites among the watched colleagues.
+    assert_eq!(snapshot.relevant.len(), snapshot.colleagues.len());
+    let favourites = demo.starting_favourites();
+    assert_eq!(favourites.len(), 3);
+    for address in &favourites {
+        assert!(
+            snapshot
+                .colleagues
+                .iter()
+                .any(|c| c.person.is_among(std::slice::from_ref(address))),
+            "{address} is not watched"
+        );
+    }
     if pbx == DemoPbx::Classic {
         // Without OneHub nobody's phone is known, however many calls the script starts.
         assert!(snapshot.colleagues.iter().all(|c| c.phone.is_none()));

@@ -388,6 +388,48 @@ async fn colleagues_merge_with_the_starface_directory_and_go_stale() {
     h.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relevant_people_are_listed_in_graphs_ranking_without_the_user() {
+    let mut h = Harness::start_with(BridgeOptions {
+        people_count: 4,
+        ..BridgeOptions::default()
+    })
+    .await;
+    h.wait("the relevant people", |h| !h.snapshot().relevant.is_empty())
+        .await;
+    // The simulator ranks by relevance, as Graph does; the user is never among them.
+    let mut ranked = h.graph().users();
+    ranked.retain(|u| u.id != h.me);
+    ranked.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
+    let expected: Vec<String> = ranked
+        .iter()
+        .take(4)
+        .map(|u| u.id.to_string().to_ascii_lowercase())
+        .collect();
+    let snapshot = h.snapshot();
+    assert_eq!(snapshot.relevant, expected);
+    assert!(snapshot
+        .relevant
+        .iter()
+        .all(|id| snapshot.colleagues.iter().any(|c| c.person.id == *id)));
+
+    // A relevant colleague no longer watched leaves the list; the others keep their order.
+    h.bridge()
+        .send(BridgeCommand::Unwatch(expected[1].clone()))
+        .unwrap();
+    h.wait("the unwatched colleague gone", |h| {
+        h.snapshot().relevant.len() == 3
+    })
+    .await;
+    let rest: Vec<String> = expected
+        .iter()
+        .filter(|id| **id != expected[1])
+        .cloned()
+        .collect();
+    assert_eq!(h.snapshot().relevant, rest);
+    h.shutdown().await;
+}
+
 /// Whether `snapshots` saw a new snapshot; shows what changed when it did.
 fn assert_unchanged(
     snapshots: &mut tokio::sync::watch::Receiver<bridge::BridgeSnapshot>,

@@ -243,6 +243,9 @@ pub struct UiSettings {
     pub favourites: Vec<String>,
     /// Start with the desktop session.
     pub autostart: bool,
+    /// The tray lists favourites only; otherwise, until favourites fill them, up to 8 places go
+    /// to the people Microsoft 365 ranks most relevant to the user.
+    pub tray_favourites_only: bool,
 }
 
 /// Where the organisation's presence relay publishes (NATS JetStream key-value), and the

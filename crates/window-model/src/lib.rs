@@ -15,7 +15,8 @@
 //! * [`search`]: the colleague search over everyone the app knows.
 //! * [`settings_view`]: `SettingsView` and `save_settings`' changes.
 //! * [`sign_in`]: the STARFACE secret to enter and the certificate the PBX presents.
-//! * [`tray`]: the tray's icon state, status line, menu model and its diff, the menu's actions.
+//! * [`tray`]: the tray's icon state, status line, menu model and its diff (colleagues with
+//!   their status and actions, favourites or the most relevant people), the menu's actions.
 //! * [`notification`]: titles and bodies of desktop notifications.
 //! * [`links`]: Teams, e-mail, phone and SIP links, checked against the allowlist.
 //! * [`navigate`]: the `navigate` event.

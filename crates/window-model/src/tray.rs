@@ -4,14 +4,20 @@
 //! renders it onto Tauri's menu items and touches only what changed: each change makes the
 //! desktop's tray host re-read the menu, which can close a menu the user has open.
 //!
-//! On Linux the tray reports no clicks, so every action is a menu item ([`TrayAction`]).
+//! On Linux the tray reports no clicks and shows no tooltip, so every action is a menu item
+//! ([`TrayAction`]), "Open Presence Bridge" first, and the colleagues are in the menu itself
+//! ([`colleagues`]).
 
-use bridge::{BridgeSnapshot, ColleagueView, Service, SyncStateView};
-use presence_core::person_status::{PersonActivity, PersonStatus};
-use presence_core::StatusRow;
+pub mod colleagues;
+pub mod menu;
 
-use crate::colleague_status;
-use crate::free_busy;
+use bridge::{BridgeSnapshot, Service, SyncStateView};
+
+pub use colleagues::Section;
+pub use menu::{
+    entry, ActionEntry, ColleagueAction, ColleagueEntry, MenuChange, MenuEntry, SectionRow,
+};
+
 use crate::i18n::{lookup, tr, tr_with, Lang};
 use crate::pause::PauseLength;
 
@@ -61,28 +67,6 @@ impl TrayState {
             Some(Row::Offline) => Self::Offline,
             _ => Self::Unknown,
         }
-    }
-}
-
-/// A status glyph per row: menus have no colours, so the shape carries the status.
-pub fn glyph(row: Option<StatusRow>) -> &'static str {
-    match row {
-        Some(StatusRow::Available) => "●",
-        Some(StatusRow::Busy | StatusRow::BusyPhone | StatusRow::BusyMeeting) => "■",
-        Some(StatusRow::DoNotDisturb | StatusRow::Presenting) => "⊘",
-        Some(StatusRow::BeRightBack | StatusRow::Away) => "◔",
-        Some(StatusRow::OutOfOffice) => "✈",
-        Some(StatusRow::Offline) => "○",
-        _ => "?",
-    }
-}
-
-/// The glyph of a colleague's merged status (Teams and the STARFACE phone): a busy phone has
-/// its own.
-fn status_glyph(status: &PersonStatus) -> &'static str {
-    match status.activity {
-        PersonActivity::OnThePhone | PersonActivity::Ringing => "☎",
-        PersonActivity::Teams(row) => glyph(Some(row)),
     }
 }
 
@@ -149,19 +133,19 @@ pub fn status_line(lang: Lang, snapshot: &BridgeSnapshot) -> String {
     }
 }
 
-/// Menu item ids, shared by the model, the renderer and the event handler.
+/// Menu item ids, shared by the model, the renderer and the event handler. A colleague's
+/// submenu is `colleague:<id>`, its items `<action>:<id>` ([`ColleagueAction::word`]).
 pub mod item {
+    pub use super::colleagues::note::{FAVOURITES_HEADING, NONE, PIN_HINT, RELEVANT_HEADING};
+    pub use super::colleagues::COLLEAGUE_PREFIX;
+    pub const OPEN: &str = "open";
     pub const STATUS: &str = "status";
-    pub const FAVOURITES: &str = "favourites";
-    pub const FAVOURITE_PREFIX: &str = "favourite:";
-    pub const NO_FAVOURITES: &str = "favourites.none";
     pub const PAUSE: &str = "pause";
     pub const PAUSE_15M: &str = "pause.15m";
     pub const PAUSE_1H: &str = "pause.1h";
     pub const PAUSE_TOMORROW: &str = "pause.tomorrow";
     pub const RESUME: &str = "resume";
     pub const SYNC_NOW: &str = "sync_now";
-    pub const OPEN: &str = "open";
     pub const SETTINGS: &str = "settings";
     pub const QUIT: &str = "quit";
 }
@@ -169,7 +153,7 @@ pub mod item {
 /// What a click on a menu item asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TrayAction {
-    /// Show the window on the colleagues.
+    /// Show the window on the colleagues (also the hint to pin colleagues there).
     Open,
     /// Show the window on the settings.
     Settings,
@@ -177,18 +161,19 @@ pub enum TrayAction {
     Pause(PauseLength),
     Resume,
     SyncNow,
-    /// Open the Teams chat with this colleague (a favourite's item).
-    OpenChat {
+    /// An item of a colleague's submenu.
+    Colleague {
+        action: ColleagueAction,
         colleague_id: String,
     },
 }
 
 impl TrayAction {
-    /// The action of the item with `id`; `None` for items without one (the status line, the
-    /// "no favourites" line).
+    /// The action of the item with `id`; `None` for items without one (the status line,
+    /// headings, the submenus themselves).
     pub fn of_item(id: &str) -> Option<Self> {
         Some(match id {
-            item::OPEN => Self::Open,
+            item::OPEN | item::PIN_HINT => Self::Open,
             item::SETTINGS => Self::Settings,
             item::QUIT => Self::Quit,
             item::PAUSE_15M => Self::Pause(PauseLength::FifteenMinutes),
@@ -196,121 +181,112 @@ impl TrayAction {
             item::PAUSE_TOMORROW => Self::Pause(PauseLength::UntilTomorrow),
             item::RESUME => Self::Resume,
             item::SYNC_NOW => Self::SyncNow,
-            other => Self::OpenChat {
-                colleague_id: other.strip_prefix(item::FAVOURITE_PREFIX)?.to_owned(),
-            },
+            other => {
+                let (action, colleague_id) = colleagues::action_of_item(other)?;
+                Self::Colleague {
+                    action,
+                    colleague_id,
+                }
+            }
         })
     }
 }
 
-/// One menu entry as shown: id (what a click reports), label, and whether it can be clicked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MenuEntry {
-    pub id: String,
-    pub text: String,
-    pub enabled: bool,
+/// What the menu shows besides the snapshot: the language and the user's choice of colleagues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MenuOptions {
+    pub lang: Lang,
+    /// `ui.tray_favourites_only`: no relevant people besides the favourites.
+    pub favourites_only: bool,
 }
 
-fn entry(id: &str, text: String, enabled: bool) -> MenuEntry {
-    MenuEntry {
-        id: id.to_owned(),
-        text,
-        enabled,
+impl MenuOptions {
+    pub fn of(settings: &settings::Settings) -> Self {
+        Self {
+            lang: Lang::choose(settings.ui.language),
+            favourites_only: settings.ui.tray_favourites_only,
+        }
     }
 }
 
-/// Everything the tray shows for one snapshot, without Tauri.
+/// Everything the tray shows for one snapshot, without Tauri. In menu order: "Open Presence
+/// Bridge" first (on Linux the menu is the only way to the window), the status line, the
+/// colleagues, the sync's actions, settings, quit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuModel {
     pub icon: TrayState,
+    /// "Presence Bridge – 3 of 8 favourites available" and the status line below (where the
+    /// platform shows tooltips: not on Linux).
     pub tooltip: String,
+    pub open: MenuEntry,
     pub status: MenuEntry,
-    /// The favourites' submenu.
-    pub favourites_menu: MenuEntry,
-    /// Its items: one per favourite the bridge watches (glyph, name, status), in the snapshot's
-    /// order, or a disabled "no favourites" line.
-    pub favourites: Vec<MenuEntry>,
+    /// The colleague section: colleagues with their submenus, headings, hints.
+    pub colleagues: Vec<SectionRow>,
     /// The pause submenu.
     pub pause: MenuEntry,
     /// Its items: 15 min, 1 hour, until tomorrow.
     pub pause_lengths: [MenuEntry; 3],
     pub resume: MenuEntry,
     pub sync_now: MenuEntry,
-    pub open: MenuEntry,
     pub settings: MenuEntry,
     pub quit: MenuEntry,
 }
 
-/// One step that brings a rendered menu from one model to the next.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MenuChange {
-    Text {
-        id: String,
-        text: String,
-    },
-    Enabled {
-        id: String,
-        enabled: bool,
-    },
-    /// The favourites (by id, in order) differ: their submenu is refilled with these.
-    Favourites(Vec<MenuEntry>),
-}
-
 impl MenuModel {
     /// The menu as one line of text, for the tray test hook:
-    /// `icon=DoNotDisturb | status=<status line> | favourites=<item>; <item> | resume=<enabled>`.
+    /// `icon=… | open=… | status=… | colleagues=<row>; <row> | tooltip=… | resume=<enabled>`,
+    /// a colleague as `Anna Berg – Available [available] {Chat in Teams · … · [x] Notify me …}`
+    /// (labels may hold commas), a note as `(text)`.
     pub fn as_line(&self) -> String {
-        let favourites: Vec<&str> = self.favourites.iter().map(|f| f.text.as_str()).collect();
+        let rows: Vec<String> = self
+            .colleagues
+            .iter()
+            .map(|row| match row {
+                SectionRow::Colleague(c) => {
+                    let actions: Vec<String> = c
+                        .actions
+                        .iter()
+                        .map(|a| match a.checked {
+                            Some(true) => format!("[x] {}", a.text),
+                            Some(false) => format!("[ ] {}", a.text),
+                            None => a.text.clone(),
+                        })
+                        .collect();
+                    format!("{} [{}] {{{}}}", c.text, c.dot.id(), actions.join(" · "))
+                }
+                SectionRow::Note(note) => format!("({})", note.text),
+            })
+            .collect();
         format!(
-            "icon={:?} | status={} | favourites={} | resume={}",
+            "icon={:?} | open={} | status={} | colleagues={} | tooltip={} | resume={}",
             self.icon,
+            self.open.text,
             self.status.text,
-            favourites.join("; "),
+            rows.join("; "),
+            self.tooltip.replace('\n', " / "),
             self.resume.enabled
         )
     }
 
-    /// The menu for `snapshot` in `lang`.
-    pub fn of(snapshot: &BridgeSnapshot, lang: Lang) -> Self {
+    /// The menu for `snapshot`.
+    pub fn of(snapshot: &BridgeSnapshot, options: MenuOptions) -> Self {
         use SyncStateView as S;
+        let lang = options.lang;
         let configured = snapshot.sync.state != S::NotConfigured;
         let held = matches!(snapshot.sync.state, S::Paused { .. } | S::Stopped);
         let line = status_line(lang, snapshot);
-        let shown: Vec<&ColleagueView> =
-            snapshot.colleagues.iter().filter(|c| c.favourite).collect();
-        let favourite_entries = if shown.is_empty() {
-            vec![entry(
-                item::NO_FAVOURITES,
-                tr(lang, "tray.no_favourites"),
-                false,
-            )]
-        } else {
-            shown
-                .iter()
-                .map(|c| {
-                    entry(
-                        &format!("{}{}", item::FAVOURITE_PREFIX, c.person.id),
-                        format!(
-                            "{} {} – {}{}",
-                            status_glyph(&c.status),
-                            c.person.display_name,
-                            colleague_status::text(lang, &c.status),
-                            free_busy::short_of(lang, c.free_busy.as_ref())
-                                .map(|short| format!(" · {short}"))
-                                .unwrap_or_default()
-                        ),
-                        true,
-                    )
-                })
-                .collect()
+        let section = Section::of(snapshot, lang, options.favourites_only);
+        let tooltip = match &section.summary {
+            Some(summary) => format!("Presence Bridge – {summary}\n{line}"),
+            None => format!("Presence Bridge\n{line}"),
         };
         let plain = |id: &str, key: &str, enabled: bool| entry(id, tr(lang, key), enabled);
         Self {
             icon: TrayState::of(snapshot),
-            tooltip: format!("Presence Bridge: {line}"),
+            tooltip,
+            open: plain(item::OPEN, "tray.open", true),
             status: entry(item::STATUS, line, false),
-            favourites_menu: plain(item::FAVOURITES, "tray.favourites", true),
-            favourites: favourite_entries,
+            colleagues: section.rows,
             pause: plain(item::PAUSE, "sync.pause", configured && !held),
             // The submenu is what gets disabled; its items stay clickable inside it.
             pause_lengths: [
@@ -320,67 +296,79 @@ impl MenuModel {
             ],
             resume: plain(item::RESUME, "sync.resume", configured && held),
             sync_now: plain(item::SYNC_NOW, "sync.sync_now", configured && !held),
-            open: plain(item::OPEN, "tray.open", true),
             settings: plain(item::SETTINGS, "nav.settings", true),
             quit: plain(item::QUIT, "tray.quit", true),
         }
     }
 
     /// The entries that exist for the whole run, in menu order (submenu items after their menu).
-    pub fn fixed(&self) -> [&MenuEntry; 11] {
+    pub fn fixed(&self) -> [&MenuEntry; 10] {
         [
+            &self.open,
             &self.status,
-            &self.favourites_menu,
             &self.pause,
             &self.pause_lengths[0],
             &self.pause_lengths[1],
             &self.pause_lengths[2],
             &self.resume,
             &self.sync_now,
-            &self.open,
             &self.settings,
             &self.quit,
         ]
     }
 
+    /// The colleague shown with `colleague_id`, if any.
+    pub fn colleague(&self, colleague_id: &str) -> Option<&ColleagueEntry> {
+        self.colleagues.iter().find_map(|row| match row {
+            SectionRow::Colleague(c) if c.colleague_id == colleague_id => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The item `id` of a colleague's submenu, if it is shown.
+    pub fn action(&self, id: &str) -> Option<&ActionEntry> {
+        let (_, colleague_id) = colleagues::action_of_item(id)?;
+        self.colleague(&colleague_id)?
+            .actions
+            .iter()
+            .find(|action| action.id == id)
+    }
+
     /// What a menu showing `before` (nothing yet: `None`) must change to show `self`. Entries
-    /// keep their ids, so a presence change relabels a favourite in place; only a different set
-    /// or order of favourites refills their submenu.
+    /// keep their ids, so a presence change relabels a colleague in place (text and icon); only
+    /// other colleagues, or another order, rearrange the section ([`MenuChange::Rows`]), and only
+    /// other actions (a phone number came or went) refill a colleague's submenu.
     pub fn changes_from(&self, before: Option<&MenuModel>) -> Vec<MenuChange> {
         let mut changes = Vec::new();
-        let mut compare = |old: Option<&MenuEntry>, new: &MenuEntry| {
-            if old.is_none_or(|old| old.text != new.text) {
-                changes.push(MenuChange::Text {
-                    id: new.id.clone(),
-                    text: new.text.clone(),
-                });
-            }
-            if old.is_none_or(|old| old.enabled != new.enabled) {
-                changes.push(MenuChange::Enabled {
-                    id: new.id.clone(),
-                    enabled: new.enabled,
-                });
-            }
-        };
         let old_fixed = before.map(MenuModel::fixed);
         for (index, new) in self.fixed().into_iter().enumerate() {
-            compare(old_fixed.map(|old| old[index]), new);
+            compare_entry(&mut changes, old_fixed.map(|old| old[index]), new);
         }
-        let same_favourites = before.is_some_and(|before| {
-            before.favourites.len() == self.favourites.len()
-                && before
-                    .favourites
-                    .iter()
-                    .zip(&self.favourites)
-                    .all(|(old, new)| old.id == new.id)
-        });
-        match before {
-            Some(before) if same_favourites => {
-                for (old, new) in before.favourites.iter().zip(&self.favourites) {
-                    compare(Some(old), new);
+        let old_rows = before.map_or(&[][..], |before| &before.colleagues[..]);
+        let same_rows = before.is_some()
+            && old_rows.len() == self.colleagues.len()
+            && old_rows
+                .iter()
+                .zip(&self.colleagues)
+                .all(|(old, new)| old.id() == new.id());
+        if !same_rows {
+            changes.push(MenuChange::Rows(self.colleagues.clone()));
+        }
+        // Rows shown before and now (wherever they are) change in place.
+        for new in &self.colleagues {
+            let Some(old) = old_rows.iter().find(|old| old.id() == new.id()) else {
+                continue;
+            };
+            match (old, new) {
+                (SectionRow::Note(old), SectionRow::Note(new)) => {
+                    compare_entry(&mut changes, Some(old), new)
                 }
+                (SectionRow::Colleague(old), SectionRow::Colleague(new)) => {
+                    compare_colleague(&mut changes, old, new)
+                }
+                // Ids say which kind a row is; they never change kind.
+                _ => {}
             }
-            _ => changes.push(MenuChange::Favourites(self.favourites.clone())),
         }
         changes
     }
@@ -399,6 +387,59 @@ impl MenuModel {
             self.icon = TrayState::Error;
         }
         self
+    }
+}
+
+fn compare_entry(changes: &mut Vec<MenuChange>, old: Option<&MenuEntry>, new: &MenuEntry) {
+    if old.is_none_or(|old| old.text != new.text) {
+        changes.push(MenuChange::Text {
+            id: new.id.clone(),
+            text: new.text.clone(),
+        });
+    }
+    if old.is_none_or(|old| old.enabled != new.enabled) {
+        changes.push(MenuChange::Enabled {
+            id: new.id.clone(),
+            enabled: new.enabled,
+        });
+    }
+}
+
+fn compare_colleague(changes: &mut Vec<MenuChange>, old: &ColleagueEntry, new: &ColleagueEntry) {
+    if old.text != new.text {
+        changes.push(MenuChange::Text {
+            id: new.id.clone(),
+            text: new.text.clone(),
+        });
+    }
+    if old.dot != new.dot {
+        changes.push(MenuChange::Icon {
+            id: new.id.clone(),
+            dot: new.dot,
+        });
+    }
+    if !old.same_items(new) {
+        changes.push(MenuChange::Actions {
+            id: new.id.clone(),
+            actions: new.actions.clone(),
+        });
+        return;
+    }
+    for (old, new) in old.actions.iter().zip(&new.actions) {
+        if old.text != new.text {
+            changes.push(MenuChange::Text {
+                id: new.id.clone(),
+                text: new.text.clone(),
+            });
+        }
+        if let (Some(before), Some(checked)) = (old.checked, new.checked) {
+            if before != checked {
+                changes.push(MenuChange::Checked {
+                    id: new.id.clone(),
+                    checked,
+                });
+            }
+        }
     }
 }
 

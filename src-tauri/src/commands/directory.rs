@@ -111,16 +111,18 @@ pub async fn set_favourite<R: Runtime>(
     })?;
     tracing::info!(favourite, "favourites changed");
     // Saved either way; a bridge started later reads the favourites from the settings.
-    let watched = state
-        .snapshot()
+    let snapshot = state.snapshot();
+    let watched = snapshot
         .colleagues
-        .into_iter()
+        .iter()
         .find(|c| c.person.id == person.id);
+    // One of the most relevant people stays watched: the tray shows them.
+    let relevant = snapshot.relevant.contains(&person.id);
     let told = state
         .send(BridgeCommand::FavouritesChanged(favourites))
-        .and_then(|()| match (favourite, &watched) {
+        .and_then(|()| match (favourite, watched) {
             (true, None) => state.send(BridgeCommand::Watch(Box::new(person))),
-            (false, Some(view)) if view.alert.is_none() => {
+            (false, Some(view)) if view.alert.is_none() && !relevant => {
                 state.send(BridgeCommand::Unwatch(colleague_id))
             }
             _ => Ok(()),
@@ -139,6 +141,18 @@ pub async fn set_notify_when_available<R: Runtime>(
     colleague_id: String,
     mode: Option<AlertMode>,
 ) -> CommandResult<()> {
+    set_alert(&state, colleague_id, mode)?;
+    publish_state(&app);
+    Ok(())
+}
+
+/// Sets (`Some`) or cancels "notify me when available" on a colleague: the window's bell and
+/// the tray's tick.
+pub fn set_alert(
+    state: &AppState,
+    colleague_id: String,
+    mode: Option<AlertMode>,
+) -> CommandResult<()> {
     match mode {
         Some(mode) => {
             let person = state.person(&colleague_id)?;
@@ -151,7 +165,6 @@ pub async fn set_notify_when_available<R: Runtime>(
         }
         None => state.send(BridgeCommand::CancelAlert(colleague_id))?,
     }
-    publish_state(&app);
     Ok(())
 }
 

@@ -310,23 +310,32 @@ fn favourite_anna(free_busy: Option<FreeBusyReading>) -> bridge::BridgeSnapshot 
 
 #[test]
 fn a_favourite_in_the_tray_carries_the_short_form() {
-    use crate::tray::MenuModel;
+    use crate::tray::{MenuModel, MenuOptions, SectionRow};
     let item = |reading, lang| {
-        MenuModel::of(&favourite_anna(reading), lang).favourites[0]
-            .text
-            .clone()
+        let options = MenuOptions {
+            lang,
+            favourites_only: false,
+        };
+        MenuModel::of(&favourite_anna(reading), options)
+            .colleagues
+            .into_iter()
+            .find_map(|row| match row {
+                SectionRow::Colleague(c) => Some(c.text),
+                SectionRow::Note(_) => None,
+            })
+            .unwrap()
     };
     assert_eq!(
         item(Some(free_until_four()), Lang::En),
-        "● Anna Berg – Available · free until 16:00"
+        "Anna Berg – Available · free until 16:00"
     );
     assert_eq!(
         item(Some(free_until_four()), Lang::De),
-        "● Anna Berg – Verfügbar · frei bis 16:00"
+        "Anna Berg – Verfügbar · frei bis 16:00"
     );
     // Nothing to add when there is no line.
     for reading in [None, Some(FreeBusyReading::NotGranted)] {
-        assert_eq!(item(reading, Lang::En), "● Anna Berg – Available");
+        assert_eq!(item(reading, Lang::En), "Anna Berg – Available");
     }
 }
 
