@@ -23,7 +23,12 @@ cargo clippy --workspace --all-targets --locked --features presence-bridge/test-
 # a copy of their own. Only presence-bridge itself is compiled twice, with and without the hooks
 # (docs/DEPLOY.md, "How the packages are tested").
 echo "== scripts/package.sh --debug (the packages the package test checks)"
-packages=$(bash scripts/package.sh --debug | tee /dev/stderr | tail -n 2)
+# Its output goes to the log as it comes (stderr), and to a file for the two package paths at its
+# end (`tee /dev/stderr` would reopen the log file from its start when stderr is redirected to one).
+package_out=$(mktemp)
+bash scripts/package.sh --debug | tee "$package_out" >&2
+packages=$(tail -n 2 "$package_out")
+rm -f "$package_out"
 # The end-to-end test drives the debug app binary that cargo builds for the integration tests;
 # `test-hooks` gives it the hooks the test needs (never in a build for users).
 features=(--features presence-bridge/test-hooks)
