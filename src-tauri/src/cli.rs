@@ -45,6 +45,19 @@ pub struct Cli {
     #[arg(long, value_name = "ITEM_ID", hide = true)]
     pub tray_item: Option<String>,
 
+    /// Test hook (builds with `test-hooks` only): create the window at start, hidden, and only
+    /// hide it on close, as WebDriver needs a webview from launch on. Without it the window is
+    /// built on "Open" and destroyed on close.
+    #[cfg(feature = "test-hooks")]
+    #[arg(long, hide = true)]
+    pub keep_window: bool,
+
+    /// Test hook (builds with `test-hooks` only): handed to the running app, which closes its
+    /// window as the window's close button does.
+    #[cfg(feature = "test-hooks")]
+    #[arg(long, hide = true)]
+    pub close_window: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

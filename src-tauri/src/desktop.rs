@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use tauri::{AppHandle, Manager, RunEvent, Runtime, WindowEvent};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
 use window_model::navigate::{Navigate, Screen};
 use window_model::tray::{ColleagueAction, MenuOptions, TrayAction};
@@ -11,6 +11,7 @@ use window_model::tray::{ColleagueAction, MenuOptions, TrayAction};
 use crate::app_state::AppState;
 use crate::cli::{Cli, Command, Paths};
 use crate::notifications::DesktopNotifier;
+use crate::main_window::{self, WindowLife};
 use crate::{commands, events, tray};
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
@@ -26,6 +27,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
     let demo = cli.demo;
     let demo_pbx = cli.demo_pbx().unwrap_or_default();
     let window_at_start = cli.window;
+    let window_life = WindowLife::of(cli);
     let paths_for_sync = paths.clone();
     let mut store = Some(store);
 
@@ -47,11 +49,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 std::process::exit(1);
             }
             let handle = app.handle().clone();
-            // Hidden at start (tauri.conf.json): no window events until it is shown.
+            // No window at start (or a hidden one): no window events until it is shown.
             app.manage(events::WindowShown::new(false));
-            if let Some(window) = app.get_webview_window("main") {
-                crate::webview_languages::share_languages_with_window(&window);
-            }
+            main_window::at_start(&handle, window_life);
             if let Err(error) = tray::build(&handle, menu_options, on_tray_item) {
                 tracing::error!(%error, "cannot create the tray icon; the app keeps running");
             }
@@ -91,7 +91,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 crate::autostart::apply(&handle, autostart);
             }
             if window_at_start {
-                show_window(&handle);
+                main_window::open(&handle, None);
             }
             tauri::async_runtime::spawn(async move { events::restart_sync(&handle).await });
             tracing::info!(
@@ -100,19 +100,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             );
             Ok(())
         })
-        .on_window_event(|window, event| match event {
-            // Closing the window only hides it: the app lives in the tray.
-            WindowEvent::CloseRequested { api, .. } => {
-                api.prevent_close();
-                match window.hide() {
-                    Ok(()) => events::set_window_shown(window.app_handle(), false),
-                    Err(error) => tracing::warn!(%error, "cannot hide the window"),
-                }
-            }
-            // A focused window is on screen, however it got there.
-            WindowEvent::Focused(true) => events::set_window_shown(window.app_handle(), true),
-            _ => {}
-        })
+        // Closing the window destroys it; the app lives on in the tray.
+        .on_window_event(main_window::on_event)
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
@@ -156,14 +145,8 @@ fn on_tray_item<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
     };
     match action {
-        TrayAction::Open => {
-            show_window(app);
-            navigate(app, Navigate::to(Screen::Colleagues));
-        }
-        TrayAction::Settings => {
-            show_window(app);
-            navigate(app, Navigate::to(Screen::Settings));
-        }
+        TrayAction::Open => main_window::open(app, Some(Navigate::to(Screen::Colleagues))),
+        TrayAction::Settings => main_window::open(app, Some(Navigate::to(Screen::Settings))),
         TrayAction::Quit => quit(app),
         TrayAction::Pause(length) => send(bridge::BridgeCommand::PauseFor(
             commands::sync::pause_duration(length),
@@ -212,17 +195,7 @@ fn on_colleague_item<R: Runtime>(
                 }
             }
         }
-        ColleagueAction::OpenCard => {
-            show_window(app);
-            navigate(app, Navigate::to_card(&colleague_id));
-        }
-    }
-}
-
-fn navigate<R: Runtime>(app: &AppHandle<R>, to: Navigate) {
-    use tauri::Emitter;
-    if let Err(error) = app.emit("navigate", to) {
-        tracing::debug!(%error, "cannot send the navigate event");
+        ColleagueAction::OpenCard => main_window::open(app, Some(Navigate::to_card(&colleague_id))),
     }
 }
 
@@ -233,27 +206,16 @@ fn on_second_launch<R: Runtime>(app: &AppHandle<R>, argv: &[String]) {
             tray_item: Some(id),
             ..
         }) => on_tray_item(app, &id),
+        #[cfg(feature = "test-hooks")]
+        Ok(Cli {
+            close_window: true,
+            ..
+        }) => main_window::close(app),
         Ok(cli) if cli.command == Some(Command::Quit) => {
             tracing::info!("asked to quit by `presence-bridge quit`");
             quit(app)
         }
-        _ => show_window(app),
-    }
-}
-
-fn show_window<R: Runtime>(app: &AppHandle<R>) {
-    let Some(window) = app.get_webview_window("main") else {
-        tracing::error!("the main window is missing");
-        return;
-    };
-    if let Err(error) = window.show() {
-        tracing::warn!(%error, "cannot show the window");
-        return;
-    }
-    events::set_window_shown(app, true);
-    match window.unminimize().and_then(|()| window.set_focus()) {
-        Ok(()) => tracing::info!("window shown"),
-        Err(error) => tracing::warn!(%error, "window shown, but cannot raise it"),
+        _ => main_window::open(app, None),
     }
 }
 

@@ -15,6 +15,7 @@ mod events;
 mod headless;
 mod log_files;
 mod logging;
+mod main_window;
 mod notifications;
 mod opener;
 mod settings_changed;
@@ -22,6 +23,7 @@ mod settings_watch;
 mod sync_runtime;
 mod test_hooks;
 mod tray;
+mod webkit_processes;
 mod webview_languages;
 
 use std::process::ExitCode;

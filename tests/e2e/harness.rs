@@ -369,7 +369,7 @@ impl World {
             "tauri:options".into(),
             json!({
                 "application": self.app.display().to_string(),
-                "args": ["--config", self.config.display().to_string()],
+                "args": ["--config", self.config.display().to_string(), "--keep-window"],
             }),
         );
         // A launch can still fail on a loaded machine (tauri-driver hangs up when the app it
