@@ -8,6 +8,7 @@ import { toastRegion, showError } from "./toast.js";
 import { createColleagues } from "./colleagues.js";
 import { createMyStatus } from "./mystatus.js";
 import { createSettings } from "./settings.js";
+import { refreshAgesEveryMinute } from "./ages.js";
 
 const store = {
   state: null,
@@ -182,6 +183,14 @@ async function changeLanguage(setting) {
   colleagues.start();
 }
 
+/** Where the window opens: the `navigate` event's fields in the URL fragment when the backend
+ *  built the window for the tray's "Settings" or "Open contact card" (it has no listener yet). */
+function navigationAtLoad() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const to = { screen: params.get("screen"), section: params.get("section"), colleague: params.get("colleague") };
+  return to.screen ? to : null;
+}
+
 async function main() {
   try {
     store.settings = await api.getSettings();
@@ -211,19 +220,18 @@ async function main() {
       // The tray's "Open contact card".
       if (p.screen === "colleagues" && p.colleague) colleagues.showCard(p.colleague);
     });
+    // Asked for after the listeners are in place, so no change falls between the two. The
+    // backend answers from the state it holds (no round trip to any server).
     applyState(await api.getState());
-    navigate(screen);
+    const atLoad = navigationAtLoad();
+    navigate(atLoad?.screen || screen, atLoad?.section);
     colleagues.start();
-    // The backend sends only changes (none while idle, none while the window is hidden): times
-    // are fixed, so re-render the ages every 30 s while on screen, and at once when shown.
+    if (atLoad?.screen === "colleagues" && atLoad.colleague) colleagues.showCard(atLoad.colleague);
     // `last_sync` moves with every poll without being pushed, so the status screen asks for it.
-    const refreshAges = () => {
-      if (document.hidden) return;
+    refreshAgesEveryMinute(() => {
       colleagues.tick();
       if (screen === "status") api.getState().then(applyState, showError);
-    };
-    setInterval(refreshAges, 30000);
-    document.addEventListener("visibilitychange", refreshAges);
+    });
     window.addEventListener("languagechange", () => {
       if ((store.settings?.values?.ui?.language || "auto") === "auto") changeLanguage("auto");
     });
