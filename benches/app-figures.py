@@ -12,7 +12,8 @@ exec to the app's own log lines and no session start-up is counted.
 
 Runs:
   bare            benches/bare-tray: tray icon + menu + hidden window (its webview is created at
-                  start, as the app's is); `--show-window` for the window-open run
+                  start); `--show-window` for the window-open run; `--no-window`: no window and
+                  no webview at all (the anchor for the app, which builds its window on "Open")
   app demo        `presence-bridge --demo`: simulators in the app process, the demo's fixed
                   2 s Graph / 1 s STARFACE polls and a scripted change every 4 s (not idle)
   app configured  the real sync at a 10 s poll against both simulators in a separate process
@@ -28,6 +29,7 @@ window / wall time, in % of one core. Stdlib only.
 """
 import argparse
 import datetime
+import math
 import os
 import re
 import signal
@@ -49,7 +51,47 @@ MARKERS = {
     "starface": re.compile(r"STARFACE directory loaded"),
     "decision": re.compile(r"sync decision"),
     "window": re.compile(r"window shown"),
+    "closed": re.compile(r"window closed"),
+    # Debug line of `search_directory`: the page's first list search, answered; the list is
+    # rendered from the answer in the same task.
+    "list": re.compile(r"directory search answered"),
 }
+# The app's log filter with the line the "Open -> list" figure times.
+LIST_LOG = "info,tao=warn,wry=warn,zbus=warn,presence_bridge::commands::directory=debug"
+# WM_DELETE_WINDOW to the windows given (ids), as a window manager's close button sends it: Xvfb
+# has none, and a build for users has no test hook to close its window.
+CLOSE_WINDOW = r"""
+import ctypes, sys
+x = ctypes.cdll.LoadLibrary("libX11.so.6")
+x.XOpenDisplay.restype = ctypes.c_void_p
+x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+x.XInternAtom.restype = ctypes.c_ulong
+x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]
+x.XFlush.argtypes = [ctypes.c_void_p]
+x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+class ClientMessage(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+class XEvent(ctypes.Union):
+    _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+d = x.XOpenDisplay(None)
+if not d:
+    sys.exit("cannot open the display")
+protocols = x.XInternAtom(d, b"WM_PROTOCOLS", 0)
+delete = x.XInternAtom(d, b"WM_DELETE_WINDOW", 0)
+for w in sys.argv[1:]:
+    ev = XEvent()
+    ev.xclient.type = 33  # ClientMessage
+    ev.xclient.window = int(w)
+    ev.xclient.message_type = protocols
+    ev.xclient.format = 32
+    ev.xclient.data[0] = delete
+    x.XSendEvent(d, int(w), 0, 0, ctypes.byref(ev))
+x.XFlush(d)
+x.XCloseDisplay(d)
+"""
 BARE_READY = re.compile(r"tray ready at ([0-9.]+)")
 STAMP = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z")
 
@@ -101,12 +143,12 @@ class Session:
 class Launch:
     """One process started in the session, with its output in a log file."""
 
-    def __init__(self, session, argv, name):
+    def __init__(self, session, argv, name, env=None):
         self.log_path = os.path.join(session.home, f"{name}-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w")
         self.started = time.time()
-        self.proc = subprocess.Popen(argv, env=session.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(argv, env=dict(session.env, **(env or {})), stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def lines(self):
         with open(self.log_path, errors="replace") as f:
@@ -122,6 +164,22 @@ class Launch:
                     stamp = float(ready.group(1)) if ready else None
                 return None if stamp is None else stamp - self.started
         return None
+
+    def stamps(self, marker):
+        """Wall-clock seconds of every log line matching `marker`."""
+        return [t for t in (wall_time(line) for line in self.lines() if marker.search(line)) if t is not None]
+
+    def wait_count(self, marker, count, timeout=60):
+        """Waits until `count` lines match `marker`; their stamps."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.stamps(marker)
+            if len(found) >= count:
+                return found
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.proc.args[0]} exited early; log: {self.log_path}")
+            time.sleep(0.02)
+        raise SystemExit(f"timed out waiting for {count} x {marker.pattern}; log: {self.log_path}")
 
     def wait_for(self, markers, timeout=60):
         deadline = time.monotonic() + timeout
@@ -222,6 +280,52 @@ def footprint(app, seconds):
     return result
 
 
+def webkit_children(pid):
+    return [p for p in descendants(pid) if comm(p).startswith("WebKit")]
+
+
+def close_window(session, title):
+    """Closes the visible window titled `title` as a window manager would (WM_DELETE_WINDOW)."""
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"], env=session.env,
+                           capture_output=True, text=True, timeout=30)
+    ids = found.stdout.split()
+    if not ids:
+        raise SystemExit(f"no visible window {title!r} to close")
+    subprocess.run([sys.executable, "-c", CLOSE_WINDOW, *ids], env=session.env, check=True, timeout=30)
+
+
+def open_close_cycles(session, argv, seconds, ready, cycles):
+    """The app started, then `cycles` times: "Open" (a second launch), wait for the page's first
+    list search to be answered, close the window, wait until its WebKit processes are gone. Then
+    the idle footprint as in `measure`. Returns the footprint and the Open -> list times (s)."""
+    launch = Launch(session, argv, "cycles", env={"PRESENCE_BRIDGE_LOG": LIST_LOG})
+    opens = []
+    try:
+        launch.wait_for(ready)
+        time.sleep(5)
+        for n in range(1, cycles + 1):
+            before = len(launch.stamps(MARKERS["list"]))
+            asked = time.time()
+            subprocess.run(argv, env=session.env, timeout=30, capture_output=True)
+            launch.wait_count(MARKERS["window"], n)
+            listed = launch.wait_count(MARKERS["list"], before + 1)
+            opens.append(listed[before] - asked)
+            time.sleep(1)
+            close_window(session, "Presence Bridge")
+            launch.wait_count(MARKERS["closed"], n)
+            deadline = time.monotonic() + 30
+            while webkit_children(launch.proc.pid):
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"WebKit processes left after closing the window ({n}); log: {launch.log_path}")
+                time.sleep(0.1)
+        time.sleep(5)
+        result = footprint(launch.proc.pid, seconds)
+    finally:
+        launch.stop()
+    result.update(kind=f"configured, after {cycles} open/close cycles")
+    return result, opens
+
+
 def measure(session, kind, argv, seconds, ready, open_window=None):
     launch = Launch(session, argv, kind.split()[0])
     try:
@@ -282,6 +386,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=60, help="measurement window per footprint run")
     ap.add_argument("--cold-runs", type=int, default=5, help="launches per cold-start figure")
     ap.add_argument("--poll-secs", type=int, default=10, help="poll interval of the configured runs")
+    ap.add_argument("--cycles", type=int, default=20, help="open/close cycles before the leak figure")
     ap.add_argument("--skip-build", action="store_true")
     ap.add_argument("--skip-bridge", action="store_true", help="skip latency/request-economy figures")
     ap.add_argument("--app", default=os.path.join(TARGET, "release", "presence-bridge"))
@@ -307,9 +412,12 @@ def main():
         servers = start_servers(session, a.servers, config, a.poll_secs, 3)
         sign_in(session, a.app, config)
 
+        results.append(measure(session, "bare, no window", [a.bare, "--no-window"], a.seconds, bare_ready))
         results.append(measure(session, "bare, window closed", [a.bare], a.seconds, bare_ready))
-        results.append(measure(session, "configured, window closed", configured, a.seconds, sync))
-        results.append(measure(session, "demo, window closed", demo, a.seconds, sync))
+        results.append(measure(session, "configured, window never opened", configured, a.seconds, sync))
+        results.append(measure(session, "demo, window never opened", demo, a.seconds, sync))
+        cycled, opens = open_close_cycles(session, configured, a.seconds, sync, a.cycles)
+        results.append(cycled)
         results.append(measure(session, "bare, window open", [a.bare, "--show-window"], a.seconds, bare_ready))
         results.append(measure(session, "configured, window open", configured, a.seconds, sync,
                                open_window=configured))
@@ -339,12 +447,21 @@ def main():
         print(f"| {r['kind']} | {mb(r['rss_app'])} | {mb(r['pss_app'])} | {mb(r['rss_all'])} | "
               f"{mb(r['pss_all'])} | {r['cpu']:.2f} | {r['procs']} |")
     by = {r["kind"]: r for r in results}
-    for state in ("window closed", "window open"):
-        bare = by[f"bare, {state}"]
+    for state, anchor in (("window never opened", "no window"), ("window never opened", "window closed"),
+                          ("window open", "window open")):
+        bare = by[f"bare, {anchor}"]
         for mode in ("configured", "demo"):
             r = by[f"{mode}, {state}"]
-            print(f"{mode}, {state}: RSS app {r['rss_app'] / bare['rss_app']:.2f}x bare, "
-                  f"PSS tree {r['pss_all'] / bare['pss_all']:.2f}x bare, CPU {r['cpu']:.2f} %")
+            print(f"{mode}, {state}: RSS app {r['rss_app'] / bare['rss_app']:.2f}x bare ({anchor}), "
+                  f"PSS tree {r['pss_all'] / bare['pss_all']:.2f}x bare ({anchor}), CPU {r['cpu']:.2f} %")
+    never = by["configured, window never opened"]
+    print(f"after {a.cycles} open/close cycles: PSS tree {cycled['pss_all']:.1f} MB, "
+          f"{cycled['pss_all'] - never['pss_all']:+.1f} MB against never opened")
+    ms = sorted(t * 1000 for t in opens)
+    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+    print(f"\nOpen (second launch) -> first list search answered, {len(ms)} opens: "
+          f"p50 {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms; "
+          f"each: {', '.join(f'{t * 1000:.0f}' for t in opens)}")
     print(f"\nCold start: launch -> log line, median of {a.cold_runs} launches after a warm-up launch (ms)")
     print("| Run | Tray | Microsoft read | STARFACE read | First sync decision | All launches (decision or tray) |")
     print("|---|---|---|---|---|---|")

@@ -10,8 +10,8 @@ use window_model::tray::{ColleagueAction, MenuOptions, TrayAction};
 
 use crate::app_state::AppState;
 use crate::cli::{Cli, Command, Paths};
-use crate::notifications::DesktopNotifier;
 use crate::main_window::{self, WindowLife};
+use crate::notifications::DesktopNotifier;
 use crate::{commands, events, tray};
 
 pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
@@ -208,8 +208,7 @@ fn on_second_launch<R: Runtime>(app: &AppHandle<R>, argv: &[String]) {
         }) => on_tray_item(app, &id),
         #[cfg(feature = "test-hooks")]
         Ok(Cli {
-            close_window: true,
-            ..
+            close_window: true, ..
         }) => main_window::close(app),
         Ok(cli) if cli.command == Some(Command::Quit) => {
             tracing::info!("asked to quit by `presence-bridge quit`");

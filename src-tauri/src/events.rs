@@ -7,9 +7,10 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::app_state::AppState;
 
-/// Whether the main window is on screen. The window starts hidden (tauri.conf.json), only
-/// `desktop::show_window` shows it and closing it hides it. While it is hidden the window gets no
-/// `state` or `colleagues` events: rendering them costs the hidden WebView CPU for nothing.
+/// Whether the main window is on screen. There is no window until `main_window::open` builds and
+/// shows it, and closing it destroys it (with the test hook `--keep-window`: hides it). While it
+/// is not on screen no `state` or `colleagues` events are sent: a hidden webview would render
+/// them for nothing, and a window that is built asks for the state when it loads.
 /// Without this state managed (command tests) the window counts as shown.
 pub struct WindowShown(tokio::sync::watch::Sender<bool>);
 

@@ -138,10 +138,7 @@ fn hidden<R: Runtime>(app: &AppHandle<R>) {
 
 /// Builds the window (hidden, from tauri.conf.json) loading `to`, if given, from the URL's
 /// fragment.
-fn build<R: Runtime>(
-    app: &AppHandle<R>,
-    to: Option<&Navigate>,
-) -> tauri::Result<WebviewWindow<R>> {
+fn build<R: Runtime>(app: &AppHandle<R>, to: Option<&Navigate>) -> tauri::Result<WebviewWindow<R>> {
     let mut config = app
         .config()
         .app
@@ -162,7 +159,7 @@ fn build<R: Runtime>(
 }
 
 /// `to` as the URL fragment the page reads at load: the `navigate` event's fields, form-encoded
-/// (`screen=colleagues&colleague=<id>`).
+/// (`colleague=<id>&screen=colleagues`; any order).
 fn fragment(to: &Navigate) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(to) {
@@ -196,7 +193,7 @@ mod tests {
         );
         assert_eq!(
             fragment(&Navigate::to_card("a&b=c #d%")),
-            "screen=colleagues&colleague=a%26b%3Dc+%23d%25"
+            "colleague=a%26b%3Dc+%23d%25&screen=colleagues"
         );
     }
 }

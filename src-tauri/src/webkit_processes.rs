@@ -88,7 +88,12 @@ fn parse_stat(stat: &str) -> Option<(&str, i32)> {
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
     let name = stat.get(open + 1..close)?;
-    let parent = stat.get(close + 1..)?.split_whitespace().nth(1)?.parse().ok()?;
+    let parent = stat
+        .get(close + 1..)?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some((name, parent))
 }
 
@@ -102,10 +107,7 @@ mod tests {
             parse_stat("4711 (WebKitNetworkPr) S 4700 4700 4700 0 -1"),
             Some(("WebKitNetworkPr", 4700))
         );
-        assert_eq!(
-            parse_stat("12 (a (b) c) R 3 12 12 0"),
-            Some(("a (b) c", 3))
-        );
+        assert_eq!(parse_stat("12 (a (b) c) R 3 12 12 0"), Some(("a (b) c", 3)));
         assert_eq!(parse_stat("garbage"), None);
     }
 }

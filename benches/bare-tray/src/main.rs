@@ -1,13 +1,24 @@
 //! The baseline the footprint figures compare Presence Bridge with: a Tauri 2 app that only has
 //! a tray icon with a menu and a hidden window, nothing else. `--show-window` opens the window
-//! (the "window open" figure); the tray's "Quit" item or SIGTERM ends it.
+//! (the "window open" figure); `--no-window` creates no window at all (no webview, so no WebKit
+//! process: the anchor for an app that builds its window on demand; "Show window" builds it);
+//! the tray's "Quit" item or SIGTERM ends it.
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::Manager;
+use tauri::{AppHandle, Manager, WebviewWindow};
+
+/// The window of tauri.conf.json (`create: false`), built now if it is not there.
+fn window(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    if let Some(window) = app.get_webview_window("main") {
+        return Ok(window);
+    }
+    tauri::WebviewWindowBuilder::from_config(app, &app.config().app.windows[0])?.build()
+}
 
 fn main() {
     let show_window = std::env::args().any(|a| a == "--show-window");
+    let no_window = std::env::args().any(|a| a == "--no-window");
     tauri::Builder::default()
         .setup(move |app| {
             let show = MenuItem::with_id(app, "show", "Show window", true, None::<&str>)?;
@@ -21,7 +32,7 @@ fn main() {
             }
             tray.on_menu_event(|app, event| match event.id().as_ref() {
                 "show" => {
-                    if let Some(window) = app.get_webview_window("main") {
+                    if let Ok(window) = window(app) {
                         let _ = window.show();
                     }
                 }
@@ -29,8 +40,9 @@ fn main() {
                 _ => {}
             })
             .build(app)?;
-            if show_window {
-                if let Some(window) = app.get_webview_window("main") {
+            if !no_window {
+                let window = window(app.handle())?;
+                if show_window {
                     window.show()?;
                 }
             }
