@@ -1,0 +1,313 @@
+//! The desktop side of the presence relay: the bridge watches the relay's NATS JetStream bucket
+//! (a real TLS `nats-server` on loopback) instead of polling Graph, falls back to polling Graph
+//! directly when the feed goes stale or unreachable, and goes back when it is live again.
+//!
+//! The relay here is the test itself, writing with the relay's credential exactly what
+//! `presence-relay` writes (the values and the lease that is the feed's heartbeat);
+//! `crates/presence-relay/tests` prove the relay writes them from Graph.
+
+mod support;
+
+#[path = "../../presence-relay/tests/support/nats.rs"]
+mod nats;
+
+use std::time::Duration;
+
+use async_nats::jetstream::kv::Store;
+use bridge::{BridgeOptions, PresenceSource, RelayDown, RelayLink};
+use nats::NatsCluster;
+use relay_feed::{LeaseRecord, PresenceValue, WatchTiming, LEASE_KEY, SCHEMA_VERSION};
+use simulators::office::Office;
+use support::Harness;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// Seconds, not the default 15 s: a stale feed is noticed after 2 s without a lease renewal.
+fn timing() -> WatchTiming {
+    WatchTiming {
+        stale_after: Duration::from_secs(2),
+        unreachable_after: Duration::from_secs(1),
+        retry_every: Duration::from_millis(300),
+    }
+}
+
+fn value(availability: &str, activity: &str) -> PresenceValue {
+    PresenceValue {
+        v: SCHEMA_VERSION,
+        availability: availability.into(),
+        activity: activity.into(),
+        out_of_office: false,
+        has_status_message: false,
+        phone: None,
+        updated_at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// The relay's side: its bucket, and its lease renewed twice a second while it "runs".
+struct TestRelay {
+    store: Store,
+    heartbeat: Option<JoinHandle<()>>,
+}
+
+impl TestRelay {
+    async fn open(nats: &NatsCluster) -> Self {
+        let client = nats.relay_connection().connect().await.expect("relay user");
+        let store = presence_relay::feed_writer::open_bucket(&client, 1)
+            .await
+            .expect("the bucket");
+        Self {
+            store,
+            heartbeat: None,
+        }
+    }
+
+    async fn publish(&self, id: Uuid, availability: &str, activity: &str) {
+        self.store
+            .put(
+                id.to_string(),
+                value(availability, activity).encode().into(),
+            )
+            .await
+            .expect("the relay user may write");
+    }
+
+    fn run(&mut self) {
+        self.stop();
+        let store = self.store.clone();
+        self.heartbeat = Some(tokio::spawn(async move {
+            let lease = LeaseRecord {
+                v: SCHEMA_VERSION,
+                holder: "test-relay".into(),
+                ttl_ms: 3_000,
+                graph_ok: true,
+                poll_interval_ms: 1_000,
+            };
+            loop {
+                // A relay between NATS restarts keeps trying.
+                let _ = store.put(LEASE_KEY, lease.encode().into()).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }));
+    }
+
+    /// Gone for good: no renewal any more.
+    fn stop(&mut self) {
+        if let Some(task) = self.heartbeat.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for TestRelay {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The desktop's presence reads at the Graph simulator (own and colleagues'; session writes are
+/// not reads).
+fn presence_reads(harness: &Harness) -> Vec<String> {
+    harness
+        .graph()
+        .log()
+        .entries()
+        .into_iter()
+        .filter(|r| {
+            (r.method == "GET" && r.path.ends_with("/presence"))
+                || r.path.ends_with("/getPresencesByUserId")
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+fn colleague_availability(harness: &Harness, id: Uuid) -> Option<String> {
+    harness
+        .snapshot()
+        .colleagues
+        .iter()
+        .find(|c| c.person.id == id.to_string())
+        .and_then(|c| c.teams.as_ref())
+        .map(|t| t.availability.as_str().to_owned())
+}
+
+fn source(harness: &Harness) -> PresenceSource {
+    harness.snapshot().sync.presence_source
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_comes_from_the_relay_and_graph_is_polled_only_while_the_relay_is_down() {
+    let mut nats = NatsCluster::start(1).await;
+    let office = Office::builder()
+        .colleagues(4)
+        .start()
+        .await
+        .expect("the office opens");
+    let colleague = office.colleagues()[0].id();
+    let me = office.me().id();
+    // Graph says one thing, the relay another: the snapshot shows which one was read.
+    office
+        .graph()
+        .control()
+        .set_presence(colleague, "Away", "Away");
+    office.set_teams("Available", "Available");
+    let mut relay = TestRelay::open(&nats).await;
+    for person in office.people() {
+        relay.publish(person.id(), "Available", "Available").await;
+    }
+    relay.publish(colleague, "Busy", "InAMeeting").await;
+    // The user is presenting, says the relay: the sync acts on the relay's own value.
+    relay.publish(me, "DoNotDisturb", "Presenting").await;
+    relay.run();
+
+    let mut harness = Harness::signed_in(office, None, BridgeOptions::default()).await;
+    let mut connectors = harness.connectors();
+    connectors.relay = Some(RelayLink::new(nats.desktop_connection()).with_timing(timing()));
+    harness.start_bridge_with(None, connectors);
+
+    harness
+        .wait_advancing(Duration::from_millis(200), "presence from the relay", |h| {
+            source(h) == PresenceSource::Relay
+                && colleague_availability(h, colleague).as_deref() == Some("Busy")
+                && h.dnd()
+        })
+        .await;
+    let snapshot = harness.snapshot();
+    assert_eq!(
+        snapshot.own.teams.as_ref().unwrap().availability.as_str(),
+        "DoNotDisturb"
+    );
+    assert!(
+        snapshot.colleagues.iter().all(|c| !c.stale),
+        "{snapshot:#?}"
+    );
+
+    // A change written to the bucket reaches the snapshot; the desktop reads no presence.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    harness.graph().log().clear();
+    relay.publish(colleague, "DoNotDisturb", "Presenting").await;
+    harness
+        .wait_advancing(Duration::from_millis(200), "the relay's change", |h| {
+            colleague_availability(h, colleague).as_deref() == Some("DoNotDisturb")
+        })
+        .await;
+    // Many Graph poll intervals (100 ms in tests) pass.
+    harness.let_time_pass(Duration::from_secs(5)).await;
+    assert_eq!(presence_reads(&harness), Vec::<String>::new());
+    assert_eq!(
+        colleague_availability(&harness, colleague).as_deref(),
+        Some("DoNotDisturb")
+    );
+    assert!(harness.snapshot().colleagues.iter().all(|c| !c.stale));
+
+    // The relay stops for good: the desktop polls Graph itself, and says why.
+    relay.stop();
+    harness
+        .wait_advancing(Duration::from_millis(200), "direct polling", |h| {
+            source(h)
+                == PresenceSource::Direct {
+                    why: RelayDown::NoRelay,
+                }
+                && colleague_availability(h, colleague).as_deref() == Some("Away")
+        })
+        .await;
+    assert!(!presence_reads(&harness).is_empty());
+
+    // The relay returns: back to the feed (with what it holds now), no reads any more.
+    relay.publish(colleague, "Busy", "InACall").await;
+    relay.run();
+    harness
+        .wait_advancing(Duration::from_millis(200), "the relay again", |h| {
+            source(h) == PresenceSource::Relay
+                && colleague_availability(h, colleague).as_deref() == Some("Busy")
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    harness.graph().log().clear();
+    harness.let_time_pass(Duration::from_secs(3)).await;
+    assert_eq!(presence_reads(&harness), Vec::<String>::new());
+
+    // NATS itself goes away: unreachable, polled directly; back when it returns.
+    nats.kill(0);
+    harness
+        .wait_advancing(Duration::from_millis(200), "the relay unreachable", |h| {
+            matches!(
+                source(h),
+                PresenceSource::Direct {
+                    why: RelayDown::Unreachable { .. }
+                }
+            ) && colleague_availability(h, colleague).as_deref() == Some("Away")
+        })
+        .await;
+    nats.restart(0).await;
+    harness
+        .wait_advancing(
+            Duration::from_millis(200),
+            "the relay after NATS restarted",
+            |h| {
+                source(h) == PresenceSource::Relay
+                    && colleague_availability(h, colleague).as_deref() == Some("Busy")
+            },
+        )
+        .await;
+    harness.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desktop_credential_cannot_write_the_bucket() {
+    let nats = NatsCluster::start(1).await;
+    let relay = TestRelay::open(&nats).await;
+    let someone = Uuid::new_v4();
+    relay.publish(someone, "Available", "Available").await;
+
+    let client = nats
+        .desktop_connection()
+        .connect()
+        .await
+        .expect("desktop user");
+    let js = async_nats::jetstream::new(client);
+    let store = js
+        .get_key_value(relay_feed::BUCKET)
+        .await
+        .expect("may read");
+    let entry = store
+        .get(someone.to_string())
+        .await
+        .expect("may read a key");
+    assert!(entry.is_some());
+    let forged = value("Offline", "OffWork").encode();
+    assert!(store
+        .put(someone.to_string(), forged.clone().into())
+        .await
+        .is_err());
+    assert!(store.put(LEASE_KEY, forged.into()).await.is_err());
+    assert!(store.delete(someone.to_string()).await.is_err());
+    let kept =
+        PresenceValue::decode(&store.get(someone.to_string()).await.unwrap().unwrap()).unwrap();
+    assert_eq!(kept.availability.as_str(), "Available");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_without_its_password_is_shown_and_graph_is_polled() {
+    let mut harness = Harness::signed_in(
+        Office::builder().colleagues(2).start().await.unwrap(),
+        None,
+        BridgeOptions::default(),
+    )
+    .await;
+    let mut settings = settings::Settings::default();
+    settings.relay.servers = vec!["tls://127.0.0.1:4222".into()];
+    let link = bridge::setup::relay_link(&settings).expect("a relay is configured");
+    let mut connectors = harness.connectors();
+    connectors.relay = Some(link);
+    harness.start_bridge_with(None, connectors);
+    harness
+        .wait_advancing(Duration::from_millis(100), "direct polling", |h| {
+            matches!(
+                source(h),
+                PresenceSource::Direct { why: RelayDown::Misconfigured { ref reason } }
+                    if reason.contains("relay.password")
+            ) && h.snapshot().colleagues.iter().any(|c| c.teams.is_some())
+        })
+        .await;
+    harness.shutdown().await;
+}
