@@ -33,6 +33,7 @@ mod notifier;
 mod people;
 mod phones;
 mod presence_source;
+pub mod relay_doctor;
 mod relay_watch;
 mod runtime;
 pub mod secrets;

@@ -311,3 +311,56 @@ async fn a_relay_without_its_password_is_shown_and_graph_is_polled() {
         .await;
     harness.shutdown().await;
 }
+
+/// `doctor`'s relay lines: all well with the desktop credential and a running relay; a relay
+/// that stopped, and a credential that may write, are said.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_says_whether_the_relay_serves_and_the_credential_is_read_only() {
+    use bridge::relay_doctor::{check_relay, CheckStatus};
+    let nats = NatsCluster::start(1).await;
+    let mut relay = TestRelay::open(&nats).await;
+    relay.run();
+    let wait = Duration::from_secs(3);
+    let statuses = |checks: &[bridge::relay_doctor::RelayCheck]| {
+        checks
+            .iter()
+            .map(|c| (c.check, c.status))
+            .collect::<Vec<_>>()
+    };
+
+    let desktop = RelayLink::new(nats.desktop_connection());
+    let checks = check_relay(&desktop, wait).await;
+    assert_eq!(
+        statuses(&checks),
+        [
+            ("relay.connect", CheckStatus::Ok),
+            ("relay.lease", CheckStatus::Ok),
+            ("relay.read_only", CheckStatus::Ok),
+        ],
+        "{checks:#?}"
+    );
+    assert!(checks[1].detail.contains("test-relay"), "{checks:#?}");
+
+    // The relay's own credential handed to desktops: the write goes through, and is undone.
+    let writer = check_relay(&RelayLink::new(nats.relay_connection()), wait).await;
+    assert_eq!(writer[2].status, CheckStatus::Failed, "{writer:#?}");
+    assert!(relay
+        .store
+        .get("doctor.write-probe")
+        .await
+        .unwrap()
+        .is_none());
+
+    relay.stop();
+    let stopped = check_relay(&desktop, wait).await;
+    assert_eq!(stopped[1].status, CheckStatus::Warning, "{stopped:#?}");
+
+    let mut refused = nats.desktop_connection();
+    refused.password = keychain::Secret::new("not the password");
+    let refused = check_relay(&RelayLink::new(refused), wait).await;
+    assert_eq!(
+        statuses(&refused),
+        [("relay.connect", CheckStatus::Failed)],
+        "{refused:#?}"
+    );
+}
