@@ -8,17 +8,14 @@
 
 mod support;
 
-#[path = "../../presence-relay/tests/support/nats.rs"]
-mod nats;
-
 use std::time::Duration;
 
 use async_nats::jetstream::kv::Store;
 use bridge::{BridgeOptions, PresenceSource, RelayDown, RelayLink};
-use nats::NatsCluster;
 use relay_feed::{LeaseRecord, PresenceValue, WatchTiming, LEASE_KEY, SCHEMA_VERSION};
 use simulators::office::Office;
 use support::Harness;
+use test_session::nats::NatsCluster;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
