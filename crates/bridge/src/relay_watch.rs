@@ -26,7 +26,7 @@ use relay_feed::{
 use tokio::sync::watch;
 
 use crate::presence_source::{PresenceSource, RelayDown, RelayReading};
-use crate::workers::{self, Events, WorkerEvent};
+use crate::workers::{Events, WorkerEvent};
 
 /// How to reach the relay's feed (from `[relay]`, the credential from the admin policy).
 #[derive(Debug, Clone)]
@@ -141,7 +141,7 @@ pub(crate) async fn relay_worker(
     let mut live = false;
     let mut latest: HashMap<String, PresenceValue> = HashMap::new();
     // The own value whose status message text was last read, and what the read brought.
-    let mut own_message_for: Option<(PresenceValue, TeamsPresence)> = None;
+    let mut own_message_for: Option<(PresenceValue, Option<String>)> = None;
     let _ = events.send(WorkerEvent::PresenceSource(source_of(
         &health.borrow_and_update(),
     )));
@@ -201,29 +201,33 @@ pub(crate) async fn relay_worker(
 }
 
 /// A reading from the relay's value; the user's own gets its status message text from Graph when
-/// the relay says there is one and the presence changed since it was last read.
+/// the relay says there is one and the presence changed since it was last read (the presence
+/// itself stays the relay's: one source for the sync).
 async fn reading(
     graph: &GraphClient,
     own: Option<&str>,
     id: &str,
     value: &PresenceValue,
-    own_message_for: &mut Option<(PresenceValue, TeamsPresence)>,
+    own_message_for: &mut Option<(PresenceValue, Option<String>)>,
 ) -> RelayReading {
     let mut teams = teams_presence(value);
     if own.is_some_and(|own| own.eq_ignore_ascii_case(id)) && value.has_status_message {
-        match own_message_for {
-            Some((read, with_message)) if read.same_presence(value) => {
-                teams = with_message.clone();
-            }
+        let message = match own_message_for {
+            Some((read, message)) if read.same_presence(value) => message.clone(),
             _ => match graph.poll_presence(id, &[]).await {
                 Ok(snapshot) => {
-                    if let Some(own) = snapshot.own.as_ref() {
-                        teams = workers::teams_presence(own);
-                    }
-                    *own_message_for = Some((value.clone(), teams.clone()));
+                    let message = snapshot.own.and_then(|own| own.status_message);
+                    *own_message_for = Some((value.clone(), message.clone()));
+                    message
                 }
-                Err(error) => tracing::warn!(%error, "cannot read the own status message"),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the own status message");
+                    None
+                }
             },
+        };
+        if let Some(message) = message {
+            teams = teams.with_status_message(message);
         }
     }
     RelayReading {

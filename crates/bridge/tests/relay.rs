@@ -40,6 +40,32 @@ fn value(availability: &str, activity: &str) -> PresenceValue {
     }
 }
 
+/// A NATS server, the office, a running test relay that publishes everybody as available, and
+/// a bridge on the relay's feed.
+async fn on_the_relay(colleagues: usize) -> (NatsCluster, TestRelay, Harness) {
+    let nats = NatsCluster::start(1).await;
+    let office = Office::builder()
+        .colleagues(colleagues)
+        .start()
+        .await
+        .expect("the office opens");
+    let mut relay = TestRelay::open(&nats).await;
+    for person in office.people() {
+        relay.publish(person.id(), "Available", "Available").await;
+    }
+    relay.run();
+    let mut harness = Harness::signed_in(office, None, BridgeOptions::default()).await;
+    let mut connectors = harness.connectors();
+    connectors.relay = Some(RelayLink::new(nats.desktop_connection()).with_timing(timing()));
+    harness.start_bridge_with(None, connectors);
+    harness
+        .wait_advancing(Duration::from_millis(200), "the relay's feed", |h| {
+            source(h) == PresenceSource::Relay && h.snapshot().own.teams.is_some()
+        })
+        .await;
+    (nats, relay, harness)
+}
+
 /// The relay's side: its bucket, and its lease renewed twice a second while it "runs".
 struct TestRelay {
     store: Store,
@@ -59,11 +85,12 @@ impl TestRelay {
     }
 
     async fn publish(&self, id: Uuid, availability: &str, activity: &str) {
+        self.publish_value(id, value(availability, activity)).await;
+    }
+
+    async fn publish_value(&self, id: Uuid, value: PresenceValue) {
         self.store
-            .put(
-                id.to_string(),
-                value(availability, activity).encode().into(),
-            )
+            .put(id.to_string(), value.encode().into())
             .await
             .expect("the relay user may write");
     }
@@ -359,5 +386,91 @@ async fn doctor_says_whether_the_relay_serves_and_the_credential_is_read_only() 
         statuses(&refused),
         [("relay.connect", CheckStatus::Failed)],
         "{refused:#?}"
+    );
+}
+
+/// The watch list is followed (a colleague watched later gets the relay's value at once), and
+/// the own status message text is read from Graph once per change of the own presence, never per
+/// poll interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_list_is_followed_and_the_own_message_is_read_once_per_change() {
+    let (_nats, relay, harness) = on_the_relay(3).await;
+    let colleague = harness.office.colleagues()[1].id();
+    let person = harness
+        .snapshot()
+        .colleagues
+        .iter()
+        .find(|c| c.person.id == colleague.to_string())
+        .expect("watched")
+        .person
+        .clone();
+    harness
+        .bridge()
+        .send(bridge::BridgeCommand::Unwatch(person.id.clone()))
+        .unwrap();
+    harness
+        .wait("unwatched", |h| {
+            colleague_availability(h, colleague).is_none()
+                && !h
+                    .snapshot()
+                    .colleagues
+                    .iter()
+                    .any(|c| c.person.id == person.id)
+        })
+        .await;
+    relay.publish(colleague, "Away", "BeRightBack").await;
+    harness
+        .bridge()
+        .send(bridge::BridgeCommand::Watch(Box::new(person)))
+        .unwrap();
+    harness
+        .wait_advancing(Duration::from_millis(200), "the relay's value", |h| {
+            colleague_availability(h, colleague).as_deref() == Some("Away")
+        })
+        .await;
+
+    // The own presence with a status message: its text is read once per change.
+    let me = harness.me;
+    harness.graph().log().clear();
+    let with_message = |availability: &str, activity: &str| PresenceValue {
+        has_status_message: true,
+        ..value(availability, activity)
+    };
+    relay
+        .publish_value(me, with_message("Busy", "InAMeeting"))
+        .await;
+    harness
+        .wait_advancing(Duration::from_millis(200), "the own change", |h| {
+            h.snapshot()
+                .own
+                .teams
+                .is_some_and(|t| t.activity.as_str() == "InAMeeting")
+        })
+        .await;
+    // The same presence again (a relay that took over rewrites it): no new read.
+    relay
+        .publish_value(me, with_message("Busy", "InAMeeting"))
+        .await;
+    harness.let_time_pass(Duration::from_secs(3)).await;
+    assert_eq!(
+        presence_reads(&harness).len(),
+        1,
+        "{:?}",
+        presence_reads(&harness)
+    );
+    relay
+        .publish_value(me, with_message("DoNotDisturb", "Presenting"))
+        .await;
+    harness
+        .wait_advancing(Duration::from_millis(200), "the next own change", |h| {
+            presence_reads(h).len() == 2
+        })
+        .await;
+    harness.let_time_pass(Duration::from_secs(3)).await;
+    assert_eq!(
+        presence_reads(&harness).len(),
+        2,
+        "{:?}",
+        presence_reads(&harness)
     );
 }
