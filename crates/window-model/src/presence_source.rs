@@ -116,4 +116,15 @@ mod tests {
             serde_json::Value::Null
         );
     }
+
+    #[test]
+    fn the_state_carries_the_snapshot_source() {
+        let mut snapshot = bridge::BridgeSnapshot::default();
+        snapshot.sync.presence_source = PresenceSource::Direct {
+            why: RelayDown::NoRelay,
+        };
+        let state = crate::state::state(&snapshot, &crate::state::StateContext::default());
+        assert_eq!(state.sync.presence_source.kind, SourceKind::Direct);
+        assert_eq!(state.sync.presence_source.why, Some(RelayDownKind::NoRelay));
+    }
 }
