@@ -474,3 +474,122 @@ async fn the_watch_list_is_followed_and_the_own_message_is_read_once_per_change(
         presence_reads(&harness)
     );
 }
+
+/// The whole chain: a change at the Graph simulator is read by a real `presence-relay` (app-only
+/// sign-in to the same tenant), published to NATS and shown in the desktop's snapshot, while
+/// the desktop itself reads no presence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_at_graph_reaches_the_desktop_through_the_real_relay() {
+    use graph_client::app_only::{AppCredential, AppGraphClient, AppTokenSource};
+    use simulators::graph::{AppOnlySetup, DEFAULT_TENANT_ID, RELAY_CLIENT_ID};
+    use std::sync::Arc;
+
+    const APP_SECRET: &str = "relay-client-secret-for-the-desktop-tests";
+    let nats = NatsCluster::start(1).await;
+    let office = Office::builder()
+        .colleagues(3)
+        .relay_app(AppOnlySetup {
+            secrets: vec![APP_SECRET.into()],
+            ..AppOnlySetup::default()
+        })
+        .start()
+        .await
+        .expect("the office opens");
+    let colleague = office.colleagues()[2].id();
+    office
+        .graph()
+        .control()
+        .set_presence(colleague, "Busy", "InAMeeting");
+
+    let config = graph_client::MicrosoftConfig::new(RELAY_CLIENT_ID)
+        .unwrap()
+        .with_tenant(DEFAULT_TENANT_ID)
+        .with_authority(&office.graph().base_url())
+        .unwrap()
+        .with_graph_base(&office.graph().graph_url())
+        .unwrap();
+    let tokens = AppTokenSource::new(
+        config,
+        AppCredential::Secret(keychain::Secret::new(APP_SECRET)),
+        graph_client::Timing::real(),
+    )
+    .unwrap();
+    let relay = presence_relay::Relay::new(
+        AppGraphClient::new(Arc::new(tokens), Duration::from_secs(10)),
+        nats.relay_connection(),
+        presence_relay::RelaySettings {
+            poll_interval: Duration::from_secs(1),
+            allowed_per_30s: 300,
+            directory_refresh: Duration::from_secs(2),
+            lease_ttl: Duration::from_secs(3),
+            replicas: 1,
+            instance: "relay-a".into(),
+        },
+    );
+    let (stop_relay, stopped) = tokio::sync::oneshot::channel::<()>();
+    let relay_task = tokio::spawn(relay.run(async {
+        let _ = stopped.await;
+    }));
+
+    let mut harness = Harness::signed_in(office, None, BridgeOptions::default()).await;
+    let mut connectors = harness.connectors();
+    connectors.relay = Some(RelayLink::new(nats.desktop_connection()).with_timing(timing()));
+    harness.start_bridge_with(None, connectors);
+    harness
+        .wait_advancing(Duration::from_millis(200), "presence from the relay", |h| {
+            source(h) == PresenceSource::Relay
+                && colleague_availability(h, colleague).as_deref() == Some("Busy")
+        })
+        .await;
+
+    let desktop_token = harness
+        .account()
+        .credentials()
+        .access_token()
+        .await
+        .unwrap();
+    let desktop = format!("Bearer {}", desktop_token.expose());
+    let desktop_reads = |h: &Harness| {
+        h.graph()
+            .log()
+            .entries()
+            .into_iter()
+            .filter(|r| r.header("authorization") == Some(desktop.as_str()))
+            .filter(|r| {
+                (r.method == "GET" && r.path.ends_with("/presence"))
+                    || r.path.ends_with("/getPresencesByUserId")
+            })
+            .count()
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    harness.graph().log().clear();
+    harness
+        .graph()
+        .set_presence(colleague, "DoNotDisturb", "Presenting");
+    harness
+        .wait_advancing(Duration::from_millis(200), "the change at Graph", |h| {
+            colleague_availability(h, colleague).as_deref() == Some("DoNotDisturb")
+        })
+        .await;
+    // The relay read it; the desktop did not.
+    assert!(
+        harness
+            .graph()
+            .log()
+            .entries()
+            .iter()
+            .any(|r| r.path.ends_with("/getPresencesByUserId")),
+        "the relay polls Graph"
+    );
+    assert_eq!(desktop_reads(&harness), 0);
+
+    // The relay stops cleanly (its lease goes at once): the desktop polls Graph itself.
+    let _ = stop_relay.send(());
+    relay_task.await.unwrap().unwrap();
+    harness
+        .wait_advancing(Duration::from_millis(200), "direct polling", |h| {
+            matches!(source(h), PresenceSource::Direct { .. }) && desktop_reads(h) > 0
+        })
+        .await;
+    harness.shutdown().await;
+}
