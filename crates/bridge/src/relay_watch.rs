@@ -236,3 +236,44 @@ async fn reading(
         phone: value.phone.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_own_key_is_watched_with_the_colleagues_in_lower_case() {
+        let keys = RelayKeys {
+            own: Some("FA8BF3DC-ECA7-46B7-BAD1-DB199B62AFC3".into()),
+            colleagues: vec!["0b7e6a8c-3f0d-4d5e-9b1c-2a4f6e8d0c11".into()],
+        };
+        assert_eq!(
+            keys.ids(),
+            [
+                "fa8bf3dc-eca7-46b7-bad1-db199b62afc3",
+                "0b7e6a8c-3f0d-4d5e-9b1c-2a4f6e8d0c11"
+            ]
+        );
+        assert!(RelayKeys::default().ids().is_empty());
+    }
+
+    #[test]
+    fn only_a_live_feed_stops_the_graph_poll() {
+        let polls = |health: FeedHealth| source_of(&health).polls_graph();
+        assert!(!polls(FeedHealth::Live));
+        assert!(!polls(FeedHealth::Connecting));
+        assert!(polls(FeedHealth::Stale(StaleReason::NoRelay)));
+        assert!(polls(FeedHealth::Stale(StaleReason::RelayCannotReachGraph)));
+        assert_eq!(
+            source_of(&FeedHealth::Stale(StaleReason::UnsupportedSchema {
+                found: 2
+            })),
+            PresenceSource::Direct {
+                why: RelayDown::UnsupportedSchema { found: 2 }
+            }
+        );
+        assert!(polls(FeedHealth::Unreachable {
+            reason: "connection refused".into()
+        }));
+    }
+}

@@ -593,3 +593,29 @@ async fn a_change_at_graph_reaches_the_desktop_through_the_real_relay() {
         .await;
     harness.shutdown().await;
 }
+
+/// A relay that writes a newer value schema: the desktop does not guess, it polls Graph and
+/// says the app needs an update.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_value_schema_makes_the_desktop_poll_graph() {
+    let (_nats, relay, mut harness) = on_the_relay(2).await;
+    let colleague = harness.office.colleagues()[0].id();
+    let newer = String::from_utf8(value("Busy", "InACall").encode())
+        .unwrap()
+        .replace(&format!("\"v\":{SCHEMA_VERSION}"), "\"v\":99");
+    relay
+        .store
+        .put(colleague.to_string(), newer.into_bytes().into())
+        .await
+        .unwrap();
+    harness
+        .wait_advancing(Duration::from_millis(200), "direct polling", |h| {
+            source(h)
+                == PresenceSource::Direct {
+                    why: RelayDown::UnsupportedSchema { found: 99 },
+                }
+                && !presence_reads(h).is_empty()
+        })
+        .await;
+    harness.shutdown().await;
+}
