@@ -102,8 +102,38 @@ async fn account_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec
     if settings.starface.url.is_some() && settings.starface.login.is_some() {
         checks.extend(starface_checks(settings, store.as_ref()).await);
     }
+    if let Some(link) = bridge::setup::relay_link(settings) {
+        checks.extend(relay_checks(&link).await);
+    }
     checks.extend(clock_checks(settings).await);
     checks
+}
+
+/// The organisation's relay (`[relay]` from the admin policy): reachable over TLS, a relay
+/// serving, and the credential read-only.
+async fn relay_checks(link: &bridge::RelayLink) -> Vec<Check> {
+    use bridge::relay_doctor::{check_relay, CheckStatus};
+    // A relay renews every third of its lease TTL (10 s by default): two renewals fit in 8 s.
+    check_relay(link, Duration::from_secs(8))
+        .await
+        .into_iter()
+        .map(|report| {
+            let verdict = match report.status {
+                CheckStatus::Ok => Verdict::Ok,
+                CheckStatus::Warning => Verdict::Warn,
+                CheckStatus::Failed => Verdict::Fail,
+            };
+            let check = Check::new(
+                verdict,
+                "relay",
+                format!("{}: {}", report.check, report.detail),
+            );
+            match report.hint {
+                Some(hint) => check.hint(hint),
+                None => check,
+            }
+        })
+        .collect()
 }
 
 async fn microsoft_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {

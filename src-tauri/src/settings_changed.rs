@@ -15,6 +15,8 @@ pub async fn apply<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Se
         return;
     };
     let accounts_changed = before.microsoft != after.microsoft || before.starface != after.starface;
+    // The relay's servers or credential (the admin policy): the relay worker starts with them.
+    let accounts_changed = accounts_changed || before.relay != after.relay;
     if accounts_changed {
         tracing::info!("accounts changed; restarting the sync");
         events::restart_sync(app).await;

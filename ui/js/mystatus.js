@@ -96,6 +96,27 @@ export function createMyStatus(store, nav) {
     return h("div", { class: "kv" }, h("span", { class: "kv__label" }, t(labelKey)), h("span", { class: "kv__value" }, ...value));
   }
 
+  // Where presence comes from, shown only when the organisation runs a relay.
+  function presenceSourceRow(ps) {
+    if (!ps || ps.kind === "graph") return null;
+    let text;
+    switch (ps.kind) {
+      case "relay": text = t("presence_source.relay"); break;
+      case "relay_starting": text = t("presence_source.relay_starting"); break;
+      default:
+        switch (ps.why) {
+          case "no_relay": text = t("presence_source.direct.no_relay"); break;
+          case "relay_cannot_reach_graph": text = t("presence_source.direct.relay_cannot_reach_graph"); break;
+          case "unsupported_schema": text = t("presence_source.direct.unsupported_schema"); break;
+          case "misconfigured": text = t("presence_source.direct.misconfigured"); break;
+          default: text = t("presence_source.direct.unreachable");
+        }
+    }
+    const tone = ps.kind === "relay" ? "good" : ps.kind === "direct" ? "bad" : "muted";
+    // The details (a server's error, the settings key) as a tooltip: the connector's words.
+    return kv("mystatus.presence_source", h("span", { class: `pill pill--${tone}`, title: ps.message || "" }, text));
+  }
+
   function render() {
     const s = store.state;
     if (!s) return;
@@ -125,6 +146,7 @@ export function createMyStatus(store, nav) {
         kv("mystatus.sync_state", h("span", { class: `pill pill--${s.sync.mode === "running" ? "good" : s.sync.mode === "conflict" ? "bad" : "muted"}` },
           t("sync.mode." + s.sync.mode, { time: s.sync.paused_until ? formatDateTime(s.sync.paused_until) : "" }))),
         kv("mystatus.last_sync", s.sync.last_sync ? `${formatDateTime(s.sync.last_sync)} (${formatAge(s.sync.last_sync)})` : t("mystatus.never")),
+        presenceSourceRow(s.sync.presence_source),
         s.own?.row ? kv("mystatus.row", rowLabel(s.own.row)) : null));
 
     clear(controls);

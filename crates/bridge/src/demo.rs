@@ -322,6 +322,7 @@ impl OfficeAccount {
                 )?),
                 xmpp,
                 onehub: None,
+                relay: None,
             });
         };
         let sign_in = PbxSignIn::new(
@@ -344,6 +345,7 @@ impl OfficeAccount {
             )?),
             xmpp,
             onehub: Some(OneHubLink::new(sign_in, None)),
+            relay: None,
         })
     }
 }

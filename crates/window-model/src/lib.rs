@@ -32,6 +32,7 @@ pub mod links;
 pub mod navigate;
 pub mod notification;
 pub mod pause;
+pub mod presence_source;
 pub mod search;
 pub mod settings_view;
 pub mod sign_in;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::colleague::{Colleague, Telephony};
 use crate::journal::{journal_entry, JournalEntry};
+use crate::presence_source::PresenceSourceView;
 use crate::sign_in::{Certificate, SecretNeeded};
 use crate::warning::{warnings, Warning};
 
@@ -66,6 +67,8 @@ pub struct Sync {
     /// Wall clock (ms) of the last sync: when the own Teams presence and STARFACE had both been
     /// read last (the older of the two readings). `None` until both were read.
     pub last_sync: Option<u64>,
+    /// Where presence comes from: the app's own poll or the organisation's relay.
+    pub presence_source: PresenceSourceView,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -163,6 +166,7 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext) -> State {
             mode: sync_mode(&snapshot.sync.state, ctx.sync_enabled),
             paused_until,
             last_sync: snapshot.sync.last_sync_ms.map(wall),
+            presence_source: PresenceSourceView::from(&snapshot.sync.presence_source),
         },
         accounts: Accounts {
             microsoft: microsoft(snapshot, ctx),
