@@ -37,6 +37,8 @@ pub async fn apply<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Se
             ));
         }
     }
+    // `[hooks]` or the UI language (Home Assistant's entity names): the hooks start again.
+    state.hooks.apply(after).await;
     if before.ui.autostart != after.ui.autostart && !state.demo {
         crate::autostart::apply(app, after.ui.autostart);
     }

@@ -375,9 +375,11 @@ mod tests {
         assert_eq!(moved_store.get(names::HOOKS_WEBHOOK_SECRET).unwrap(), None);
         let mut other_user = before.clone();
         other_user.hooks.mqtt.username = Some("bob".into());
-        assert!(hook_secret_need(&other_user, &raw, HookSecret::MqttPassword)
-            .unwrap()
-            .is_some());
+        assert!(
+            hook_secret_need(&other_user, &raw, HookSecret::MqttPassword)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
