@@ -162,5 +162,7 @@ pub async fn forward_hook_results<R: Runtime>(app: AppHandle<R>) {
     while results.changed().await.is_ok() {
         results.borrow_and_update();
         publish_state(&app);
+        // Coalesce like the snapshots: a broker that flaps costs the window at most 2 states/s.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
