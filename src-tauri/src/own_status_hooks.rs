@@ -239,6 +239,101 @@ mod tests {
 
     use super::*;
 
+    /// Settings with the command hook writing `$PRESENCE_BRIDGE_EVENT $PRESENCE_BRIDGE_ACTIVITY`
+    /// lines to `log`.
+    fn command_hook(log: &std::path::Path) -> Settings {
+        let mut settings = Settings::default();
+        settings.hooks.command.enabled = true;
+        settings.hooks.command.program = Some("/bin/sh".into());
+        settings.hooks.command.args = vec![
+            "-c".into(),
+            format!(
+                "echo \"$PRESENCE_BRIDGE_EVENT $PRESENCE_BRIDGE_ACTIVITY\" >> '{}'",
+                log.display()
+            ),
+        ];
+        settings
+    }
+
+    fn snapshot(telephony: TelephonyState) -> BridgeSnapshot {
+        BridgeSnapshot {
+            own: OwnStatus {
+                teams: Some(TeamsPresence::new("Available", "Available")),
+                telephony: Some(telephony),
+                ..OwnStatus::default()
+            },
+            ..BridgeSnapshot::default()
+        }
+    }
+
+    async fn lines_in(log: &std::path::Path, count: usize) -> Vec<String> {
+        for _ in 0..200 {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if text.lines().count() >= count {
+                return text.lines().map(str::to_owned).collect();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("fewer than {count} lines in {}", log.display());
+    }
+
+    #[tokio::test]
+    async fn changes_go_out_once_a_test_sends_the_current_status_and_new_settings_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("hook.log");
+        let hooks = OwnStatusHooks::new(Arc::new(keychain::MemoryStore::new()), true);
+        hooks.apply(&Settings::default()).await;
+        assert_eq!(
+            hooks.test(HookKind::Command).await,
+            Err(HookError::Off),
+            "no hook runs with the defaults"
+        );
+        let settings = command_hook(&log);
+        hooks.apply(&settings).await;
+        assert_eq!(
+            hooks.test(HookKind::Command).await,
+            Err(HookError::NoStatusYet)
+        );
+        hooks.feed(&snapshot(TelephonyState::Available));
+        assert_eq!(lines_in(&log, 1).await, ["status available"]);
+        // The same status again sends nothing (a hook that is busy keeps only the newest, so the
+        // change waits for the first delivery to end).
+        hooks.feed(&snapshot(TelephonyState::Available));
+        hooks.feed(&snapshot(TelephonyState::Active));
+        assert_eq!(
+            lines_in(&log, 2).await,
+            ["status available", "status on_the_phone"]
+        );
+        assert_eq!(hooks.test(HookKind::Command).await, Ok(()));
+        assert_eq!(lines_in(&log, 3).await[2], "test on_the_phone");
+        let report = hooks.results().get(HookKind::Command).cloned().unwrap();
+        assert_eq!(report.last.unwrap().occasion, status_hooks::Occasion::Test);
+
+        // The same settings again change nothing; other settings start the hooks again, and
+        // the new ones get the current status at once.
+        hooks.apply(&settings).await;
+        let mut longer = settings.clone();
+        longer.hooks.command.timeout_secs = 20;
+        hooks.apply(&longer).await;
+        assert_eq!(lines_in(&log, 4).await[3], "status on_the_phone");
+
+        hooks.shutdown().await;
+        assert_eq!(hooks.test(HookKind::Command).await, Err(HookError::Off));
+        assert!(hooks.results().iter().next().is_none());
+    }
+
+    #[tokio::test]
+    async fn the_demo_runs_no_hooks() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("hook.log");
+        let hooks = OwnStatusHooks::new(Arc::new(keychain::MemoryStore::new()), false);
+        hooks.apply(&command_hook(&log)).await;
+        hooks.feed(&snapshot(TelephonyState::Active));
+        assert_eq!(hooks.test(HookKind::Command).await, Err(HookError::Off));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!log.exists());
+    }
+
     #[test]
     fn nothing_is_published_before_a_reading_and_the_phone_needs_its_line_state() {
         assert_eq!(hook_status(&OwnStatus::default()), None);
