@@ -355,7 +355,7 @@ fn the_own_status_reaches_mqtt_and_a_command_and_a_hanging_broker_delays_nothing
     wait_until(
         "the hook connected to the black hole",
         || hole_accepted.load(Ordering::SeqCst) > 0,
-        || String::new(),
+        String::new,
     );
     app.wait_for_lines("sync started", 2, support::START_TIMEOUT);
     // The restarted sync sets the Teams session for the ongoing call again, on time.

@@ -31,10 +31,12 @@ pub async fn status_hook_from_the_window(world: &World) {
         log.display()
     );
     type_into(world, "#f-hooks-command-args", &format!("-c\n{script}")).await;
+    let args = json!(["-c", script]);
+    let args = &args;
     wait_for("the command hook's fields saved", WAIT, || async move {
         let settings = world.invoke("get_settings", json!({})).await;
         let command = s(&settings, "values.hooks.command");
-        (command["program"] == "/bin/sh" && command["args"] == json!(["-c", script.clone()]))
+        (command["program"] == "/bin/sh" && command["args"] == *args)
             .then_some(())
             .ok_or(command.to_string())
     })
