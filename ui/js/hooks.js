@@ -7,7 +7,8 @@ import { t, formatDateTime, formatAge } from "./i18n.js";
 import { api } from "./ipc.js";
 import { toast } from "./toast.js";
 
-export const HOOKS = ["mqtt", "webhook", "command"];
+/** The last "Send test" answer per hook, shown again when the section is rebuilt. */
+const lastTests = new Map();
 
 /** One argument per line (arguments may hold spaces); an empty list for an empty box. */
 function argLines(text) {
@@ -49,20 +50,27 @@ export function hooksSection(kit, store) {
   }
 
   function testButton(hook) {
-    const result = h("span", { class: "field__hint", id: `hook-test-${hook}`, role: "status", "aria-live": "polite" });
+    const id = `hook-test-${hook}`;
+    const shown = lastTests.get(hook);
+    const result = h("span", { class: `field__hint${shown ? " field__hint--" + shown.tone : ""}`, id, role: "status", "aria-live": "polite" }, shown ? shown.text : "");
+    // The section may be rebuilt while a test runs (focus moved on): the answer goes to the
+    // element on screen then, and is kept for the next rebuild.
+    const say = (text, tone) => {
+      lastTests.set(hook, { text, tone });
+      const el = document.getElementById(id);
+      if (el) { el.textContent = text; el.className = `field__hint field__hint--${tone}`; }
+    };
     const button = h("button", {
-      type: "button", class: "btn", id: `hook-test-${hook}-button`, disabled: !get(`hooks.${hook}.enabled`),
+      type: "button", class: "btn", id: `${id}-button`,
       onclick: async () => {
         button.disabled = true;
-        result.textContent = t("settings.hooks.testing");
-        result.className = "field__hint";
+        say(t("settings.hooks.testing"), "busy");
         try {
           const outcome = await api.testHook(hook);
-          result.textContent = outcome.ok ? t("settings.hooks.test_ok") : t("settings.hooks.test_failed", { message: outcome.error || "" });
-          result.className = `field__hint ${outcome.ok ? "field__hint--ok" : "field__hint--bad"}`;
+          if (outcome.ok) say(t("settings.hooks.test_ok"), "ok");
+          else say(t("settings.hooks.test_failed", { message: outcome.error || "" }), "bad");
         } catch (e) {
-          result.textContent = t("settings.hooks.test_failed", { message: e.message });
-          result.className = "field__hint field__hint--bad";
+          say(t("settings.hooks.test_failed", { message: e.message }), "bad");
         } finally {
           button.disabled = false;
         }
