@@ -67,11 +67,12 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                             Some(old) => old.shutdown().await,
                             None => None,
                         };
-                        hooks.apply(store.settings()).await;
                         running = sync_runtime::start(None, paths, notifier.clone(), hand_over)
                             .await
                             .ok();
                         follow_with_hooks(&hooks, running.as_ref());
+                        // After the sync: stopping a hook that hangs takes seconds.
+                        hooks.apply(store.settings()).await;
                     }
                 }
             }

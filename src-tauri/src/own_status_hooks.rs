@@ -87,15 +87,22 @@ impl OwnStatusHooks {
     /// UI language are what the running hooks started with. Stopping the old hooks takes at most
     /// a few seconds (`StatusHooks::shutdown`). Must run inside the Tokio runtime.
     pub async fn apply(&self, settings: &Settings) {
+        self.apply_current(|| settings.clone()).await;
+    }
+
+    /// [`Self::apply`] with the settings `current` returns once earlier (re)starts are done: for
+    /// callers that do not wait, so the newest settings win whatever order they run in.
+    pub async fn apply_current(&self, current: impl FnOnce() -> Settings) {
         if !self.allowed {
             return;
         }
+        let mut started_with = self.started_with.lock().await;
+        let settings = &current();
         let wanted = StartedWith {
             hooks: settings.hooks.clone(),
             language: window_model::i18n::message_language(settings),
             generation: self.generation.load(std::sync::atomic::Ordering::SeqCst),
         };
-        let mut started_with = self.started_with.lock().await;
         if started_with.as_ref() == Some(&wanted) {
             return;
         }
@@ -137,12 +144,12 @@ impl OwnStatusHooks {
         *started_with = Some(wanted);
     }
 
-    /// Starts the hooks again with `settings` even if they did not change: a hook secret was
-    /// stored (the MQTT hook reads its password when it connects).
-    pub async fn restart(&self, settings: &Settings) {
+    /// Starts the hooks again with the settings `current` returns even if they did not change: a
+    /// hook secret was stored (the MQTT hook reads its password when it connects).
+    pub async fn restart_current(&self, current: impl FnOnce() -> Settings) {
         self.generation
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.apply(settings).await;
+        self.apply_current(current).await;
     }
 
     /// Hands the own status of `snapshot` to the hooks if it changed; returns at once.

@@ -4,7 +4,7 @@
 use bridge::secrets::HookSecret;
 use keychain::{Secret, SecretStore};
 use settings::HookKind;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use window_model::hooks::HookTest;
 
 use crate::app_state::AppState;
@@ -45,7 +45,13 @@ pub async fn save_hook_secret<R: Runtime>(
     .await
     .map_err(|e| CommandError::Task(e.to_string()))??;
     tracing::info!("{} stored in the keychain", which.describe());
-    state.hooks.restart(&settings).await;
+    // The hooks start again with it in their own task (stopping a hanging one takes seconds).
+    let for_hooks = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(state) = for_hooks.try_state::<AppState>() {
+            state.hooks.restart_current(|| state.settings()).await;
+        }
+    });
     let settings_app = app.clone();
     // The settings view reads the keychain: off the async runtime.
     let _ = tauri::async_runtime::spawn_blocking(move || publish_settings(&settings_app)).await;
