@@ -17,6 +17,7 @@ mod log_files;
 mod logging;
 mod notifications;
 mod opener;
+mod own_status_hooks;
 mod settings_changed;
 mod settings_watch;
 mod sync_runtime;

@@ -6,6 +6,7 @@ import { makeDot, rowLabel, chatLabel, teamsPair } from "./status.js";
 import { icon } from "./icons.js";
 import { showError, toast } from "./toast.js";
 import { journalText, journalTone } from "./journal.js";
+import { hookResultsTile } from "./hooks.js";
 
 export function createMyStatus(store, nav) {
   const warnings = h("div", { class: "warnings", "aria-live": "polite" });
@@ -147,7 +148,8 @@ export function createMyStatus(store, nav) {
           t("sync.mode." + s.sync.mode, { time: s.sync.paused_until ? formatDateTime(s.sync.paused_until) : "" }))),
         kv("mystatus.last_sync", s.sync.last_sync ? `${formatDateTime(s.sync.last_sync)} (${formatAge(s.sync.last_sync)})` : t("mystatus.never")),
         presenceSourceRow(s.sync.presence_source),
-        s.own?.row ? kv("mystatus.row", rowLabel(s.own.row)) : null));
+        s.own?.row ? kv("mystatus.row", rowLabel(s.own.row)) : null),
+      ...[hookResultsTile(s, tile, kv)].filter(Boolean));
 
     clear(controls);
     const paused = s.sync.mode === "paused" || s.sync.mode === "stopped";

@@ -7,6 +7,7 @@ import { api } from "./ipc.js";
 import { ROWS, CHAT_PRESENCES } from "./status.js";
 import { icon } from "./icons.js";
 import { showError, toast } from "./toast.js";
+import { hooksSection } from "./hooks.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const TEXT_DEBOUNCE_MS = 700;
@@ -31,7 +32,7 @@ export function createSettings(store, onLanguage) {
     try {
       store.settings = await api.saveSettings(changes);
       // Which secrets the keychain holds depends on the server the accounts name.
-      if (changes.some((c) => /^(starface|microsoft)(\.|$)/.test(c.key))) render();
+      if (changes.some((c) => /^(starface|microsoft|hooks)(\.|$)/.test(c.key))) render();
       status.textContent = t("settings.saved");
       status.className = "savestate savestate--ok";
       return true;
@@ -382,7 +383,8 @@ export function createSettings(store, onLanguage) {
     dirtyRebuild = false;
     errors.clear();
     clear(body);
-    body.append(accounts(), mapping(), reverse(), hours(), general());
+    const kit = { get, locked, section, field, textInput, checkbox, save, errorSlot, lockNote };
+    body.append(accounts(), mapping(), reverse(), hours(), hooksSection(kit, store), general());
   }
 
   root.addEventListener("focusout", () => setTimeout(() => { if (dirtyRebuild && !root.contains(document.activeElement)) render(); }, 0));

@@ -40,6 +40,10 @@ pub struct Secrets {
     pub starface_password_stored_for: Option<String>,
     /// A client secret is stored, but for another PBX (described): it is not used.
     pub starface_client_secret_stored_for: Option<String>,
+    /// An MQTT password for the broker and user `[hooks.mqtt]` names is stored.
+    pub hook_mqtt_password: bool,
+    /// A webhook signing secret for the URL `[hooks.webhook]` names is stored.
+    pub hook_webhook_secret: bool,
 }
 
 /// One change the window sends: a dotted key and its new value (`null`: back to the default).
@@ -192,7 +196,8 @@ mod tests {
         assert_eq!(
             view["secrets"],
             json!({"starface_password": true, "starface_client_secret": false,
-                   "starface_password_stored_for": null, "starface_client_secret_stored_for": null})
+                   "starface_password_stored_for": null, "starface_client_secret_stored_for": null,
+                   "hook_mqtt_password": false, "hook_webhook_secret": false})
         );
     }
 

@@ -7,6 +7,7 @@ use presence_core::{Activity, Availability, ChatPresence, StatusRow};
 use serde::Serialize;
 
 use crate::colleague::{Colleague, Telephony};
+use crate::hooks::HookResult;
 use crate::journal::{journal_entry, JournalEntry};
 use crate::presence_source::PresenceSourceView;
 use crate::sign_in::{Certificate, SecretNeeded};
@@ -23,6 +24,8 @@ pub struct State {
     /// Oldest first.
     pub journal: Vec<JournalEntry>,
     pub warnings: Vec<Warning>,
+    /// The running status hooks' last results ("My status"); empty while none runs.
+    pub hooks: Vec<HookResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -151,6 +154,8 @@ pub struct StateContext {
     pub settings_problem: Option<String>,
     /// The admin policy exists but cannot be used (it failed closed).
     pub policy_problem: Option<settings::BrokenPolicy>,
+    /// The running status hooks' results.
+    pub hooks: Vec<HookResult>,
 }
 
 /// The state for `snapshot`.
@@ -187,6 +192,7 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext) -> State {
             .into_iter()
             .chain(ctx.policy_problem.as_ref().map(Warning::from))
             .collect(),
+        hooks: ctx.hooks.clone(),
     }
 }
 
