@@ -210,7 +210,32 @@ impl AppState {
 
     /// The settings screen; `secrets` from [`Self::secrets_view`].
     pub fn settings_view(&self, secrets: Secrets) -> SettingsView {
-        self.with_store(|store| window_model::settings_view::view(store, secrets))
+        let view = self.with_store(|store| window_model::settings_view::view(store, secrets));
+        if self.demo {
+            view.in_demo(self.demo_pbx_view())
+        } else {
+            view
+        }
+    }
+
+    /// The demo's simulated PBX for the settings screen (read-only there).
+    fn demo_pbx_view(&self) -> window_model::settings_view::DemoPbxView {
+        use window_model::settings_view::{DemoPbxView, DemoSignIn};
+        let url = match self.running().as_deref() {
+            Some(Running::Demo(demo)) => Some(demo.pbx_url()),
+            _ => None,
+        };
+        let oauth = self.demo_pbx == bridge::demo::DemoPbx::OAuthOnly;
+        DemoPbxView {
+            url,
+            login: bridge::demo::DEMO_LOGIN.to_owned(),
+            sign_in: if oauth {
+                DemoSignIn::OAuth
+            } else {
+                DemoSignIn::Classic
+            },
+            phone_state: oauth,
+        }
     }
 
     pub fn running(&self) -> Option<Arc<Running>> {

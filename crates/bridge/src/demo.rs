@@ -440,6 +440,11 @@ impl Demo {
         self.office.dnd()
     }
 
+    /// Where the simulated PBX listens (on loopback), for the settings screen's read-only view.
+    pub fn pbx_url(&self) -> String {
+        self.office.pbx().base_url()
+    }
+
     /// Stops the script, the bridge (cleanly) and the simulators.
     pub async fn shutdown(self) {
         self.script.abort();

@@ -19,6 +19,39 @@ pub struct SettingsView {
     /// Keys the administrator's policy locks.
     pub locked: Vec<Lock>,
     pub secrets: Secrets,
+    /// `--demo`: the simulated PBX the demo runs on, shown read-only instead of the STARFACE
+    /// form (whose fields the demo's settings leave empty). `None` outside the demo.
+    pub demo: Option<DemoPbxView>,
+}
+
+/// The demo's simulated STARFACE, as the settings screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoPbxView {
+    /// The simulator's address on loopback; `None` while the demo is starting.
+    pub url: Option<String>,
+    pub login: String,
+    pub sign_in: DemoSignIn,
+    /// Colleagues' phones are pushed (OneHub): the STARFACE 10 demo.
+    pub phone_state: bool,
+}
+
+/// How the demo signs in to its PBX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoSignIn {
+    /// The classic login (`--demo-classic`).
+    Classic,
+    /// OAuth with the admin's client secret (STARFACE 10 with the classic login off).
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+impl SettingsView {
+    /// This view in the demo, which runs on `pbx`.
+    pub fn in_demo(mut self, pbx: DemoPbxView) -> Self {
+        self.demo = Some(pbx);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,6 +139,7 @@ pub fn view(store: &SettingsStore, secrets: Secrets) -> SettingsView {
             })
             .collect(),
         secrets,
+        demo: None,
     }
 }
 
