@@ -100,7 +100,7 @@ export function createColleagues(store) {
     total = y;
     spacer.style.height = `${total}px`;
     const n = favs.length + rest.length;
-    setText(count, n ? t("colleagues.count", { count: formatNumber(n) }) : "");
+    setText(count, n === 1 ? t("colleagues.count_one") : n ? t("colleagues.count", { count: formatNumber(n) }) : "");
     const keep = prevId ? items.findIndex((it) => it.id === prevId) : -1;
     selected = keep >= 0 ? keep : -1;
     if (selected < 0 && n) selected = firstRow();
