@@ -21,4 +21,6 @@ const COMMAND_NAMES: &[&str] = &[
     "inspect_certificate",
     "trust_certificate",
     "show_card",
+    "test_hook",
+    "save_hook_secret",
 ];

@@ -431,3 +431,28 @@ fn every_warning_kind_of_the_contract_is_translated() {
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
+
+/// Every relay problem the contract lists (`why`) has its line on "My status", in both languages.
+#[test]
+fn every_presence_source_the_contract_allows_is_translated() {
+    let en = load("en");
+    let de = load("de");
+    let section = contract_section("Presence source");
+    let values = table_kinds(&section);
+    for expected in ["relay", "no_relay", "unreachable", "misconfigured"] {
+        assert!(
+            values.iter().any(|v| v == expected),
+            "{expected} missing: {values:?}"
+        );
+    }
+    for value in values {
+        let key = match value.as_str() {
+            "graph" => continue,  // nothing is shown
+            "direct" => continue, // shown by its `why`
+            "relay" | "relay_starting" => format!("presence_source.{value}"),
+            why => format!("presence_source.direct.{why}"),
+        };
+        assert!(en.contains_key(&key), "en.json lacks {key}");
+        assert!(de.contains_key(&key), "de.json lacks {key}");
+    }
+}

@@ -160,6 +160,7 @@
       j(3, "another_sync_suspected", { reverts: 3, period_minutes: 30 }),
     ],
     warnings: [{ kind: "another_sync", params: { reverts: 3, period_minutes: 30 } }],
+    hooks: [{ hook: "mqtt", last: { at: Date.now() - 60_000, occasion: "change", error: null }, last_ok: Date.now() - 60_000, connected: true }],
   };
   if (params.get("paused")) { state.sync = { mode: "paused", paused_until: now + 3600000, last_sync: now - 4000 }; state.warnings.push({ kind: "paused", params: { until: now + 3600000 } }); }
   if (params.get("cert")) state.warnings.push({ kind: "certificate_untrusted", params: { fingerprint: UNTRUSTED } });
@@ -198,9 +199,15 @@
         unknown: row("unchanged", "unchanged"),
       },
       ui: { language: params.get("lang") || "auto", favourites: [], autostart: true, tray_favourites_only: false },
+      hooks: {
+        include_status_message: false,
+        mqtt: { enabled: true, url: "mqtts://homeassistant.local", username: "anna", topic_prefix: "presence-bridge/anna", retain: true, home_assistant: true, discovery_prefix: "homeassistant", allow_insecure: false },
+        webhook: { enabled: false, timeout_secs: 10, retries: 3 },
+        command: { enabled: false, args: [], args_by_dot: {}, timeout_secs: 10 },
+      },
     },
     locked: [{ key: "mapping.busy_meeting", policy: POLICY }, { key: "sync.poll_interval_secs", policy: POLICY }],
-    secrets: { starface_password: true, starface_client_secret: false, starface_password_stored_for: null, starface_client_secret_stored_for: null },
+    secrets: { starface_password: true, starface_client_secret: false, starface_password_stored_for: null, starface_client_secret_stored_for: null, hook_mqtt_password: true, hook_webhook_secret: false },
   };
 
   // ---- Event plumbing as the Tauri core event plugin does it ----
@@ -306,6 +313,8 @@
     sign_out_microsoft: () => { state.accounts.microsoft = { state: "signed_out", user: null }; emit("state", snapshot()); return null; },
     save_starface_password: ({ password }) => { if (!password) err("empty password", "starface.password"); settings.secrets.starface_password = true; return null; },
     save_starface_client_secret: ({ clientSecret }) => { if (!clientSecret) err("empty client secret", "starface.oauth.client_secret"); settings.secrets.starface_client_secret = true; return null; },
+    test_hook: ({ hook }) => (settings.values.hooks[hook]?.enabled ? { ok: true, error: null } : { ok: false, error: "this hook is off" }),
+    save_hook_secret: ({ hook, secret }) => { if (!secret) err("empty secret", `hooks.${hook}`); settings.secrets[`hook_${hook === "mqtt" ? "mqtt_password" : "webhook_secret"}`] = true; return null; },
     inspect_certificate: () => state.accounts.starface.certificate,
     trust_certificate: ({ fingerprint }) => {
       if (fingerprint !== state.accounts.starface.presented_fingerprint) err("the server now presents a different certificate", "starface.certificate_pin");

@@ -1,4 +1,5 @@
-//! `login microsoft|starface` and `logout microsoft|starface`: sign-ins kept in the keychain.
+//! `login microsoft|starface|hook-mqtt|hook-webhook` and `logout …`: sign-ins and the status
+//! hooks' secrets kept in the keychain.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ pub fn login(paths: &Paths, target: &LoginTarget) -> ExitCode {
         LoginTarget::Starface {
             client_secret_stdin,
         } => login_starface(&settings, *client_secret_stdin),
+        LoginTarget::HookMqtt => login_hook(&settings, bridge::secrets::HookSecret::MqttPassword),
+        LoginTarget::HookWebhook => {
+            login_hook(&settings, bridge::secrets::HookSecret::WebhookSecret)
+        }
     };
     match result {
         Ok(message) => {
@@ -310,6 +315,50 @@ fn check_starface_login(
     }))
 }
 
+/// `login hook-mqtt|hook-webhook`: keeps the hook's secret for the broker or URL the settings
+/// name now. Nothing is sent: `doctor` checks the hook.
+fn login_hook(
+    settings: &settings::Settings,
+    secret: bridge::secrets::HookSecret,
+) -> Result<String, String> {
+    use bridge::secrets::HookSecret;
+    let hook = secret.hook().id();
+    let endpoint = secret
+        .endpoint(settings)
+        .ok_or_else(|| format!("set hooks.{hook}.url in the settings first"))?;
+    if secret == HookSecret::MqttPassword && settings.hooks.mqtt.username.is_none() {
+        return Err(
+            "set hooks.mqtt.username in the settings first (a broker without users needs no \
+             password)"
+                .into(),
+        );
+    }
+    let prompt = match secret {
+        HookSecret::MqttPassword => format!("MQTT password for {endpoint}: "),
+        HookSecret::WebhookSecret => format!("Webhook signing secret for {endpoint}: "),
+    };
+    let value = Answers::new().ask(&prompt, secret.describe())?;
+    let keychain = keychain();
+    bridge::secrets::bound_store(settings, keychain.as_ref())
+        .set(secret.keychain_name(), &value)
+        .map_err(|e| e.to_string())?;
+    let running = match secret {
+        _ if !settings.hooks.is_enabled(secret.hook()) => {
+            "switch the hook on with hooks.{hook}.enabled = true"
+        }
+        HookSecret::MqttPassword => {
+            "a running Presence Bridge uses it when it next connects to the broker"
+        }
+        HookSecret::WebhookSecret => "a running Presence Bridge signs its next request with it",
+    };
+    Ok(format!(
+        "The {} for {endpoint} is kept in the keychain; {}. Check it with `presence-bridge \
+         doctor`.",
+        secret.describe(),
+        running.replace("{hook}", hook)
+    ))
+}
+
 pub fn logout(service: Service) -> ExitCode {
     let names: &[&str] = match service {
         Service::Microsoft => &[names::MICROSOFT_REFRESH_TOKEN],
@@ -317,6 +366,8 @@ pub fn logout(service: Service) -> ExitCode {
             names::STARFACE_PASSWORD,
             names::STARFACE_OAUTH_CLIENT_SECRET,
         ],
+        Service::HookMqtt => &[names::HOOKS_MQTT_PASSWORD],
+        Service::HookWebhook => &[names::HOOKS_WEBHOOK_SECRET],
     };
     let store = keychain();
     match names.iter().try_for_each(|name| store.delete(name)) {

@@ -15,6 +15,7 @@ use window_model::state::{State, StateContext};
 
 use crate::cli::Paths;
 use crate::error::{CommandError, CommandResult};
+use crate::own_status_hooks::OwnStatusHooks;
 use crate::sync_runtime::{self, NotRunning, Running, SyncHandOver};
 
 /// Microsoft account state the bridge does not track: the interactive sign-in under way, and
@@ -75,6 +76,8 @@ pub struct AppState {
     /// The demo's first favourites were put into its settings (once: the user may unpin them).
     demo_favourites_set: std::sync::atomic::AtomicBool,
     _demo_dir: Option<tempfile::TempDir>,
+    /// The status hooks (`[hooks]`); they never run in the demo.
+    pub hooks: Arc<OwnStatusHooks>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -96,11 +99,19 @@ fn secrets_view(settings: &Settings, store: &dyn SecretStore) -> Secrets {
     let (starface_password, starface_password_stored_for) = look(StarfaceSecret::Password);
     let (starface_client_secret, starface_client_secret_stored_for) =
         look(StarfaceSecret::OAuthClientSecret);
+    let hook = |secret| {
+        matches!(
+            bridge::secrets::hook_secret_need(settings, store, secret),
+            Ok(None)
+        )
+    };
     Secrets {
         starface_password,
         starface_client_secret,
         starface_password_stored_for,
         starface_client_secret_stored_for,
+        hook_mqtt_password: hook(bridge::secrets::HookSecret::MqttPassword),
+        hook_webhook_secret: hook(bridge::secrets::HookSecret::WebhookSecret),
     }
 }
 
@@ -122,6 +133,7 @@ impl AppState {
     ) -> Self {
         Self {
             settings: Mutex::new(store),
+            hooks: Arc::new(OwnStatusHooks::new(secrets.clone(), true)),
             secrets,
             demo: false,
             demo_pbx: bridge::demo::DemoPbx::default(),
@@ -158,6 +170,7 @@ impl AppState {
             notifier,
         );
         state.demo = true;
+        state.hooks = Arc::new(OwnStatusHooks::new(state.secrets(), false));
         state.demo_pbx = pbx;
         state._demo_dir = Some(dir);
         Ok(state)
@@ -197,7 +210,32 @@ impl AppState {
 
     /// The settings screen; `secrets` from [`Self::secrets_view`].
     pub fn settings_view(&self, secrets: Secrets) -> SettingsView {
-        self.with_store(|store| window_model::settings_view::view(store, secrets))
+        let view = self.with_store(|store| window_model::settings_view::view(store, secrets));
+        if self.demo {
+            view.in_demo(self.demo_pbx_view())
+        } else {
+            view
+        }
+    }
+
+    /// The demo's simulated PBX for the settings screen (read-only there).
+    fn demo_pbx_view(&self) -> window_model::settings_view::DemoPbxView {
+        use window_model::settings_view::{DemoPbxView, DemoSignIn};
+        let url = match self.running().as_deref() {
+            Some(Running::Demo(demo)) => Some(demo.pbx_url()),
+            _ => None,
+        };
+        let oauth = self.demo_pbx == bridge::demo::DemoPbx::OAuthOnly;
+        DemoPbxView {
+            url,
+            login: bridge::demo::DEMO_LOGIN.to_owned(),
+            sign_in: if oauth {
+                DemoSignIn::OAuth
+            } else {
+                DemoSignIn::Classic
+            },
+            phone_state: oauth,
+        }
     }
 
     pub fn running(&self) -> Option<Arc<Running>> {
@@ -243,6 +281,7 @@ impl AppState {
             certificate: self.certificate(),
             settings_problem: lock(&self.settings_problem).clone(),
             policy_problem: self.with_store(|store| store.policy().broken.clone()),
+            hooks: window_model::hooks::hook_results(&self.hooks.results()),
         }
     }
 

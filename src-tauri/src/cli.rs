@@ -114,12 +114,22 @@ pub enum LoginTarget {
         #[arg(long)]
         client_secret_stdin: bool,
     },
+    /// The MQTT status hook's broker password (`[hooks.mqtt]`, for its `username`): asked
+    /// without echo, or the first line of stdin. Kept for that broker and user only.
+    HookMqtt,
+    /// The webhook status hook's signing secret (`[hooks.webhook]`): asked without echo, or the
+    /// first line of stdin. Kept for that URL only.
+    HookWebhook,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Service {
     Microsoft,
     Starface,
+    /// The MQTT status hook's password.
+    HookMqtt,
+    /// The webhook status hook's signing secret.
+    HookWebhook,
 }
 
 /// Files and folders this run uses.

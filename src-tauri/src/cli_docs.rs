@@ -202,6 +202,8 @@ mod tests {
             names,
             [
                 "presence-bridge-doctor.1",
+                "presence-bridge-login-hook-mqtt.1",
+                "presence-bridge-login-hook-webhook.1",
                 "presence-bridge-login-microsoft.1",
                 "presence-bridge-login-starface.1",
                 "presence-bridge-login.1",
@@ -248,7 +250,7 @@ mod tests {
     fn writes_pages_and_completions_for_three_shells() {
         let dir = tempfile::tempdir().unwrap();
         let written = write(dir.path()).unwrap();
-        assert_eq!(written.len(), 7 + 3, "{written:?}");
+        assert_eq!(written.len(), 9 + 3, "{written:?}");
         let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
         let bash = read("presence-bridge.bash");
         assert!(bash.contains("-o default presence-bridge"), "{bash}");

@@ -93,6 +93,7 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
             if window_at_start {
                 main_window::open(&handle, None);
             }
+            tauri::async_runtime::spawn(events::forward_hook_results(handle.clone()));
             tauri::async_runtime::spawn(async move { events::restart_sync(&handle).await });
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
@@ -128,6 +129,8 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
 fn stop_sync<R: Runtime>(app: &AppHandle<R>) {
     if let Some(state) = app.try_state::<AppState>() {
         tauri::async_runtime::block_on(state.stop_sync());
+        // A clean goodbye (MQTT "offline"), a few seconds at most.
+        tauri::async_runtime::block_on(state.hooks.shutdown());
     }
 }
 

@@ -102,8 +102,159 @@ async fn account_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec
     if settings.starface.url.is_some() && settings.starface.login.is_some() {
         checks.extend(starface_checks(settings, store.as_ref()).await);
     }
+    if let Some(link) = bridge::setup::relay_link(settings) {
+        checks.extend(relay_checks(&link).await);
+    }
     checks.extend(clock_checks(settings).await);
+    checks.extend(hook_checks(settings, store.as_ref()).await);
     checks
+}
+
+/// The organisation's relay (`[relay]` from the admin policy): reachable over TLS, a relay
+/// serving, and the credential read-only.
+async fn relay_checks(link: &bridge::RelayLink) -> Vec<Check> {
+    use bridge::relay_doctor::{check_relay, CheckStatus};
+    // A relay renews every third of its lease TTL (10 s by default): two renewals fit in 8 s.
+    check_relay(link, Duration::from_secs(8))
+        .await
+        .into_iter()
+        .map(|report| {
+            let verdict = match report.status {
+                CheckStatus::Ok => Verdict::Ok,
+                CheckStatus::Warning => Verdict::Warn,
+                CheckStatus::Failed => Verdict::Fail,
+            };
+            let check = Check::new(
+                verdict,
+                "relay",
+                format!("{}: {}", report.check, report.detail),
+            );
+            match report.hint {
+                Some(hint) => check.hint(hint),
+                None => check,
+            }
+        })
+        .collect()
+}
+
+/// One line per enabled status hook: its secret is in the keychain for its endpoint (MQTT with
+/// a user name, webhook), and its broker or receiver accepts a TCP connection (nothing is sent:
+/// a test status would reach a real light or dashboard) or its program exists.
+async fn hook_checks(settings: &Settings, store: &dyn SecretStore) -> Vec<Check> {
+    use bridge::secrets::HookSecret;
+    use settings::HookKind;
+    let hooks = &settings.hooks;
+    let mut checks = Vec::new();
+    for secret in HookSecret::ALL {
+        if !secret.needed(settings) {
+            continue;
+        }
+        let login = match secret {
+            HookSecret::MqttPassword => "presence-bridge login hook-mqtt",
+            HookSecret::WebhookSecret => "presence-bridge login hook-webhook",
+        };
+        checks.push(
+            match bridge::secrets::hook_secret_need(settings, store, secret) {
+                Ok(None) => Check::new(
+                    Verdict::Ok,
+                    "hooks",
+                    format!("{} is in the keychain", secret.describe()),
+                ),
+                Ok(Some(need)) => Check::new(
+                    Verdict::Fail,
+                    "hooks",
+                    format!("{}: {need}", secret.describe()),
+                )
+                .hint(format!(
+                    "enter it in the window (Settings › Hooks) or run `{login}`"
+                )),
+                Err(error) => Check::new(Verdict::Fail, "hooks", error.to_string()),
+            },
+        );
+    }
+    if hooks.is_enabled(HookKind::Mqtt) {
+        if let Some(url) = &hooks.mqtt.url {
+            let default_port = if url.starts_with("mqtts://") {
+                8883
+            } else {
+                1883
+            };
+            checks.push(reachable("MQTT broker", url, default_port).await);
+        }
+    }
+    if hooks.is_enabled(HookKind::Webhook) {
+        if let Some(url) = &hooks.webhook.url {
+            let default_port = if url.starts_with("https://") { 443 } else { 80 };
+            checks.push(reachable("webhook", url, default_port).await);
+        }
+    }
+    if hooks.is_enabled(HookKind::Command) {
+        if let Some(program) = &hooks.command.program {
+            checks.push(match program_found(program) {
+                Some(path) => Check::new(
+                    Verdict::Ok,
+                    "hooks",
+                    format!("command hook: {} exists", path.display()),
+                ),
+                None => Check::new(
+                    Verdict::Fail,
+                    "hooks",
+                    format!("command hook: {program} is neither a file nor found in PATH"),
+                ),
+            });
+        }
+    }
+    checks
+}
+
+/// Whether `url`'s host accepts a TCP connection within 5 seconds (named by scheme, host and
+/// port only: a webhook path may carry a token).
+async fn reachable(what: &str, url: &str, default_port: u16) -> Check {
+    let parsed = match url::Url::parse(url) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            return Check::new(Verdict::Fail, "hooks", format!("{what}: {error}"));
+        }
+    };
+    let host = parsed
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']']);
+    let port = parsed.port().unwrap_or(default_port);
+    let target = format!(
+        "{}://{}:{port}",
+        parsed.scheme(),
+        parsed.host_str().unwrap_or_default()
+    );
+    let connect = tokio::net::TcpStream::connect((host, port));
+    match tokio::time::timeout(Duration::from_secs(5), connect).await {
+        Ok(Ok(_)) => Check::new(
+            Verdict::Ok,
+            "hooks",
+            format!("{what} {target} is reachable"),
+        ),
+        Ok(Err(error)) => Check::new(
+            Verdict::Fail,
+            "hooks",
+            format!("{what} {target} cannot be reached: {error}"),
+        ),
+        Err(_) => Check::new(
+            Verdict::Fail,
+            "hooks",
+            format!("{what} {target} did not accept a connection within 5 s"),
+        ),
+    }
+}
+
+/// `program` as a path, or looked up in `PATH` like the command hook starts it.
+fn program_found(program: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(program);
+    if path.components().count() > 1 {
+        return path.is_file().then(|| path.to_owned());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 async fn microsoft_checks(settings: &Settings, store: Arc<dyn SecretStore>) -> Vec<Check> {

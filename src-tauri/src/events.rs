@@ -75,9 +75,15 @@ pub async fn restart_sync<R: Runtime>(app: &AppHandle<R>) {
         return;
     };
     state.replace_sync().await;
+    // Started with the first sync; later only `[hooks]` edits restart them (no-op otherwise).
+    state.hooks.apply(&state.settings()).await;
     match state.running() {
         Some(running) => {
             let snapshots = running.subscribe();
+            tauri::async_runtime::spawn(crate::own_status_hooks::follow(
+                state.hooks.clone(),
+                running.subscribe(),
+            ));
             // The previous forwarder ends when its bridge stops.
             tauri::async_runtime::spawn(forward_snapshots(app.clone(), snapshots));
         }
@@ -142,5 +148,22 @@ async fn shown_changed(visibility: &mut Option<tokio::sync::watch::Receiver<bool
     match visibility {
         Some(visibility) => visibility.changed().await.is_ok(),
         None => std::future::pending().await,
+    }
+}
+
+/// Sends the window a `state` event whenever a status hook reports a result ("My status" shows
+/// each hook's last one). Runs as long as the app.
+pub async fn forward_hook_results<R: Runtime>(app: AppHandle<R>) {
+    let Some(mut results) = app
+        .try_state::<AppState>()
+        .map(|state| state.hooks.subscribe_results())
+    else {
+        return;
+    };
+    while results.changed().await.is_ok() {
+        results.borrow_and_update();
+        publish_state(&app);
+        // Coalesce like the snapshots: a broker that flaps costs the window at most 2 states/s.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }

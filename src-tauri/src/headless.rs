@@ -1,6 +1,7 @@
 //! `--headless`: no window, no tray; runs the bridge (or the demo with `--demo`) until SIGTERM or
 //! Ctrl+C, then shuts it down cleanly. Edits of the settings or policy file restart the sync with
-//! them; a file with errors is reported and the sync keeps its last good settings.
+//! them; a file with errors is reported and the sync keeps its last good settings. The status
+//! hooks (`[hooks]`) run beside the sync and follow the same edits.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use settings::{Reload, SettingsStore, SettingsWatch};
 
 use crate::cli::{Cli, Paths};
+use crate::own_status_hooks::{self, OwnStatusHooks};
 use crate::sync_runtime;
 
 /// How often the settings files are looked at (as in the tray app).
@@ -35,12 +37,21 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                 SettingsWatch::new(&paths.config_file, &paths.policy_file),
             )
         });
+        // Status hooks run with the settings' `[hooks]`, never in the demo.
+        let hooks = Arc::new(OwnStatusHooks::new(
+            Arc::new(keychain::OsKeychain::new().with_deadline(Duration::from_secs(30))),
+            !cli.demo,
+        ));
+        if let Some((store, _)) = &watched {
+            hooks.apply(store.settings()).await;
+        }
         let mut running = sync_runtime::start(cli.demo_pbx(), paths, notifier.clone(), None)
             .await
             .ok();
         if running.is_none() && cli.demo {
             return ExitCode::FAILURE;
         }
+        follow_with_hooks(&hooks, running.as_ref());
         tracing::info!("running headless; stop with Ctrl+C or SIGTERM");
         let mut look = tokio::time::interval(SETTINGS_POLL);
         look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -59,6 +70,9 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
                         running = sync_runtime::start(None, paths, notifier.clone(), hand_over)
                             .await
                             .ok();
+                        follow_with_hooks(&hooks, running.as_ref());
+                        // After the sync: stopping a hook that hangs takes seconds.
+                        hooks.apply(store.settings()).await;
                     }
                 }
             }
@@ -67,9 +81,17 @@ pub fn run(cli: &Cli, paths: &Paths) -> ExitCode {
         if let Some(running) = running {
             running.shutdown().await;
         }
+        hooks.shutdown().await;
         tracing::info!("stopped");
         ExitCode::SUCCESS
     })
+}
+
+/// Feeds the own status of `running` to the status hooks until that sync stops.
+fn follow_with_hooks(hooks: &Arc<OwnStatusHooks>, running: Option<&sync_runtime::Running>) {
+    if let Some(running) = running {
+        tokio::spawn(own_status_hooks::follow(hooks.clone(), running.subscribe()));
+    }
 }
 
 /// Whether the files changed in a way that needs a restart; errors are logged, and the running

@@ -18,6 +18,7 @@ mod logging;
 mod main_window;
 mod notifications;
 mod opener;
+mod own_status_hooks;
 mod settings_changed;
 mod settings_watch;
 mod sync_runtime;

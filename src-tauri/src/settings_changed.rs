@@ -15,6 +15,8 @@ pub async fn apply<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Se
         return;
     };
     let accounts_changed = before.microsoft != after.microsoft || before.starface != after.starface;
+    // The relay's servers or credential (the admin policy): the relay worker starts with them.
+    let accounts_changed = accounts_changed || before.relay != after.relay;
     if accounts_changed {
         tracing::info!("accounts changed; restarting the sync");
         events::restart_sync(app).await;
@@ -37,6 +39,14 @@ pub async fn apply<R: Runtime>(app: &AppHandle<R>, before: &Settings, after: &Se
             ));
         }
     }
+    // `[hooks]` or the UI language (Home Assistant's entity names): the hooks start again, in
+    // their own task (stopping a hook that hangs takes seconds; the window does not wait).
+    let for_hooks = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Some(state) = for_hooks.try_state::<AppState>() {
+            state.hooks.apply_current(|| state.settings()).await;
+        }
+    });
     if before.ui.autostart != after.ui.autostart && !state.demo {
         crate::autostart::apply(app, after.ui.autostart);
     }

@@ -30,6 +30,8 @@ mod scenario_13_on_the_phone;
 mod scenario_14_free_busy_card;
 mod scenario_15_starface10_from_the_window;
 mod scenario_16_tray_colleagues;
+mod scenario_17_layout_and_accessibility;
+mod scenario_18_hooks;
 mod screenshots;
 mod strings;
 
@@ -114,6 +116,10 @@ fn e2e_real_app_through_webdriver() {
             scenario_09_throttling_and_expiry::recovers_from_throttling_and_expiry(&world)
         );
         scenario!(
+            "17 layout, accessibility and keyboard (English)",
+            scenario_17_layout_and_accessibility::layout_and_accessibility(&world, "en")
+        );
+        scenario!(
             "10 German on every screen",
             scenario_10_german_everywhere::german_everywhere(&world)
         );
@@ -135,6 +141,14 @@ fn e2e_real_app_through_webdriver() {
         scenario!(
             "16 colleagues in the tray: who, status, actions, no idle updates",
             scenario_16_tray_colleagues::tray_colleagues(&world)
+        );
+        scenario!(
+            "18 a status hook set up in the window, tested, its result on My status",
+            scenario_18_hooks::status_hook_from_the_window(&world)
+        );
+        scenario!(
+            "17 layout, accessibility and keyboard (German)",
+            scenario_17_layout_and_accessibility::layout_and_accessibility(&world, "de")
         );
         scenario!(
             "15 STARFACE 10 with OAuth only, from the window",

@@ -27,7 +27,9 @@ const SCREENS = ["colleagues", "status", "settings"];
 let screen = "colleagues";
 let screens = {};
 let colleagues, myStatus, settings;
-const ownPill = h("div", { class: "ownstatus", role: "status" });
+// A button: it leads to "My status", and its text is cut short (or hidden) in a narrow window,
+// so the whole text is its name and tooltip.
+const ownPill = h("button", { type: "button", class: "ownstatus" });
 const tabs = h("nav", { class: "tabs", role: "tablist", "data-i18n-aria": "nav.label" });
 const helpBtn = h("button", { type: "button", class: "iconbtn", "data-i18n-aria": "help.open", "data-i18n-title": "help.open", "aria-keyshortcuts": "F1" }, icon("keyboard", 18));
 const help = h("div", { class: "overlay", hidden: true });
@@ -90,6 +92,8 @@ function renderOwnPill() {
   const dnd = s.own?.starface?.dnd;
   if (dnd !== undefined && dnd !== null) parts.push(`${t("mystatus.starface")}: ${t(dnd ? "ownstatus.dnd_on" : "ownstatus.dnd_off")}`);
   ownPill.append(makeDot(row, 14), h("span", { class: "ownstatus__text" }, parts.join(" · ")));
+  ownPill.title = parts.join(" · ");
+  ownPill.setAttribute("aria-label", parts.join(" · "));
   if (s.sync?.mode && s.sync.mode !== "running") {
     ownPill.append(h("span", { class: `pill pill--${s.sync.mode === "conflict" ? "bad" : "muted"}` }, t("ownstatus.mode." + s.sync.mode)));
   }

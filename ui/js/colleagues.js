@@ -7,8 +7,11 @@ import { makeDot, setDot, phoneBusy, dotRow, statusText as mergedText, chatLabel
 import { icon } from "./icons.js";
 import { toast, showError } from "./toast.js";
 import { freeBusyLine, freeBusyShort, freeBusyMissing } from "./freebusy.js";
+import { fieldList, fieldRow } from "./fields.js";
 
 const ROW_H = 56;
+/** As the stylesheet's narrow layout (app.css: the card covers the list). */
+const NARROW = window.matchMedia("(max-width: 760px)");
 const HEADER_H = 32;
 const OVERSCAN = 6;
 
@@ -97,7 +100,7 @@ export function createColleagues(store) {
     total = y;
     spacer.style.height = `${total}px`;
     const n = favs.length + rest.length;
-    setText(count, n ? t("colleagues.count", { count: formatNumber(n) }) : "");
+    setText(count, n === 1 ? t("colleagues.count_one") : n ? t("colleagues.count", { count: formatNumber(n) }) : "");
     const keep = prevId ? items.findIndex((it) => it.id === prevId) : -1;
     selected = keep >= 0 ? keep : -1;
     if (selected < 0 && n) selected = firstRow();
@@ -139,26 +142,33 @@ export function createColleagues(store) {
     const meta = h("span", { class: "row__meta" });
     const age = h("span", { class: "row__age" });
     const bell = h("span", { class: "row__bell", hidden: true }, icon("bell", 13));
-    const quick = (kind, ic, label) => h("button", {
-      type: "button", class: "iconbtn iconbtn--quick", tabindex: "-1", "data-kind": kind, "data-i18n-aria": label, "data-i18n-title": label,
+    // What only icons show (favourite, alert) and staleness, for screen readers.
+    const extra = h("span", { class: "sr-only" });
+    // Mouse shortcuts for the card's actions (C, T by key, or the card's buttons): not controls,
+    // as an option in a listbox holds none, and hidden from assistive technology.
+    const quick = (kind, ic, label) => h("span", {
+      class: "iconbtn iconbtn--quick", "data-kind": kind, "data-i18n-title": label, title: t(label),
     }, icon(ic, 16));
-    const quicks = h("span", { class: "row__quick" }, quick("teams_chat", "chat", "action.chat"), quick("teams_call", "call", "action.call"));
+    const quicks = h("span", { class: "row__quick", "aria-hidden": "true" }, quick("teams_chat", "chat", "action.chat"), quick("teams_call", "call", "action.call"));
     const node = h("div", { class: "row", role: "option", "aria-selected": "false" },
       dot,
       h("div", { class: "row__main" },
         h("div", { class: "row__line1" }, name, fav, bell),
         h("div", { class: "row__line2" }, status, freeBusy, phone, meta)),
-      h("div", { class: "row__side" }, age, quicks));
-    node.parts = { dot, name, fav, status, freeBusy, phone, meta, age, bell, phoneText: phone.lastChild };
+      h("div", { class: "row__side" }, age, quicks),
+      extra);
+    node.parts = { dot, name, fav, status, freeBusy, phone, meta, age, bell, extra, phoneText: phone.lastChild };
     node.addEventListener("mousedown", (e) => {
-      if (e.target.closest("button")) return;
+      if (e.target.closest(".iconbtn--quick")) return;
       e.preventDefault();
       select(Number(node.dataset.index));
       viewport.focus();
     });
     node.addEventListener("dblclick", () => openCard());
+    // A narrow window has no room for the card beside the list: one click opens it.
+    node.addEventListener("click", (e) => { if (!e.target.closest(".iconbtn--quick") && NARROW.matches) openCard(); });
     quicks.addEventListener("click", (e) => {
-      const b = e.target.closest("button");
+      const b = e.target.closest(".iconbtn--quick");
       if (b) act(b.dataset.kind, items[Number(node.dataset.index)]?.id);
     });
     spacer.appendChild(node);
@@ -199,11 +209,15 @@ export function createColleagues(store) {
     phone.hidden = !phoneBusy(p);
     setText(node.parts.phoneText, "");
     setText(meta, [c.job_title, c.department].filter(Boolean).join(" · "));
+    // The row's lines end in "…" when the list is narrow: the whole text as its tooltip.
+    node.title = [c.display_name, [statusText, short, meta.textContent].filter(Boolean).join(" · ")].join("\n");
     const ageText = p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none");
     setText(age, ageText);
     age.title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
-    node.setAttribute("aria-label", [c.display_name, statusText, short || "",
-      p?.stale ? t("colleagues.stale_short") : "", ageText, c.favourite ? t("colleagues.favourite") : ""].filter(Boolean).join(", "));
+    // The option's name is its visible text (WCAG 2.5.3) and these words.
+    const marks = [p?.stale ? t("colleagues.stale_short") : "", c.favourite ? t("colleagues.favourite") : "",
+      c.notify ? t("action.notify") : ""].filter(Boolean);
+    setText(node.parts.extra, marks.length ? ", " + marks.join(", ") : "");
   }
 
   function render() {
@@ -326,9 +340,18 @@ export function createColleagues(store) {
     return [chatLabel(chat.presence), chat.message].filter(Boolean).join(" – ");
   }
 
-  function field(labelKey, value) {
-    if (!value) return null;
-    return [h("dt", { "data-i18n": labelKey }, t(labelKey)), h("dd", {}, value)];
+  function field(labelKey, value, opts) {
+    return fieldRow(t(labelKey), value, opts);
+  }
+
+  /** "On the phone · Phone on DND": the colleague's STARFACE line and its marks, when known. */
+  function phoneLine(p) {
+    if (!p?.phone) return null;
+    const known = ["available", "ringing", "active", "unavailable"].includes(p.phone) ? p.phone : "unknown";
+    const parts = [t("phone_state." + known)];
+    if (p.status?.phone_dnd) parts.push(t("status.mark.phone_dnd"));
+    if (p.status?.calls_forwarded) parts.push(t("status.mark.calls_forwarded"));
+    return parts.join(" · ");
   }
 
   function actionButton(kind, ic, labelKey, key, enabled, extra) {
@@ -387,9 +410,13 @@ export function createColleagues(store) {
         h("span", { class: "card__statustext" }, mergedText(p)),
         phoneBusy(p) ? h("span", { class: "badge badge--phone", "aria-hidden": "true" }, icon("call", 12)) : null,
         h("span", { class: "card__age" }, p?.updated_at ? t("card.updated", { age: formatAge(p.updated_at) }) : t("colleagues.age.none"))),
-      freeBusyRow(c.free_busy),
-      p?.status_message ? h("blockquote", { class: "card__note" }, p.status_message) : null,
-      p?.out_of_office ? h("div", { class: "card__oof" }, h("strong", {}, t("card.out_of_office")), p.out_of_office_message ? h("p", {}, p.out_of_office_message) : null) : null,
+      // What the colleague is doing now, then (below the actions) who they are: the same rows.
+      fieldList({ class: "card__fields card__now" },
+        freeBusyRow(c.free_busy),
+        field("mystatus.telephony", phoneLine(p)),
+        field("mystatus.status_message", p?.status_message),
+        p?.out_of_office ? field("card.out_of_office", p.out_of_office_message || t("common.yes")) : null,
+        field("card.starface_chat", starfaceChat(p?.starface_chat))),
       h("div", { class: "card__actions", role: "group", "aria-label": t("card.actions") },
         actionButton("teams_chat", "chat", "action.chat", "C", !!(c.user_principal_name || c.mail)),
         actionButton("teams_call", "call", "action.call", "T", !!(c.user_principal_name || c.mail)),
@@ -399,17 +426,15 @@ export function createColleagues(store) {
       h("div", { class: "card__notify" },
         h("span", { id: "notify-label", class: "card__notifylabel" }, icon("bell", 16), t("action.notify")),
         notifyGroup),
-      h("dl", { class: "card__fields" },
+      fieldList({ class: "card__fields" },
         field("card.job_title", c.job_title),
         field("card.department", c.department),
         field("card.office", c.office_location),
         field("card.email", c.mail),
         field("card.sip", c.sip_address),
-        field("card.starface_chat", starfaceChat(p?.starface_chat)),
-        phones.length ? [h("dt", {}, t("card.phones")), h("dd", { class: "card__phones" },
-          phones.map((ph) => h("div", { class: "phone" },
-            h("span", { class: "phone__label" }, ph.label),
-            h("button", { type: "button", class: "link", onclick: () => act("phone", c.id, ph.index >= 0 ? { phone: ph.index } : {}) }, ph.number))))] : null),
+        field("card.phones", phones.map((ph) => h("div", { class: "phone" },
+          h("span", { class: "phone__label" }, ph.label),
+          h("button", { type: "button", class: "link", onclick: () => act("phone", c.id, ph.index >= 0 ? { phone: ph.index } : {}) }, ph.number))), { valueClass: "card__phones" })),
     ]);
   }
 
@@ -417,9 +442,9 @@ export function createColleagues(store) {
   function freeBusyRow(fb) {
     const line = freeBusyLine(fb);
     if (!line) return null;
-    return h("div", { class: `card__freebusy${freeBusyMissing(fb) ? " card__freebusy--missing" : ""}` },
-      h("span", { class: "card__freebusylabel" }, icon("calendar", 16), h("span", { class: "sr-only" }, t("freebusy.label"))),
-      h("span", { class: "card__freebusytext" }, line));
+    return fieldRow(t("freebusy.label"), line, {
+      valueClass: "card__freebusytext", class: freeBusyMissing(fb) ? "card__freebusy--missing" : null,
+    });
   }
 
   function initials(name) {

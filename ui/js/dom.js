@@ -46,12 +46,23 @@ export function setText(el, text) {
 
 export function debounce(fn, ms) {
   let timer;
+  let pending = null;
   const d = (...args) => {
     clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
+    pending = args;
+    timer = setTimeout(() => { pending = null; fn(...args); }, ms);
   };
   d.flush = (...args) => {
     clearTimeout(timer);
+    pending = null;
+    fn(...args);
+  };
+  /** Runs a call still waiting now; nothing when none waits (leaving a field unchanged saves nothing). */
+  d.flushPending = () => {
+    if (!pending) return;
+    const args = pending;
+    clearTimeout(timer);
+    pending = null;
     fn(...args);
   };
   return d;

@@ -68,4 +68,6 @@ export const api = {
   inspectCertificate: () => call("inspect_certificate"),
   trustCertificate: (fingerprint) => call("trust_certificate", { fingerprint }),
   showCard: (colleagueId) => call("show_card", { colleagueId }),
+  testHook: (hook) => call("test_hook", { hook }),
+  saveHookSecret: (hook, secret) => call("save_hook_secret", { hook, secret }),
 };

@@ -6,6 +6,8 @@ import { makeDot, rowLabel, chatLabel, teamsPair } from "./status.js";
 import { icon } from "./icons.js";
 import { showError, toast } from "./toast.js";
 import { journalText, journalTone } from "./journal.js";
+import { fieldList, fieldRow } from "./fields.js";
+import { hookResultsTile } from "./hooks.js";
 
 export function createMyStatus(store, nav) {
   const warnings = h("div", { class: "warnings", "aria-live": "polite" });
@@ -88,12 +90,34 @@ export function createMyStatus(store, nav) {
       actions.length ? h("div", { class: "warning__actions" }, actions) : null);
   }
 
-  function tile(titleKey, ...rows) {
-    return h("section", { class: "tile" }, h("h2", { class: "tile__title" }, t(titleKey)), ...rows);
+  function tile(titleKey, head, ...rows) {
+    return h("section", { class: "tile" }, h("h2", { class: "tile__title" }, t(titleKey)), head,
+      fieldList({ variant: "end" }, ...rows));
   }
 
-  function kv(labelKey, ...value) {
-    return h("div", { class: "kv" }, h("span", { class: "kv__label" }, t(labelKey)), h("span", { class: "kv__value" }, ...value));
+  function kv(labelKey, value) {
+    return fieldRow(t(labelKey), value);
+  }
+
+  // Where presence comes from, shown only when the organisation runs a relay.
+  function presenceSourceRow(ps) {
+    if (!ps || ps.kind === "graph") return null;
+    let text;
+    switch (ps.kind) {
+      case "relay": text = t("presence_source.relay"); break;
+      case "relay_starting": text = t("presence_source.relay_starting"); break;
+      default:
+        switch (ps.why) {
+          case "no_relay": text = t("presence_source.direct.no_relay"); break;
+          case "relay_cannot_reach_graph": text = t("presence_source.direct.relay_cannot_reach_graph"); break;
+          case "unsupported_schema": text = t("presence_source.direct.unsupported_schema"); break;
+          case "misconfigured": text = t("presence_source.direct.misconfigured"); break;
+          default: text = t("presence_source.direct.unreachable");
+        }
+    }
+    const tone = ps.kind === "relay" ? "good" : ps.kind === "direct" ? "bad" : "muted";
+    // The details (a server's error, the settings key) as a tooltip: the connector's words.
+    return kv("mystatus.presence_source", h("span", { class: `pill pill--${tone}`, title: ps.message || "" }, text));
   }
 
   function render() {
@@ -114,18 +138,20 @@ export function createMyStatus(store, nav) {
             tm && teamsPair(tm.availability, tm.activity) !== rowLabel(tm.row) ? h("div", { class: "bigstatus__sub" }, teamsPair(tm.availability, tm.activity)) : null)),
         tm?.status_message ? kv("mystatus.status_message", tm.status_message) : null,
         tm?.out_of_office ? kv("status.out_of_office", t("common.yes")) : null),
-      tile("mystatus.starface",
+      tile("mystatus.starface", null,
         kv("mystatus.dnd", sf && sf.dnd !== null && sf.dnd !== undefined
           ? h("span", { class: `pill ${sf.dnd ? "pill--bad" : "pill--good"}` }, t(sf.dnd ? "mystatus.dnd_on" : "mystatus.dnd_off"))
           : t("mystatus.not_read")),
         // STARFACE's chat status is not read back: this is what the app last set, labelled as such.
         kv("mystatus.chat_set_by_app", sf?.chat ? (sf.chat.message ? t("mystatus.chat_value", { presence: chatLabel(sf.chat.presence), message: sf.chat.message }) : chatLabel(sf.chat.presence)) : t("mystatus.chat_not_set")),
         kv("mystatus.telephony", sf?.telephony ? t("phone_state." + (["available", "ringing", "active", "unavailable"].includes(sf.telephony) ? sf.telephony : "unknown")) : t("mystatus.not_read"))),
-      tile("mystatus.sync",
+      tile("mystatus.sync", null,
         kv("mystatus.sync_state", h("span", { class: `pill pill--${s.sync.mode === "running" ? "good" : s.sync.mode === "conflict" ? "bad" : "muted"}` },
           t("sync.mode." + s.sync.mode, { time: s.sync.paused_until ? formatDateTime(s.sync.paused_until) : "" }))),
         kv("mystatus.last_sync", s.sync.last_sync ? `${formatDateTime(s.sync.last_sync)} (${formatAge(s.sync.last_sync)})` : t("mystatus.never")),
-        s.own?.row ? kv("mystatus.row", rowLabel(s.own.row)) : null));
+        presenceSourceRow(s.sync.presence_source),
+        s.own?.row ? kv("mystatus.row", rowLabel(s.own.row)) : null),
+      ...[hookResultsTile(s, tile, kv)].filter(Boolean));
 
     clear(controls);
     const paused = s.sync.mode === "paused" || s.sync.mode === "stopped";

@@ -7,6 +7,8 @@ import { api } from "./ipc.js";
 import { ROWS, CHAT_PRESENCES } from "./status.js";
 import { icon } from "./icons.js";
 import { showError, toast } from "./toast.js";
+import { fieldList, fieldRow } from "./fields.js";
+import { hooksSection } from "./hooks.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const TEXT_DEBOUNCE_MS = 700;
@@ -31,7 +33,7 @@ export function createSettings(store, onLanguage) {
     try {
       store.settings = await api.saveSettings(changes);
       // Which secrets the keychain holds depends on the server the accounts name.
-      if (changes.some((c) => /^(starface|microsoft)(\.|$)/.test(c.key))) render();
+      if (changes.some((c) => /^(starface|microsoft|hooks)(\.|$)/.test(c.key))) render();
       status.textContent = t("settings.saved");
       status.className = "savestate savestate--ok";
       return true;
@@ -89,7 +91,7 @@ export function createSettings(store, onLanguage) {
     const input = h("input", { type: "text", class: "input", value: get(key) ?? "", autocomplete: "off", spellcheck: "false", ...attrs });
     const push = debounce(() => save([{ key, value: input.value.trim() === "" ? null : input.value.trim() }]), TEXT_DEBOUNCE_MS);
     input.addEventListener("input", () => push());
-    input.addEventListener("blur", () => push.flush());
+    input.addEventListener("blur", () => push.flushPending());
     return input;
   }
 
@@ -163,7 +165,8 @@ export function createSettings(store, onLanguage) {
       savedKey: "settings.starface.client_secret_saved", save: (v) => api.saveStarfaceClientSecret(v),
     });
 
-    const cert = certificate(sf);
+    const demo = store.settings?.demo;
+    const cert = demo ? null : certificate(sf);
     return section("accounts", "settings.section.accounts", null,
       h("div", { class: "account" },
         h("div", { class: "account__head" },
@@ -179,12 +182,25 @@ export function createSettings(store, onLanguage) {
         needs ? h("p", { class: "field__hint field__hint--bad", id: "starface-needs" },
           t(`warning.starface_secret_needed.${needs.secret}.${needs.need}`, { stored_for: needs.stored_for || "" }))
           : sf.message ? h("p", { class: "field__hint" }, sf.message) : null,
-        h("div", { class: "grid2" },
-          field("starface.url", "settings.starface.url", textInput("starface.url", { type: "url", placeholder: "https://pbx.example.com" })),
-          field("starface.login", "settings.starface.login", textInput("starface.login", { placeholder: "0001" }))),
-        password,
-        clientSecret,
-        cert));
+        demo ? demoPbx(demo) : [
+          h("div", { class: "grid2" },
+            field("starface.url", "settings.starface.url", textInput("starface.url", { type: "url", placeholder: "https://pbx.example.com" })),
+            field("starface.login", "settings.starface.login", textInput("starface.login", { placeholder: "0001" }))),
+          password,
+          clientSecret,
+          cert]));
+  }
+
+  // The demo runs on a simulated PBX with a built-in sign-in: shown as it is, read-only, instead
+  // of a form whose empty fields would contradict "Connected".
+  function demoPbx(demo) {
+    return h("div", { class: "demopbx", id: "starface-demo" },
+      h("p", { class: "demopbx__head" }, h("span", { class: "pill pill--muted" }, t("settings.starface.demo_badge")), " ", t("settings.starface.demo_hint")),
+      fieldList({ variant: "end" },
+        fieldRow(t("settings.starface.url"), demo.url || t("settings.starface.demo_starting"), { valueId: "starface-demo-url" }),
+        fieldRow(t("settings.starface.login"), demo.login),
+        fieldRow(t("settings.starface.demo_sign_in"), t("settings.starface.demo_sign_in_" + (demo.sign_in === "oauth" ? "oauth" : "classic"))),
+        fieldRow(t("settings.starface.demo_phone_state"), t("settings.starface.demo_phone_state_" + (demo.phone_state ? "on" : "off")))));
   }
 
   // ---- Certificate: what the PBX presents, judged before it is trusted ----
@@ -222,16 +238,15 @@ export function createSettings(store, onLanguage) {
     const expired = c && c.not_after && c.not_after < Date.now();
     return h("div", { class: "cert", id: "settings-certificate" },
       h("h3", { class: "subhead" }, t("settings.certificate.title")),
-      h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.pinned")),
-        h("code", { class: "fingerprint", id: "certificate-pinned" }, pinned || t("settings.certificate.none"))),
-      c ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.presented")),
-        h("code", { class: `fingerprint${isPinned ? "" : " fingerprint--new"}`, id: "certificate-presented" }, c.fingerprint)) : null,
-      c?.subject ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.subject")),
-        h("span", { class: "kv__value", id: "certificate-subject" }, c.subject)) : null,
-      c?.issuer && c.issuer !== c.subject ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.issuer")),
-        h("span", { class: "kv__value", id: "certificate-issuer" }, c.issuer)) : null,
-      c?.not_before && c?.not_after ? h("div", { class: "kv" }, h("span", { class: "kv__label" }, t("settings.certificate.validity")),
-        h("span", { class: "kv__value", id: "certificate-validity" }, t("settings.certificate.validity_range", { from: day(c.not_before), until: day(c.not_after) }))) : null,
+      fieldList({ variant: "end", class: "cert__fields" },
+        fieldRow(t("settings.certificate.pinned"),
+          h("code", { class: "fingerprint", id: "certificate-pinned" }, pinned || t("settings.certificate.none"))),
+        c ? fieldRow(t("settings.certificate.presented"),
+          h("code", { class: `fingerprint${isPinned ? "" : " fingerprint--new"}`, id: "certificate-presented" }, c.fingerprint)) : null,
+        c?.subject ? fieldRow(t("settings.certificate.subject"), c.subject, { valueId: "certificate-subject" }) : null,
+        c?.issuer && c.issuer !== c.subject ? fieldRow(t("settings.certificate.issuer"), c.issuer, { valueId: "certificate-issuer" }) : null,
+        c?.not_before && c?.not_after ? fieldRow(t("settings.certificate.validity"),
+          t("settings.certificate.validity_range", { from: day(c.not_before), until: day(c.not_after) }), { valueId: "certificate-validity" }) : null),
       expired ? h("p", { class: "field__hint field__hint--bad" }, t("settings.certificate.expired")) : null,
       verdict,
       c && !c.trusted ? h("button", {
@@ -263,7 +278,9 @@ export function createSettings(store, onLanguage) {
           "aria-label": t("settings.mapping.dnd_aria", { row: label, choice: t("settings.mapping.col." + val) }),
         });
         r.addEventListener("change", () => { if (r.checked) save([{ key: key + ".dnd", value: val }]); });
-        return h("td", { class: "col-radio" }, r);
+        // The choice's words show only where the table is laid out as one block per row (narrow).
+        return h("td", { class: "col-radio" }, h("label", { class: "maptable__choice" }, r,
+          h("span", { class: "maptable__choicetext", "aria-hidden": "true" }, t("settings.mapping.col." + val))));
       });
       const msg = h("input", {
         type: "text", class: "input input--compact", value: m.chat_message || "", spellcheck: "false",
@@ -273,7 +290,7 @@ export function createSettings(store, onLanguage) {
       // "" is "no message"; null would mean "back to the default message".
       const pushMsg = debounce(() => save([{ key: key + ".chat_message", value: msg.value.trim() === "" ? "" : msg.value }]), TEXT_DEBOUNCE_MS);
       msg.addEventListener("input", () => pushMsg());
-      msg.addEventListener("blur", () => pushMsg.flush());
+      msg.addEventListener("blur", () => pushMsg.flushPending());
       const sel = h("select", {
         class: "select select--compact", disabled: rowLocked || locked(key + ".chat_status"),
         "aria-label": t("settings.mapping.chat_aria", { row: label }),
@@ -289,7 +306,8 @@ export function createSettings(store, onLanguage) {
       const lk = lockOf(key);
       tbody.append(h("tr", { class: rowLocked ? "is-locked" : "" },
         h("th", { scope: "row", class: "col-status" },
-          h("span", { class: "maprow" }, label, rowLocked ? h("span", { class: "lockbadge", title: t("settings.locked", { policy: lk?.policy || "" }) }, icon("lock", 13), h("span", { class: "sr-only" }, t("settings.locked_short"))) : null)),
+          h("span", { class: "maprow" }, label, rowLocked ? h("span", { class: "lockbadge", title: t("settings.locked", { policy: lk?.policy || "" }) }, icon("lock", 13), h("span", { class: "sr-only" }, t("settings.locked_short"))) : null),
+          h("span", { class: "maptable__dndlabel", "aria-hidden": "true" }, t("settings.mapping.col.dnd"))),
         ...radios,
         h("td", { class: "col-chat" }, sel),
         h("td", { class: "col-msg" }, msg, errorSlot(key))));
@@ -361,7 +379,7 @@ export function createSettings(store, onLanguage) {
     const poll = h("input", { type: "number", class: "input input--num", min: "5", max: "300", step: "1", value: get("sync.poll_interval_secs") ?? 10 });
     const pushPoll = debounce(() => { if (poll.value !== "") save([{ key: "sync.poll_interval_secs", value: Number(poll.value) }]); }, TEXT_DEBOUNCE_MS);
     poll.addEventListener("input", () => pushPoll());
-    poll.addEventListener("blur", () => pushPoll.flush());
+    poll.addEventListener("blur", () => pushPoll.flushPending());
     const lang = h("select", { class: "select" },
       [["auto", t("settings.language.auto", { lang: t("settings.language." + systemLang()) })], ["en", t("settings.language.en")], ["de", t("settings.language.de")]]
         .map(([val, label]) => h("option", { value: val, selected: (get("ui.language") || "auto") === val }, label)));
@@ -380,9 +398,18 @@ export function createSettings(store, onLanguage) {
     const active = document.activeElement;
     if (root.contains(active) && active !== document.body && active.matches("input, select, textarea")) { dirtyRebuild = true; return; }
     dirtyRebuild = false;
+    // A rebuild keeps the keyboard focus and the scroll position where they were: someone
+    // tabbing through the settings must not be thrown back to the top by a state update.
+    const FOCUSABLE = "button, input, select, textarea, [tabindex]";
+    const focusAt = root.contains(active) ? [...body.querySelectorAll(FOCUSABLE)].indexOf(active) : -1;
+    const scroller = root.querySelector(".screen__scroll");
+    const scrollTop = scroller.scrollTop;
     errors.clear();
     clear(body);
-    body.append(accounts(), mapping(), reverse(), hours(), general());
+    const kit = { get, locked, section, field, textInput, checkbox, save, errorSlot, lockNote };
+    body.append(accounts(), mapping(), reverse(), hours(), hooksSection(kit, store), general());
+    scroller.scrollTop = scrollTop;
+    if (focusAt >= 0) body.querySelectorAll(FOCUSABLE)[focusAt]?.focus({ preventScroll: true });
   }
 
   root.addEventListener("focusout", () => setTimeout(() => { if (dirtyRebuild && !root.contains(document.activeElement)) render(); }, 0));

@@ -322,6 +322,7 @@ impl OfficeAccount {
                 )?),
                 xmpp,
                 onehub: None,
+                relay: None,
             });
         };
         let sign_in = PbxSignIn::new(
@@ -344,6 +345,7 @@ impl OfficeAccount {
             )?),
             xmpp,
             onehub: Some(OneHubLink::new(sign_in, None)),
+            relay: None,
         })
     }
 }
@@ -436,6 +438,11 @@ impl Demo {
     /// The demo user's DND on the simulated PBX.
     pub fn pbx_dnd(&self) -> bool {
         self.office.dnd()
+    }
+
+    /// Where the simulated PBX listens (on loopback), for the settings screen's read-only view.
+    pub fn pbx_url(&self) -> String {
+        self.office.pbx().base_url()
     }
 
     /// Stops the script, the bridge (cleanly) and the simulators.

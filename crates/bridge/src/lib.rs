@@ -32,6 +32,9 @@ mod log_text;
 mod notifier;
 mod people;
 mod phones;
+mod presence_source;
+pub mod relay_doctor;
+mod relay_watch;
 mod runtime;
 pub mod secrets;
 pub mod setup;
@@ -45,6 +48,8 @@ pub use free_busy::FreeBusyOptions;
 pub use graph_client::graph::{FreeBusyReading, FreeBusyTiming, ScheduleUnavailable};
 pub use notifier::{BridgeNotification, LogNotifier, Notifier};
 pub use phones::OneHubLink;
+pub use presence_source::{PresenceSource, RelayDown};
+pub use relay_watch::RelayLink;
 pub use runtime::{start, BridgeCarryOver, BridgeCommand, BridgeHandle, BridgeOptions, Connectors};
 pub use snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, CertificateDetails, ColleagueView, JournalLine,

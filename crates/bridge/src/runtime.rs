@@ -33,6 +33,8 @@ use crate::journal_file::JournalFile;
 use crate::notifier::{BridgeNotification, Notifier};
 use crate::people::{self, PbxDirectory};
 use crate::phones::{self, ColleaguePhones, OneHubLink, Roster};
+use crate::presence_source::{PresenceSource, RelayReading};
+use crate::relay_watch::{self, RelayKeys, RelayLink};
 use crate::snapshot::{
     AnotherSyncView, BridgeSnapshot, BridgeWarning, ColleagueView, JournalLine, OwnStatus, Service,
     SyncStateView, SyncView,
@@ -119,6 +121,8 @@ pub struct Connectors {
     /// (STARFACE 10); `None`, or a classic sign-in: no phone state (chat status from the XMPP
     /// roster where the chat link runs).
     pub onehub: Option<OneHubLink>,
+    /// The organisation's presence relay (`[relay]`); `None`: presence is polled from Graph.
+    pub relay: Option<RelayLink>,
 }
 
 /// What a front end can ask for. Tauri commands map one-to-one onto these.
@@ -272,6 +276,11 @@ pub fn start(
     let (stop_tx, stop) = watch::channel(false);
     let (watched_tx, watched) = watch::channel(Vec::new());
     let (phone_accounts_tx, phone_accounts) = watch::channel(BTreeSet::new());
+    let (presence_source_tx, presence_source) = watch::channel(match &connectors.relay {
+        Some(_) => PresenceSource::RelayStarting,
+        None => PresenceSource::Graph,
+    });
+    let (relay_keys_tx, relay_keys) = watch::channel(RelayKeys::default());
     let poll_now = Arc::new(Notify::new());
     let control = WorkerControl {
         stop,
@@ -282,6 +291,7 @@ pub fn start(
         events.clone(),
         graph_rx,
         watched,
+        presence_source,
         options.favourites.clone(),
         options.people_count,
         options.graph_poll_interval,
@@ -295,6 +305,15 @@ pub fn start(
             wanted,
             free_busy_options,
             clock.clone(),
+            control.stop.clone(),
+        ))
+    });
+    let relay_task = connectors.relay.map(|link| {
+        tokio::spawn(relay_watch::relay_worker(
+            link,
+            connectors.graph.clone(),
+            events.clone(),
+            relay_keys,
             control.stop.clone(),
         ))
     });
@@ -330,6 +349,7 @@ pub fn start(
         relevant: Vec::new(),
         directory: PbxDirectory::default(),
         own_name: None,
+        own_id: None,
         own_teams: None,
         telephony: None,
         teams_read_at: None,
@@ -345,6 +365,8 @@ pub fn start(
         wanted_tx,
         phones: ColleaguePhones::default(),
         phone_accounts_tx,
+        presence_source_tx,
+        relay_keys_tx,
         snapshot_tx,
         poll_now,
     };
@@ -353,6 +375,7 @@ pub fn start(
         Some(starface_task),
         Some(phone_task),
         free_busy_task,
+        relay_task,
     ];
     let task = tokio::spawn(state.run(message_rx, event_rx, stop_tx, tasks));
     Ok(BridgeHandle {
@@ -391,6 +414,8 @@ struct WatchedColleague {
     observed_at: Option<Timestamp>,
     /// The read that brought the current value (what front ends show as "updated").
     changed_at: Option<Timestamp>,
+    /// Their phone as the relay's feed last carried it (used where OneHub knows none).
+    relay_phone: Option<presence_core::TelephonyState>,
 }
 
 struct BridgeState {
@@ -409,6 +434,8 @@ struct BridgeState {
     /// The PBX's users, for matching colleagues by e-mail.
     directory: PbxDirectory,
     own_name: Option<String>,
+    /// The user's Entra object id (lower case), once signed in.
+    own_id: Option<String>,
     /// The latest own Teams presence as polled (the engine acts on it after the debounce).
     own_teams: Option<TeamsPresence>,
     telephony: Option<presence_core::TelephonyState>,
@@ -435,6 +462,10 @@ struct BridgeState {
     phones: ColleaguePhones,
     /// The STARFACE accounts whose phones OneHub is to push: the watched colleagues'.
     phone_accounts_tx: watch::Sender<BTreeSet<AccountId>>,
+    /// Where presence comes from (read by the Graph worker: it polls only when told to).
+    presence_source_tx: watch::Sender<PresenceSource>,
+    /// The keys the relay worker watches.
+    relay_keys_tx: watch::Sender<RelayKeys>,
     snapshot_tx: watch::Sender<BridgeSnapshot>,
     poll_now: Arc<Notify>,
 }
@@ -445,7 +476,7 @@ impl BridgeState {
         mut messages: mpsc::UnboundedReceiver<Message>,
         mut events: mpsc::UnboundedReceiver<WorkerEvent>,
         stop: watch::Sender<bool>,
-        tasks: [Option<JoinHandle<()>>; 4],
+        tasks: [Option<JoinHandle<()>>; 5],
     ) -> BridgeCarryOver {
         let mut tick = tokio::time::interval(self.options.tick_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -457,7 +488,10 @@ impl BridgeState {
                     None => break None,
                 },
                 Some(event) = events.recv() => self.on_event(event),
-                _ = tick.tick() => self.feed(Input::Tick),
+                _ = tick.tick() => {
+                    self.refresh_relay_reading();
+                    self.feed(Input::Tick)
+                }
             }
             self.publish();
         };
@@ -586,11 +620,13 @@ impl BridgeState {
         match event {
             WorkerEvent::SignedIn {
                 display_name,
+                own_id,
                 colleagues,
                 relevant,
             } => {
                 tracing::info!(user = %crate::log_text::Escaped(&display_name), "signed in to Microsoft 365");
                 self.own_name = Some(display_name);
+                self.own_id = Some(own_id);
                 self.relevant = relevant;
                 self.add_colleagues(colleagues);
             }
@@ -611,6 +647,17 @@ impl BridgeState {
                     self.feed(Input::TeamsObserved(own));
                 }
                 self.on_colleague_presence(colleagues);
+            }
+            WorkerEvent::RelayPresence(readings) => self.on_relay_presence(readings),
+            WorkerEvent::PresenceSource(source) => {
+                self.presence_source_tx.send_if_modified(|current| {
+                    let changed = *current != source;
+                    if changed {
+                        tracing::info!(%source, "presence source");
+                        *current = source;
+                    }
+                    changed
+                });
             }
             WorkerEvent::Starface(state) => {
                 self.warnings.remove(&Service::Starface);
@@ -693,6 +740,7 @@ impl BridgeState {
                 teams: None,
                 observed_at: None,
                 changed_at: None,
+                relay_phone: None,
             });
         }
         self.update_watched();
@@ -704,8 +752,68 @@ impl BridgeState {
             .iter()
             .map(|c| c.person.id.clone())
             .collect();
-        self.watched_tx.send_replace(ids);
+        self.watched_tx.send_replace(ids.clone());
+        self.follow_relay_keys(ids);
         self.follow_phones();
+    }
+
+    /// The relay worker watches the watched colleagues and the user.
+    fn follow_relay_keys(&mut self, colleagues: Vec<String>) {
+        let keys = RelayKeys {
+            own: self.own_id.clone(),
+            colleagues,
+        };
+        self.relay_keys_tx.send_if_modified(|current| {
+            let changed = *current != keys;
+            *current = keys;
+            changed
+        });
+    }
+
+    /// Presence from the relay: the user's own as if polled (the sync acts on it), colleagues'
+    /// like a poll's, their phones where OneHub knows none.
+    fn on_relay_presence(&mut self, readings: Vec<RelayReading>) {
+        let mut colleagues = Vec::new();
+        let mut phones_changed = false;
+        for reading in readings {
+            if self.own_id.as_deref() == Some(reading.id.as_str()) {
+                self.teams_read_at = Some(self.clock.now().mono);
+                self.own_teams = Some(reading.teams.clone());
+                self.feed(Input::TeamsObserved(reading.teams));
+                continue;
+            }
+            if let Some(colleague) = self
+                .colleagues
+                .iter_mut()
+                .find(|c| c.person.id == reading.id)
+            {
+                phones_changed |= colleague.relay_phone != reading.phone;
+                colleague.relay_phone = reading.phone;
+            }
+            colleagues.push((reading.id, reading.teams));
+        }
+        self.on_colleague_presence(colleagues);
+        if phones_changed {
+            self.apply_phones();
+        }
+    }
+
+    /// While the relay's feed is live, what it last brought is current (it pushes every
+    /// change, and a feed that stops renewing turns stale): the own reading and the colleagues'
+    /// count as read now, so nothing greys out and the last sync time moves on.
+    fn refresh_relay_reading(&mut self) {
+        if *self.presence_source_tx.borrow() != PresenceSource::Relay {
+            return;
+        }
+        let now = self.clock.now().mono;
+        if self.own_teams.is_some() {
+            self.teams_read_at = Some(now);
+        }
+        for colleague in &mut self.colleagues {
+            if colleague.teams.is_some() {
+                colleague.observed_at = Some(now);
+            }
+        }
     }
 
     /// OneHub follows the colleagues shown (the window's list, the tray's favourites, the
@@ -728,7 +836,11 @@ impl BridgeState {
             .iter()
             .filter_map(|c| {
                 let id = ColleagueId(c.person.id.clone());
-                let phone = self.phones.phone_of(&c.person);
+                let phone = self.phones.phone_of(&c.person).or_else(|| {
+                    c.relay_phone
+                        .clone()
+                        .map(presence_core::person_status::PhoneState::new)
+                });
                 let known = self.watch_list.get(&id).and_then(|s| s.phone.as_ref());
                 (known != phone.as_ref()).then_some((id, phone))
             })
@@ -829,6 +941,7 @@ impl BridgeState {
                     .teams_read_at
                     .zip(self.starface_read_at)
                     .map(|(teams, starface)| teams.min(starface).as_millis()),
+                presence_source: self.presence_source_tx.borrow().clone(),
             },
             colleagues: self
                 .colleagues

@@ -140,8 +140,78 @@ fn normalised_url(raw: &str) -> String {
         .to_owned()
 }
 
-/// `raw` (the keychain) with the three sign-in secrets bound to their servers as `settings`
-/// name them. Every secret of the app's accounts is read and written through one of these.
+/// A status hook's secret (`[hooks]`): kept in the keychain, bound to the hook's endpoint like
+/// the sign-in secrets, so an edited URL never receives the password meant for another broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookSecret {
+    /// The MQTT broker password (`names::HOOKS_MQTT_PASSWORD`), for `hooks.mqtt.username`.
+    MqttPassword,
+    /// The webhook's HMAC signing secret (`names::HOOKS_WEBHOOK_SECRET`).
+    WebhookSecret,
+}
+
+impl HookSecret {
+    pub const ALL: [HookSecret; 2] = [HookSecret::MqttPassword, HookSecret::WebhookSecret];
+
+    /// The keychain entry.
+    pub fn keychain_name(self) -> &'static str {
+        match self {
+            HookSecret::MqttPassword => names::HOOKS_MQTT_PASSWORD,
+            HookSecret::WebhookSecret => names::HOOKS_WEBHOOK_SECRET,
+        }
+    }
+
+    /// What users call it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HookSecret::MqttPassword => "MQTT password",
+            HookSecret::WebhookSecret => "webhook signing secret",
+        }
+    }
+
+    /// The hook it belongs to.
+    pub fn hook(self) -> settings::HookKind {
+        match self {
+            HookSecret::MqttPassword => settings::HookKind::Mqtt,
+            HookSecret::WebhookSecret => settings::HookKind::Webhook,
+        }
+    }
+
+    /// Whether the settings need it: the MQTT password only with a user name.
+    pub fn needed(self, settings: &Settings) -> bool {
+        let hooks = &settings.hooks;
+        match self {
+            HookSecret::MqttPassword => hooks.mqtt.enabled && hooks.mqtt.username.is_some(),
+            HookSecret::WebhookSecret => hooks.webhook.enabled,
+        }
+    }
+
+    /// Which endpoint it is for; `None` until the hook's URL is set.
+    pub fn endpoint(self, settings: &Settings) -> Option<String> {
+        let hooks = &settings.hooks;
+        match self {
+            HookSecret::MqttPassword => Some(format!(
+                "{} at {}",
+                hooks.mqtt.username.as_deref().unwrap_or("-").trim(),
+                normalised_url(hooks.mqtt.url.as_deref()?)
+            )),
+            HookSecret::WebhookSecret => Some(normalised_url(hooks.webhook.url.as_deref()?)),
+        }
+    }
+}
+
+/// Whether `secret` can be used with these settings (`None`), or why not.
+pub fn hook_secret_need(
+    settings: &Settings,
+    raw: &dyn SecretStore,
+    secret: HookSecret,
+) -> Result<Option<SecretNeed>, KeychainError> {
+    need(&bound_store(settings, raw), secret.keychain_name())
+}
+
+/// `raw` (the keychain) with the three sign-in secrets and the hooks' secrets bound to their
+/// servers as `settings` name them. Every secret of the app is read and written through one of
+/// these.
 pub fn bound_store<S: SecretStore>(settings: &Settings, raw: S) -> BoundStore<S> {
     let mut store =
         BoundStore::new(raw).bind(names::MICROSOFT_REFRESH_TOKEN, microsoft_endpoint(settings));
@@ -150,6 +220,11 @@ pub fn bound_store<S: SecretStore>(settings: &Settings, raw: S) -> BoundStore<S>
     }
     if let Some(endpoint) = starface_client_secret_endpoint(settings) {
         store = store.bind(names::STARFACE_OAUTH_CLIENT_SECRET, endpoint);
+    }
+    for secret in HookSecret::ALL {
+        if let Some(endpoint) = secret.endpoint(settings) {
+            store = store.bind(secret.keychain_name(), endpoint);
+        }
     }
     store
 }
@@ -268,6 +343,43 @@ mod tests {
         let mut same = before.clone();
         same.starface.url = Some("https://pbx.example.com".into());
         assert_eq!(endpoints(&same), (ms, pw, cs));
+    }
+
+    #[test]
+    fn a_hook_secret_is_not_handed_to_another_broker_or_receiver() {
+        let raw = MemoryStore::new();
+        let mut before = settings();
+        before.hooks.mqtt.url = Some("mqtts://broker.example.com:8883/".into());
+        before.hooks.mqtt.username = Some("anna".into());
+        before.hooks.webhook.url = Some("https://dash.example.com/hook".into());
+        let store = bound_store(&before, &raw as &dyn SecretStore);
+        store
+            .set(names::HOOKS_MQTT_PASSWORD, &Secret::new("mqtt-pw"))
+            .unwrap();
+        store
+            .set(names::HOOKS_WEBHOOK_SECRET, &Secret::new("hmac"))
+            .unwrap();
+        for secret in HookSecret::ALL {
+            assert_eq!(hook_secret_need(&before, &raw, secret).unwrap(), None);
+        }
+        let mut moved = before.clone();
+        moved.hooks.mqtt.url = Some("mqtts://evil.example.net".into());
+        moved.hooks.webhook.url = Some("https://evil.example.net/hook".into());
+        assert_eq!(
+            hook_secret_need(&moved, &raw, HookSecret::MqttPassword).unwrap(),
+            Some(SecretNeed::StoredForAnotherServer {
+                stored_for: "anna at mqtts://broker.example.com:8883".into()
+            })
+        );
+        let moved_store = bound_store(&moved, &raw as &dyn SecretStore);
+        assert_eq!(moved_store.get(names::HOOKS_WEBHOOK_SECRET).unwrap(), None);
+        let mut other_user = before.clone();
+        other_user.hooks.mqtt.username = Some("bob".into());
+        assert!(
+            hook_secret_need(&other_user, &raw, HookSecret::MqttPassword)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]

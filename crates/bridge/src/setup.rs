@@ -8,6 +8,7 @@ use graph_client::{AuthError, Credentials, GraphClient, MicrosoftConfig, ScopeRe
 use keychain::{names, Secret, SecretStore};
 use presence_core::mapping::ReverseMode;
 use presence_core::MessageLanguage;
+use relay_feed::FeedConnection;
 use settings::{OAuthClientAuth, Settings, StarfaceAuth};
 use starface_client::oauth::ClientAuthentication;
 use starface_client::xmpp::{ChatUser, XmppLogin};
@@ -19,6 +20,7 @@ use starface_client::{
 use crate::error::BridgeError;
 use crate::free_busy::FreeBusyOptions;
 use crate::phones::OneHubLink;
+use crate::relay_watch::RelayLink;
 use crate::runtime::{BridgeOptions, Connectors};
 
 /// File name of the journal in the state folder.
@@ -400,7 +402,36 @@ pub fn connectors_from_settings(
             connection.sign_in,
             xmpp_enabled.then_some(connection.chat_user),
         )),
+        relay: relay_link(settings),
     })
+}
+
+/// The relay's feed from `[relay]` (servers, user and CA file; the read-only password from the
+/// admin policy), or `None` when no relay is configured. Settings that cannot be used give a
+/// link that says why (the app then polls Graph and shows it) rather than no app at all.
+pub fn relay_link(settings: &Settings) -> Option<RelayLink> {
+    let relay = &settings.relay;
+    if !relay.is_configured() {
+        return None;
+    }
+    let Some(password) = &relay.password else {
+        return Some(RelayLink::unusable(
+            "relay.password is not set (it belongs in the admin policy's [defaults.relay])",
+        ));
+    };
+    let mut connection = FeedConnection::new(
+        relay.servers.clone(),
+        relay.user.clone(),
+        Secret::new(password.expose()),
+    )
+    .with_client_name("presence-bridge");
+    if let Some(ca_file) = &relay.ca_file {
+        connection = connection.with_ca_file(ca_file);
+    }
+    if let Err(error) = connection.validate() {
+        return Some(RelayLink::unusable(format!("relay: {error}")));
+    }
+    Some(RelayLink::new(connection))
 }
 
 #[cfg(test)]

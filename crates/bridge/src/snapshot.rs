@@ -18,6 +18,7 @@ use presence_core::person_status::{PersonStatus, PhoneState};
 use presence_core::watch_list::AlertMode;
 use presence_core::{ChatStatus, Person, StatusRow, TeamsPresence, TelephonyState};
 
+use crate::presence_source::PresenceSource;
 use crate::secrets::{SecretNeed, StarfaceSecret};
 
 /// Everything a front end shows, rebuilt after every change.
@@ -103,6 +104,9 @@ pub struct SyncView {
     /// waking anyone, so an idle bridge still publishes nothing; a front end sees the current
     /// value whenever it looks.
     pub last_sync_ms: Option<u64>,
+    /// Where presence comes from: the app's own Graph poll, or the organisation's relay (and
+    /// why not, while a configured relay cannot be used).
+    pub presence_source: PresenceSource,
 }
 
 impl SyncView {

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, watch, Notify};
 use tokio::time::Instant;
 
 use crate::people;
+use crate::presence_source::{PresenceSource, RelayReading};
 use crate::snapshot::{BridgeWarning, Service};
 
 /// PollPacing never polls faster than this; shorter base intervals bypass it (simulators only).
@@ -32,6 +33,8 @@ pub(crate) enum WorkerEvent {
     /// favourites and `/me/people`).
     SignedIn {
         display_name: String,
+        /// The user's Entra object id (lower case): the own key in the relay's feed.
+        own_id: String,
         colleagues: Vec<Person>,
         /// The ids of `/me/people`, most relevant first (Graph's order), without the user.
         relevant: Vec<String>,
@@ -43,6 +46,10 @@ pub(crate) enum WorkerEvent {
         /// Colleagues' presence needs an administrator's consent (only the own was read).
         consent_needed: bool,
     },
+    /// Presence from the relay's feed (own and colleagues'), while it is live.
+    RelayPresence(Vec<RelayReading>),
+    /// Where presence comes from changed (the relay worker's verdict on the feed).
+    PresenceSource(PresenceSource),
     /// One reading of the own STARFACE state.
     Starface(StarfaceState),
     /// The STARFACE directory (for matching colleagues by e-mail).
@@ -103,12 +110,15 @@ pub(crate) fn teams_presence(record: &graph_client::graph::PresenceRecord) -> Te
 }
 
 /// Polls Graph (own presence and watched colleagues in one batch) and writes the presence session.
+/// While `source` says the relay's feed is used, it reads no presence at all (sign-in, the
+/// colleague list and the session writes go on); when it says otherwise, it polls at once.
 #[allow(clippy::too_many_arguments)] // plumbing of one task; grouping would only rename them
 pub(crate) async fn graph_worker(
     graph: GraphClient,
     events: Events,
     mut commands: mpsc::UnboundedReceiver<IssuedCommand>,
     watched: watch::Receiver<Vec<String>>,
+    mut source: watch::Receiver<PresenceSource>,
     favourites: Vec<String>,
     people_count: usize,
     base_interval: Duration,
@@ -133,6 +143,7 @@ pub(crate) async fn graph_worker(
             }
             _ = tokio::time::sleep_until(next_poll) => {}
             _ = poll_now.notified() => {}
+            Ok(()) = source.changed() => {}
         }
         if *stop.borrow() {
             break;
@@ -142,9 +153,10 @@ pub(crate) async fn graph_worker(
                 Ok(me) => {
                     let (colleagues, relevant) =
                         load_colleagues(&graph, &favourites, people_count, &me.id).await;
-                    own_id = Some(me.id);
+                    own_id = Some(me.id.clone());
                     let _ = events.send(WorkerEvent::SignedIn {
                         display_name: me.display_name,
+                        own_id: me.id.to_ascii_lowercase(),
                         colleagues: colleagues.into_iter().map(people::from_graph).collect(),
                         relevant,
                     });
@@ -152,6 +164,9 @@ pub(crate) async fn graph_worker(
                 }
                 Err(error) => failure_delay(&events, &error, &mut signed_out, base_interval),
             }
+        } else if !source.borrow_and_update().polls_graph() {
+            // The relay's feed brings presence; a change of source wakes this loop.
+            base_interval
         } else {
             let ids = watched.borrow().clone();
             let own = own_id.as_deref().unwrap_or_default();

@@ -12,9 +12,6 @@
 //!
 //! `cargo bench -p presence-relay --bench relay_figures -- [--users N] [--watchers N] [--changes N] [--share PERCENT]`
 
-#[path = "../tests/support/nats.rs"]
-mod nats;
-
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -27,6 +24,7 @@ use relay_feed::{FeedHealth, PresenceUpdate, PresenceValue, PresenceWatcher, Wat
 use simulators::graph::{
     AppOnlySetup, GraphSimSetup, GraphSimulator, RosterSetup, DEFAULT_TENANT_ID, RELAY_CLIENT_ID,
 };
+use test_session::nats;
 use tokio::sync::mpsc;
 
 const SECRET: &str = "bench-client-secret";

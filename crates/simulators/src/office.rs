@@ -42,7 +42,9 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use uuid::Uuid;
 
-use crate::graph::{GraphControl, GraphSimSetup, GraphSimulator, SimUser as GraphUser};
+use crate::graph::{
+    AppOnlySetup, GraphControl, GraphSimSetup, GraphSimulator, SimUser as GraphUser,
+};
 use crate::onehub::{OneHubSettings, OneHubSimulator, OneHubSimulatorError, OneHubUser};
 use crate::starface::{
     Organisation, SimSettings, SimUser as PbxUser, SimulatorError, StarfaceSimulator,
@@ -156,6 +158,13 @@ impl OfficeBuilder {
             &generated.cert.pem(),
             &generated.signing_key.serialize_pem(),
         ))
+    }
+
+    /// The tenant also has the presence relay's app registration (app-only sign-in with its
+    /// secrets or certificates, `/users/delta`), for tests of desktops on the relay.
+    pub fn relay_app(mut self, app_only: AppOnlySetup) -> Self {
+        self.graph.app_only = app_only;
+        self
     }
 
     /// The PBX also runs OneHub (STARFACE 10's gRPC API, colleagues' phone state) with the

@@ -14,6 +14,7 @@
 //! * [`colleague_status`]: a colleague's merged Teams + phone status (`Status`) and its words.
 //! * [`search`]: the colleague search over everyone the app knows.
 //! * [`settings_view`]: `SettingsView` and `save_settings`' changes.
+//! * [`hooks`]: the status hooks' last results (`HookResult`) and `test_hook`'s answer.
 //! * [`sign_in`]: the STARFACE secret to enter and the certificate the PBX presents.
 //! * [`tray`]: the tray's icon state, status line, menu model and its diff (colleagues with
 //!   their status and actions, favourites or the most relevant people), the menu's actions.
@@ -26,12 +27,14 @@
 pub mod colleague;
 pub mod colleague_status;
 pub mod free_busy;
+pub mod hooks;
 pub mod i18n;
 pub mod journal;
 pub mod links;
 pub mod navigate;
 pub mod notification;
 pub mod pause;
+pub mod presence_source;
 pub mod search;
 pub mod settings_view;
 pub mod sign_in;

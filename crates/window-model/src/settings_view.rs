@@ -19,6 +19,39 @@ pub struct SettingsView {
     /// Keys the administrator's policy locks.
     pub locked: Vec<Lock>,
     pub secrets: Secrets,
+    /// `--demo`: the simulated PBX the demo runs on, shown read-only instead of the STARFACE
+    /// form (whose fields the demo's settings leave empty). `None` outside the demo.
+    pub demo: Option<DemoPbxView>,
+}
+
+/// The demo's simulated STARFACE, as the settings screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DemoPbxView {
+    /// The simulator's address on loopback; `None` while the demo is starting.
+    pub url: Option<String>,
+    pub login: String,
+    pub sign_in: DemoSignIn,
+    /// Colleagues' phones are pushed (OneHub): the STARFACE 10 demo.
+    pub phone_state: bool,
+}
+
+/// How the demo signs in to its PBX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoSignIn {
+    /// The classic login (`--demo-classic`).
+    Classic,
+    /// OAuth with the admin's client secret (STARFACE 10 with the classic login off).
+    #[serde(rename = "oauth")]
+    OAuth,
+}
+
+impl SettingsView {
+    /// This view in the demo, which runs on `pbx`.
+    pub fn in_demo(mut self, pbx: DemoPbxView) -> Self {
+        self.demo = Some(pbx);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,6 +73,10 @@ pub struct Secrets {
     pub starface_password_stored_for: Option<String>,
     /// A client secret is stored, but for another PBX (described): it is not used.
     pub starface_client_secret_stored_for: Option<String>,
+    /// An MQTT password for the broker and user `[hooks.mqtt]` names is stored.
+    pub hook_mqtt_password: bool,
+    /// A webhook signing secret for the URL `[hooks.webhook]` names is stored.
+    pub hook_webhook_secret: bool,
 }
 
 /// One change the window sends: a dotted key and its new value (`null`: back to the default).
@@ -102,6 +139,7 @@ pub fn view(store: &SettingsStore, secrets: Secrets) -> SettingsView {
             })
             .collect(),
         secrets,
+        demo: None,
     }
 }
 
@@ -192,7 +230,8 @@ mod tests {
         assert_eq!(
             view["secrets"],
             json!({"starface_password": true, "starface_client_secret": false,
-                   "starface_password_stored_for": null, "starface_client_secret_stored_for": null})
+                   "starface_password_stored_for": null, "starface_client_secret_stored_for": null,
+                   "hook_mqtt_password": false, "hook_webhook_secret": false})
         );
     }
 

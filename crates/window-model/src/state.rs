@@ -7,7 +7,9 @@ use presence_core::{Activity, Availability, ChatPresence, StatusRow};
 use serde::Serialize;
 
 use crate::colleague::{Colleague, Telephony};
+use crate::hooks::HookResult;
 use crate::journal::{journal_entry, JournalEntry};
+use crate::presence_source::PresenceSourceView;
 use crate::sign_in::{Certificate, SecretNeeded};
 use crate::warning::{warnings, Warning};
 
@@ -22,6 +24,8 @@ pub struct State {
     /// Oldest first.
     pub journal: Vec<JournalEntry>,
     pub warnings: Vec<Warning>,
+    /// The running status hooks' last results ("My status"); empty while none runs.
+    pub hooks: Vec<HookResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +70,8 @@ pub struct Sync {
     /// Wall clock (ms) of the last sync: when the own Teams presence and STARFACE had both been
     /// read last (the older of the two readings). `None` until both were read.
     pub last_sync: Option<u64>,
+    /// Where presence comes from: the app's own poll or the organisation's relay.
+    pub presence_source: PresenceSourceView,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,6 +154,8 @@ pub struct StateContext {
     pub settings_problem: Option<String>,
     /// The admin policy exists but cannot be used (it failed closed).
     pub policy_problem: Option<settings::BrokenPolicy>,
+    /// The running status hooks' results.
+    pub hooks: Vec<HookResult>,
 }
 
 /// The state for `snapshot`.
@@ -163,6 +171,7 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext) -> State {
             mode: sync_mode(&snapshot.sync.state, ctx.sync_enabled),
             paused_until,
             last_sync: snapshot.sync.last_sync_ms.map(wall),
+            presence_source: PresenceSourceView::from(&snapshot.sync.presence_source),
         },
         accounts: Accounts {
             microsoft: microsoft(snapshot, ctx),
@@ -183,6 +192,7 @@ pub fn state(snapshot: &BridgeSnapshot, ctx: &StateContext) -> State {
             .into_iter()
             .chain(ctx.policy_problem.as_ref().map(Warning::from))
             .collect(),
+        hooks: ctx.hooks.clone(),
     }
 }
 

@@ -518,7 +518,12 @@ mod tests {
         assert!(pages[0].contains("Calendars.ReadBasic"), "{pages:?}");
         assert!(!pages[1].contains("Calendars"), "{pages:?}");
         assert!(pages[1].contains("Presence.Read.All"), "{pages:?}");
-        let token = w.keychain.get(names::MICROSOFT_REFRESH_TOKEN).unwrap();
+        // Read as the sync reads it: bound to the Microsoft account of the settings.
+        let token = w
+            .state
+            .microsoft_secrets()
+            .get(names::MICROSOFT_REFRESH_TOKEN)
+            .unwrap();
         assert!(w.sim.control().refresh_token_valid(token.unwrap().expose()));
         assert_eq!(w.microsoft_state(), "signed_in");
     }

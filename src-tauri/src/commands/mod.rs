@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod card;
 pub mod directory;
+pub mod hooks;
 pub mod links;
 pub mod settings;
 pub mod state;
@@ -42,6 +43,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         accounts::inspect_certificate,
         accounts::trust_certificate,
         card::show_card,
+        hooks::test_hook,
+        hooks::save_hook_secret,
     ]
 }
 

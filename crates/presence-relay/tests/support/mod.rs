@@ -2,7 +2,7 @@
 //! tenant, relays and watchers wired to them.
 #![allow(dead_code)]
 
-pub mod nats;
+pub use test_session::nats;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,6 @@
 //! Real `nats-server` processes on loopback (Debian's package), started by the tests: one node
 //! or a cluster of three with JetStream, TLS with a CA generated here, and two users: `relay`
 //! may write the presence bucket, `desktop` may only read and watch it.
-#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -83,7 +82,8 @@ impl Node {
 
 /// A running cluster (or single node). Dropping it kills every server.
 pub struct NatsCluster {
-    dir: tempfile::TempDir,
+    /// Configurations, certificates, stores and logs; removed on drop.
+    _dir: tempfile::TempDir,
     nodes: Vec<Node>,
     pub ca_file: PathBuf,
 }
@@ -177,7 +177,7 @@ authorization {{
             node.start();
         }
         let cluster = Self {
-            dir,
+            _dir: dir,
             nodes,
             ca_file,
         };
