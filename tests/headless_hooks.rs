@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::io::Write;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use simulators::graph::DEFAULT_CLIENT_ID;
 use simulators::office::{Office, USER_LOGIN};
-use support::{app_command, session, RunningApp};
+use support::{app_command, run_with_stdin, session, RunningApp};
 
 const MQTT_USER: &str = "anna";
 const MQTT_PASSWORD: &str = "Mq-9vXr-hooks";
@@ -150,27 +149,6 @@ fn wait_until(what: &str, mut check: impl FnMut() -> bool, seen: impl Fn() -> St
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// Runs `presence-bridge` with `args`, `stdin` on its standard input; its output.
-fn run_with_stdin(
-    session: &support::DesktopSession,
-    args: &[&str],
-    stdin: &str,
-) -> std::process::Output {
-    let mut child = app_command(session, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -3,13 +3,11 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::Stdio;
 use std::time::Duration;
 
 use simulators::graph::DEFAULT_CLIENT_ID;
 use simulators::office::{Office, USER_LOGIN};
-use support::{app_command, session, RunningApp};
+use support::{app_command, run_with_stdin, session, RunningApp};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -53,19 +51,11 @@ fn sigterm_in_headless_mode_clears_the_teams_session_and_logs_out() {
     let config = config.to_str().unwrap().to_owned();
 
     // `login starface` reads the password from stdin.
-    let mut login = app_command(&session, &["--config", &config, "login", "starface"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    login
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", office.password()).as_bytes())
-        .unwrap();
-    let output = login.wait_with_output().unwrap();
+    let output = run_with_stdin(
+        &session,
+        &["--config", &config, "login", "starface"],
+        &format!("{}\n", office.password()),
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -218,19 +208,11 @@ fn demo_headless_dnd_follows_the_scripted_teams_status() {
 /// `login starface` and `login microsoft --device-code` into the session's keychain, for the
 /// settings file `config` pointing at `office`.
 fn sign_in(session: &support::DesktopSession, office: &Office, config: &str) {
-    let mut login = app_command(session, &["--config", config, "login", "starface"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    login
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{}\n", office.password()).as_bytes())
-        .unwrap();
-    let output = login.wait_with_output().unwrap();
+    let output = run_with_stdin(
+        session,
+        &["--config", config, "login", "starface"],
+        &format!("{}\n", office.password()),
+    );
     assert!(
         output.status.success(),
         "{}",

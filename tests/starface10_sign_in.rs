@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use simulators::graph::DEFAULT_CLIENT_ID;
 use simulators::office::{Office, USER_LOGIN};
 use simulators::starface::{Organisation, SimSettings, StarfaceSimulator, OAUTH_TOKEN_PATH};
-use support::{app_command, session, DesktopSession, RunningApp};
+use support::{app_command, run_with_stdin, session, DesktopSession, RunningApp};
 
 /// Distinctive, so a scan for them cannot match a word of the app's own texts.
 const PASSWORD: &str = "Pw-5tq9-starface10";
@@ -41,23 +41,6 @@ fn write_config(session: &DesktopSession, office: &Office, pbx_url: &str, tenant
     )
     .unwrap();
     config.to_str().unwrap().to_owned()
-}
-
-/// Runs the app with `args`, `stdin` piped in.
-fn run_with_stdin(session: &DesktopSession, args: &[&str], stdin: &str) -> Output {
-    let mut child = app_command(session, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn text(output: &Output) -> String {

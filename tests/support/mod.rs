@@ -134,6 +134,29 @@ impl Drop for RunningApp {
 /// The app in `session`. `PRESENCE_BRIDGE_POLICY` names a missing file, so a policy of the
 /// machine running the tests cannot change them; only builds with `test-hooks` read it (the
 /// others read the computer's policy, which CI machines do not have).
+/// Runs `presence-bridge` with `args`, `stdin` on its standard input (a password piped to
+/// `login`); its output.
+pub fn run_with_stdin(
+    session: &DesktopSession,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
+    use std::io::Write;
+    let mut child = app_command(session, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn app_command(session: &DesktopSession, args: &[&str]) -> Command {
     let mut command = session.command(BIN);
     command
