@@ -15,18 +15,47 @@ use window_model::tray::item;
 
 /// The names (`comm`) of the WebKit processes whose parent is `pid`.
 fn webkit_children(pid: u32) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir("/proc")
+    let mut names: Vec<String> = webkit_processes(pid)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    names.sort();
+    names
+}
+
+/// The WebKit processes whose parent is `pid`: their ids and names (`comm`).
+fn webkit_processes(pid: u32) -> Vec<(i32, String)> {
+    std::fs::read_dir("/proc")
         .expect("/proc")
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            let (id, rest) = stat.split_once(" (")?;
+            let (name, rest) = rest.rsplit_once(") ")?;
             let parent: u32 = rest.split_whitespace().nth(1)?.parse().ok()?;
-            (parent == pid && name.starts_with("WebKit")).then(|| name.to_owned())
+            if parent != pid || !name.starts_with("WebKit") {
+                return None;
+            }
+            Some((id.parse().ok()?, name.to_owned()))
         })
-        .collect();
-    names.sort();
-    names
+        .collect()
+}
+
+/// The id of the app's WebKitWebProcess (the window's page), once there is exactly one.
+fn web_process(app: &RunningApp, timeout: Duration) -> i32 {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let pages: Vec<i32> = webkit_processes(app.child.id())
+            .into_iter()
+            .filter(|(_, name)| name == "WebKitWebProces")
+            .map(|(id, _)| id)
+            .collect();
+        if let [page] = pages[..] {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "web processes: {pages:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Waits until the app's WebKit processes are `wanted`; panics with what there is.
@@ -77,4 +106,39 @@ fn no_webkit_process_until_open_and_none_again_after_close() {
         wait_for_webkit(&app, &[], Duration::from_secs(30), "window closed");
     }
     assert!(app.is_running(), "closing the window must not end the app");
+}
+
+#[test]
+fn a_crashed_page_is_loaded_again_in_a_new_web_process() {
+    let session = session();
+    let mut app = RunningApp::spawn(&session, &[]);
+    app.wait_started();
+    second_launch(&session, &[&format!("--tray-item={}", item::OPEN)]);
+    app.wait_for_lines("window shown", 1, Duration::from_secs(60));
+    let crashed = web_process(&app, Duration::from_secs(30));
+    // A web process that dies while it starts takes WebKit's UI process with it ("readPIDFromPeer:
+    // Unexpected short read", a GLib error): the crash tested here is one of a running page.
+    std::thread::sleep(Duration::from_secs(3));
+
+    // SAFETY: kill(2) on the app's own WebKitWebProcess, read from /proc just now.
+    assert_eq!(unsafe { libc::kill(crashed, libc::SIGKILL) }, 0);
+    app.wait_for_lines(
+        "the window's web process crashed; loading the page again",
+        1,
+        Duration::from_secs(30),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let reloaded = loop {
+        let now = web_process(&app, Duration::from_secs(30));
+        if now != crashed {
+            break now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new web process after the crash"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_ne!(reloaded, crashed);
+    assert!(app.is_running(), "a crashed page must not end the app");
 }

@@ -31,22 +31,28 @@ pub fn set_window_shown<R: Runtime>(app: &AppHandle<R>, shown: bool) {
     let Some(flag) = app.try_state::<WindowShown>() else {
         return;
     };
-    let changed = flag.0.send_if_modified(|current| {
+    // A window coming on screen gets the whole state first, before the forwarder hears of it
+    // and sends what changed while it was hidden.
+    if shown && !*flag.0.borrow() {
+        emit_state(app);
+    }
+    flag.0.send_if_modified(|current| {
         let changed = *current != shown;
         *current = shown;
         changed
     });
-    if changed && shown {
-        publish_state(app);
-    }
 }
 
 /// Sends a `state` event now (after changes the bridge does not publish itself), unless the
 /// window is hidden: it gets the state when it is shown.
 pub fn publish_state<R: Runtime>(app: &AppHandle<R>) {
-    if !window_shown(app) {
-        return;
+    if window_shown(app) {
+        emit_state(app);
     }
+}
+
+/// Sends a `state` event now.
+fn emit_state<R: Runtime>(app: &AppHandle<R>) {
     let Some(state) = app.try_state::<AppState>() else {
         return;
     };

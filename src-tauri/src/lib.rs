@@ -25,6 +25,7 @@ mod sync_runtime;
 mod test_hooks;
 mod tray;
 mod webkit_processes;
+mod webview_crash;
 mod webview_languages;
 
 use std::process::ExitCode;

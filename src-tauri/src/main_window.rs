@@ -155,6 +155,7 @@ fn build<R: Runtime>(app: &AppHandle<R>, to: Option<&Navigate>) -> tauri::Result
         .visible(false)
         .build()?;
     crate::webview_languages::share_languages_with_window(&window);
+    crate::webview_crash::reload_after_a_crash(&window);
     Ok(window)
 }
 

@@ -460,8 +460,20 @@ fn make_colleague<R: Runtime>(
 /// from the one before is appended to that file as one line ([`MenuModel::as_line`]).
 pub const TRAY_LOG_ENV: &str = "PRESENCE_BRIDGE_TRAY_LOG";
 
-/// Shows the own status from `snapshot` on the tray icon, its tooltip and the menu.
+/// Shows the own status from `snapshot` on the tray icon, its tooltip and the menu. The menu
+/// lives on the main thread, and Tauri's menu calls from any other thread wait for it: the
+/// update is handed to the main thread without waiting, so no async task blocks on a main
+/// thread that may itself be waiting for the sync to stop (quitting does that).
 pub fn show<R: Runtime>(app: &AppHandle<R>, snapshot: &BridgeSnapshot) {
+    let handle = app.clone();
+    let snapshot = snapshot.clone();
+    if let Err(error) = app.run_on_main_thread(move || show_now(&handle, &snapshot)) {
+        tracing::debug!(%error, "cannot update the tray");
+    }
+}
+
+/// [`show`], on the main thread.
+fn show_now<R: Runtime>(app: &AppHandle<R>, snapshot: &BridgeSnapshot) {
     let Some(menu) = app.try_state::<TrayMenu<R>>() else {
         return;
     };

@@ -124,8 +124,15 @@ pub struct TauriDriver {
 }
 
 impl TauriDriver {
-    pub fn start(env: &[(String, String)]) -> Self {
+    /// Starts tauri-driver; its output, with WebKitWebDriver's and the app's (which inherit
+    /// it: a panic, a GTK or WebKit message), goes to the end of `output`.
+    pub fn start(env: &[(String, String)], output: &Path) -> Self {
         use std::os::unix::process::CommandExt;
+        let output = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(output)
+            .expect("the driver's output file");
         let port = free_port();
         let native_port = loop {
             let p = free_port();
@@ -149,8 +156,8 @@ impl TauriDriver {
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(output.try_clone().expect("the driver's output file"))
+            .stderr(output)
             .spawn()
             .expect("spawn tauri-driver");
         let driver = Self { child, port };
@@ -179,6 +186,11 @@ impl Drop for TauriDriver {
         }
         let _ = self.child.wait();
     }
+}
+
+/// Where tauri-driver, WebKitWebDriver and the app they start write their stdout and stderr.
+fn driver_output(session: &DesktopSession) -> PathBuf {
+    session.home().join("driver-output.log")
 }
 
 /// A self-signed certificate for 127.0.0.1/localhost, served by both the PBX simulator and
@@ -220,6 +232,8 @@ pub struct World {
     pub tray_log: PathBuf,
     /// The session's environment for the app, without the locale.
     env: Vec<(String, String)>,
+    /// The environment tauri-driver runs in now (with the locale).
+    driver_env: Vec<(String, String)>,
     pub me: GraphUser,
     /// Two colleagues renamed to hostile strings (favourites, so they are listed first).
     pub hostile: Vec<GraphUser>,
@@ -323,7 +337,8 @@ impl World {
         if let Ok(path) = std::env::var("PATH") {
             env.push(("PATH".into(), path));
         }
-        let driver = TauriDriver::start(&with_locale(&env, lang_env));
+        let driver_env = with_locale(&env, lang_env);
+        let driver = TauriDriver::start(&driver_env, &driver_output(&session));
 
         let mut world = Self {
             client: None,
@@ -337,6 +352,7 @@ impl World {
             opener_log,
             tray_log,
             env,
+            driver_env,
             me,
             hostile,
             watched,
@@ -376,17 +392,28 @@ impl World {
         // started exits at once); the app of a failed attempt is gone, so trying again is safe.
         let mut attempt = 1;
         let client = loop {
-            let connected =
+            // A launch that never answers (an app that cannot start) must not hang the run.
+            let connected = tokio::time::timeout(
+                Duration::from_secs(90),
                 ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
                     .capabilities(caps.clone())
-                    .connect(&self.driver.url())
-                    .await;
+                    .connect(&self.driver.url()),
+            )
+            .await
+            .map_err(|_| "no answer within 90 s".to_owned())
+            .and_then(|connected| connected.map_err(|error| error.to_string()));
             match connected {
                 Ok(client) => break client,
                 Err(error) if attempt < 3 => {
                     eprintln!("e2e: WebDriver session attempt {attempt} failed: {error}");
                     attempt += 1;
                     self.wait_for_app_exit();
+                    if self.app_running() {
+                        // Started but never answered: a new start would only forward to it.
+                        self.kill_app();
+                        self.driver =
+                            TauriDriver::start(&self.driver_env, &driver_output(&self.session));
+                    }
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
                 Err(error) => panic!("WebDriver session through tauri-driver: {error}"),
@@ -438,12 +465,22 @@ impl World {
     /// starts again too.
     pub async fn restart_in_locale(&mut self, lang_env: &str) {
         self.quit_app().await;
-        self.driver = TauriDriver::start(&with_locale(&self.env, lang_env));
+        self.driver_env = with_locale(&self.env, lang_env);
+        self.driver = TauriDriver::start(&self.driver_env, &driver_output(&self.session));
         self.open_app().await;
     }
 
     /// Quits the running app through its own command line, then ends the WebDriver session.
+    /// An app that does not exit fails the scenario (after it was killed, so the next one can
+    /// start it again).
     pub async fn quit_app(&mut self) {
+        if let Err(hung) = self.try_quit_app().await {
+            panic!("{hung}");
+        }
+    }
+
+    /// [`Self::quit_app`], saying instead of panicking when the app had to be killed.
+    async fn try_quit_app(&mut self) -> Result<(), String> {
         let _ = self
             .app_command(&["quit"])
             .stdout(Stdio::null())
@@ -455,31 +492,112 @@ impl World {
         // Until the old instance is gone, a new start would only forward to it and exit (its
         // clean shutdown logs out of both servers, which takes longer on a loaded machine).
         self.wait_for_app_exit();
+        if self.app_running() {
+            let report = self.failure_report();
+            self.kill_app();
+            // Its WebDriver session went with it: a new tauri-driver (and WebKitWebDriver).
+            self.driver = TauriDriver::start(&self.driver_env, &driver_output(&self.session));
+            return Err(format!(
+                "the app still ran 30 s after `presence-bridge quit`, and was killed\n{report}"
+            ));
+        }
         tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(())
     }
 
-    /// Waits (at most 30 s) until no process of this world's app runs: found by its `--config`
-    /// file, since other tests run the same binary at the same time.
-    fn wait_for_app_exit(&self) {
-        let config = self.config.as_os_str().as_encoded_bytes().to_vec();
-        let running = || {
-            std::fs::read_dir("/proc")
-                .into_iter()
-                .flatten()
-                .flatten()
-                .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
-                .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-                .any(|cmdline| {
-                    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-                    args.first()
-                        .is_some_and(|exe| exe.ends_with(b"presence-bridge"))
-                        && args.contains(&config.as_slice())
-                })
+    /// After a failed scenario: if the app is gone, hangs or its WebDriver session ended (a
+    /// crash of WebKit's web process ends it), starts the app again, so the scenarios after it
+    /// find a window. The failure stays a failure.
+    pub async fn reopen_if_broken(&mut self) {
+        let answers = match &self.client {
+            Some(client) => matches!(
+                tokio::time::timeout(Duration::from_secs(10), client.execute("return 1", vec![]))
+                    .await,
+                Ok(Ok(_))
+            ),
+            None => false,
         };
+        if answers && self.app_running() {
+            return;
+        }
+        eprintln!("e2e: the app or its WebDriver session is gone; starting it again");
+        if let Err(hung) = self.try_quit_app().await {
+            eprintln!("e2e: {hung}");
+        }
+        self.open_app().await;
+    }
+
+    /// Ends every process of this world's app at once (SIGKILL).
+    fn kill_app(&self) {
+        for pid in self.app_pids() {
+            // SAFETY: kill(2) on a process of this world's app, found in /proc just now.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        self.wait_for_app_exit();
+    }
+
+    /// Waits (at most 30 s) until no process of this world's app runs.
+    fn wait_for_app_exit(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        while running() && Instant::now() < deadline {
+        while self.app_running() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Whether a process of this world's app runs.
+    fn app_running(&self) -> bool {
+        !self.app_pids().is_empty()
+    }
+
+    /// The processes of this world's app: found by its `--config` file, since other tests run
+    /// the same binary at the same time.
+    fn app_pids(&self) -> Vec<i32> {
+        let config = self.config.as_os_str().as_encoded_bytes();
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_string_lossy().parse::<i32>().ok()?;
+                let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+                let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+                (args
+                    .first()
+                    .is_some_and(|exe| exe.ends_with(b"presence-bridge"))
+                    && args.contains(&config))
+                .then_some(pid)
+            })
+            .collect()
+    }
+
+    /// For a failed scenario: whether the app still runs, and the last lines of its log (a
+    /// scenario's own message says what it saw in the window, not what the app did).
+    pub fn failure_report(&self) -> String {
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(self.session.log_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
+        logs.sort_by_key(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok());
+        let tail = logs
+            .last()
+            .map(|newest| {
+                let text = std::fs::read_to_string(newest).unwrap_or_default();
+                let lines: Vec<&str> = text.lines().collect();
+                lines[lines.len().saturating_sub(40)..].join("\n")
+            })
+            .unwrap_or_else(|| "(no log file)".to_owned());
+        let output = std::fs::read_to_string(driver_output(&self.session)).unwrap_or_default();
+        let output: Vec<&str> = output.lines().collect();
+        format!(
+            "app running: {}\nthe app's last log lines:\n{tail}\n\
+             the last lines of tauri-driver, WebKitWebDriver and the app on stdout and stderr:\n{}",
+            self.app_running(),
+            output[output.len().saturating_sub(30)..].join("\n")
+        )
     }
 
     pub fn graph(&self) -> &GraphSimulator {

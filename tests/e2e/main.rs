@@ -66,6 +66,9 @@ fn e2e_real_app_through_webdriver() {
                             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                             .unwrap_or_default();
                         eprintln!("e2e: FAIL {} ({:.0?}): {message}", $name, t.elapsed());
+                        eprintln!("e2e: {}", world.failure_report());
+                        // An app that died fails its scenario, not every one after it.
+                        world.reopen_if_broken().await;
                         failures.push(format!("{}: {message}", $name));
                     }
                 }

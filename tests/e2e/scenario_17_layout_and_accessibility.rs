@@ -240,7 +240,7 @@ async fn keyboard_walk(world: &World) -> Vec<String> {
         let on_page = world
             .js("return document.hasFocus()")
             .await
-            .unwrap_or(json!(false));
+            .expect("whether the page has the focus");
         left_page = if on_page == json!(true) {
             0
         } else {
