@@ -1,6 +1,7 @@
 //! Scenario 13: a colleague's call on the PBX shows in the real window, pushed by STARFACE 10's
 //! OneHub: the row goes "Am Telefon" (German since scenario 10) with a busy dot when the call
-//! starts, and back when it ends.
+//! starts, and back when it ends, also when the end overtakes a search answer read before it
+//! (seen on a loaded machine: the older answer put "Am Telefon" back for good).
 //!
 //! Until now the app signed in with the classic login (`auth = "auto"` without a client secret).
 //! The admin's OAuth client secret goes into the keychain (as `login starface` would put it), so
@@ -53,6 +54,26 @@ fn store_oauth_client_secret(world: &World) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Holds back the answer of the page's next list search (IPC goes through `fetch`) by 2 s,
+/// then searches again: `window.__heldSearch` is "asked", "read" once the backend answered, and
+/// "delivered" once the page has the answer.
+const HOLD_BACK_SEARCH_ANSWERS: &str = "\
+    window.__realFetch = window.__realFetch || window.fetch;\
+    window.__heldSearch = 'none';\
+    window.fetch = (url, init) => {\
+      const answer = window.__realFetch(url, init);\
+      if (!String(url).includes('search_directory') || window.__heldSearch !== 'none') return answer;\
+      window.__heldSearch = 'asked';\
+      return answer.then((response) => {\
+        window.__heldSearch = 'read';\
+        return new Promise((resolve) => setTimeout(() => {\
+          window.__heldSearch = 'delivered';\
+          resolve(response);\
+        }, 2000));\
+      });\
+    };\
+    document.getElementById('search').dispatchEvent(new Event('input'));";
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -178,11 +199,24 @@ pub async fn colleague_on_the_phone(world: &mut World) {
     assert!(dot.contains("dot--busy"), "a busy dot: {dot}");
     world.screenshot("on-the-phone-de").await;
 
-    // The call ends: back to the Teams status (not "on the phone").
+    // The call ends while a search of the list is on its way, answered before the end and
+    // delivered after it (the page's IPC answers are held back 2 s here): the answer's "on the
+    // phone" is older than the event that ended the call, and must not bring it back.
     world
         .js("window.__phoneObserver && window.__phoneObserver.disconnect();")
         .await
         .unwrap();
+    world.js(HOLD_BACK_SEARCH_ANSWERS).await.unwrap();
+    wait_for("the backend to answer the search", WAIT, || async move {
+        let held = world
+            .js("return window.__heldSearch")
+            .await
+            .map_err(|e| e.to_string())?;
+        (held == json!("read"))
+            .then_some(())
+            .ok_or(held.to_string())
+    })
+    .await;
     let ended_at = now_ms();
     world.office.end_call(&person.login, &call);
     let back = wait_for("the row back from the phone", WAIT, || async move {
@@ -204,6 +238,34 @@ pub async fn colleague_on_the_phone(world: &mut World) {
     eprintln!(
         "e2e: the end of the call showed within {} ms (polled every 250 ms): {back}",
         now_ms().saturating_sub(ended_at)
+    );
+    wait_for("the held-back search answer", WAIT, || async move {
+        let held = world
+            .js("return window.__heldSearch")
+            .await
+            .map_err(|e| e.to_string())?;
+        (held == json!("delivered"))
+            .then_some(())
+            .ok_or(held.to_string())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let after = world
+        .js(&format!(
+            "window.fetch = window.__realFetch;\
+             const row = [...document.querySelectorAll('.row:not([hidden])')]\
+               .find(r => r.querySelector('.row__name').textContent === {});\
+             return row && row.querySelector('.row__status').textContent;",
+            json!(who.display_name)
+        ))
+        .await
+        .unwrap();
+    assert!(
+        !after
+            .as_str()
+            .unwrap_or_default()
+            .starts_with(&tr(de, "status.on_the_phone")),
+        "the older search answer brought \"on the phone\" back: {after}"
     );
     world
         .js(

@@ -14,12 +14,30 @@ const store = {
   state: null,
   settings: null,
   byId: new Map(),
-  /** Adds or updates a colleague; keeps the newer presence of the two. */
-  put(c) {
+  /** Counts the presences the backend pushed (`state` and `colleagues` events) ... */
+  pushes: 0,
+  /** ... and when each colleague's was pushed last (the count then). */
+  pushedAt: new Map(),
+  /** Adds or updates a colleague; keeps the newer presence of the two. `asked` is the push
+   *  count when the data was asked for (a search): a presence pushed since then is newer than
+   *  the answer's, which was read before (a phone call that ended while a search was on its way
+   *  keeps the same Teams `updated_at`, so that cannot tell). Pushed data has no `asked`. */
+  put(c, asked) {
+    if (asked === undefined) this.pushedAt.set(c.id, ++this.pushes);
     const old = this.byId.get(c.id);
     if (!old) { this.byId.set(c.id, c); return; }
-    const keep = old.presence && c.presence && (old.presence.updated_at || 0) > (c.presence.updated_at || 0) ? old.presence : c.presence;
+    const pushedSince = asked !== undefined && (this.pushedAt.get(c.id) ?? 0) > asked;
+    const olderTeams = old.presence && c.presence && (old.presence.updated_at || 0) > (c.presence.updated_at || 0);
+    const keep = pushedSince || olderTeams ? old.presence : c.presence;
     Object.assign(old, c, { presence: keep ?? old.presence });
+  },
+  /** A presence the `colleagues` event pushed: the newest there is. */
+  pushPresence(id, presence) {
+    const c = this.byId.get(id);
+    if (!c) return false;
+    c.presence = presence;
+    this.pushedAt.set(id, ++this.pushes);
+    return true;
   },
 };
 
@@ -204,8 +222,7 @@ async function main() {
     await on("colleagues", (delta) => {
       const ids = new Set();
       for (const { id, presence } of delta.presence || []) {
-        const c = store.byId.get(id);
-        if (c) { c.presence = presence; ids.add(id); }
+        if (store.pushPresence(id, presence)) ids.add(id);
       }
       for (const { id, free_busy } of delta.free_busy || []) {
         const c = store.byId.get(id);

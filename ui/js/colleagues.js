@@ -51,10 +51,11 @@ export function createColleagues(store) {
     searching = true;
     renderEmpty();
     try {
+      const asked = store.pushes;
       const res = await api.searchDirectory(q);
       if (res.query !== query) return; // a newer query is on its way
       lastResponse = res;
-      for (const c of res.colleagues) store.put(c);
+      for (const c of res.colleagues) store.put(c, asked);
       buildItems(res.colleagues.map((c) => c.id));
     } catch (e) {
       showError(e);
