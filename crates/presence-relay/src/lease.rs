@@ -81,12 +81,15 @@ impl Lease {
         observation: &mut LeaseObservation,
         record: &LeaseRecord,
     ) -> Result<Option<u64>, RelayError> {
-        let now = Instant::now();
         let entry = self
             .store
             .entry(LEASE_KEY)
             .await
             .map_err(RelayError::nats)?;
+        // Read after the answer: a read that waited (a NATS node lost, a reconnect) may return a
+        // revision committed while it waited, and its TTL must not count from before that, or a
+        // standby takes over while the holder still polls.
+        let now = Instant::now();
         let free = match &entry {
             None => true,
             Some(entry) => matches!(entry.operation, Operation::Delete | Operation::Purge),
