@@ -75,6 +75,32 @@ const HOLD_BACK_SEARCH_ANSWERS: &str = "\
     };\
     document.getElementById('search').dispatchEvent(new Event('input'));";
 
+/// Waits until the held-back search (see [`HOLD_BACK_SEARCH_ANSWERS`]) is at `stage`.
+async fn held_search_reaches(world: &World, stage: &str, what: &str) {
+    wait_for(what, WAIT, || async move {
+        let held = world
+            .js("return window.__heldSearch")
+            .await
+            .map_err(|e| e.to_string())?;
+        (held == json!(stage)).then_some(()).ok_or(held.to_string())
+    })
+    .await;
+}
+
+/// The status text of the listed row named `name` ("" when there is none).
+async fn row_status(world: &World, name: &str) -> Result<String, String> {
+    let text = world
+        .js(&format!(
+            "const row = [...document.querySelectorAll('.row:not([hidden])')]\
+               .find(r => r.querySelector('.row__name').textContent === {});\
+             return row && row.querySelector('.row__status').textContent;",
+            json!(name)
+        ))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(text.as_str().unwrap_or_default().to_owned())
+}
+
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -207,29 +233,11 @@ pub async fn colleague_on_the_phone(world: &mut World) {
         .await
         .unwrap();
     world.js(HOLD_BACK_SEARCH_ANSWERS).await.unwrap();
-    wait_for("the backend to answer the search", WAIT, || async move {
-        let held = world
-            .js("return window.__heldSearch")
-            .await
-            .map_err(|e| e.to_string())?;
-        (held == json!("read"))
-            .then_some(())
-            .ok_or(held.to_string())
-    })
-    .await;
+    held_search_reaches(world, "read", "the backend to answer the search").await;
     let ended_at = now_ms();
     world.office.end_call(&person.login, &call);
     let back = wait_for("the row back from the phone", WAIT, || async move {
-        let row = world
-            .js(&format!(
-                "const row = [...document.querySelectorAll('.row:not([hidden])')]\
-                   .find(r => r.querySelector('.row__name').textContent === {});\
-                 return row && row.querySelector('.row__status').textContent;",
-                json!(who.display_name)
-            ))
-            .await
-            .map_err(|e| e.to_string())?;
-        let text = row.as_str().unwrap_or_default().to_owned();
+        let text = row_status(world, &who.display_name).await?;
         (!text.is_empty() && !text.starts_with(&tr(de, "status.on_the_phone")))
             .then_some(text.clone())
             .ok_or(text)
@@ -239,33 +247,16 @@ pub async fn colleague_on_the_phone(world: &mut World) {
         "e2e: the end of the call showed within {} ms (polled every 250 ms): {back}",
         now_ms().saturating_sub(ended_at)
     );
-    wait_for("the held-back search answer", WAIT, || async move {
-        let held = world
-            .js("return window.__heldSearch")
-            .await
-            .map_err(|e| e.to_string())?;
-        (held == json!("delivered"))
-            .then_some(())
-            .ok_or(held.to_string())
-    })
-    .await;
+    held_search_reaches(world, "delivered", "the held-back search answer").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    let after = world
-        .js(&format!(
-            "window.fetch = window.__realFetch;\
-             const row = [...document.querySelectorAll('.row:not([hidden])')]\
-               .find(r => r.querySelector('.row__name').textContent === {});\
-             return row && row.querySelector('.row__status').textContent;",
-            json!(who.display_name)
-        ))
+    world
+        .js("window.fetch = window.__realFetch;")
         .await
         .unwrap();
+    let after = row_status(world, &who.display_name).await.unwrap();
     assert!(
-        !after
-            .as_str()
-            .unwrap_or_default()
-            .starts_with(&tr(de, "status.on_the_phone")),
-        "the older search answer brought \"on the phone\" back: {after}"
+        !after.starts_with(&tr(de, "status.on_the_phone")),
+        "the older search answer brought \"on the phone\" back: {after:?}"
     );
     world
         .js(
