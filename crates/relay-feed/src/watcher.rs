@@ -200,7 +200,7 @@ async fn run(
         loop {
             match watch_session(&client, &store, &mut ids, &health, &updates, timing).await {
                 SessionEnd::Stopped => return,
-                SessionEnd::IdsChanged => continue,
+                SessionEnd::IdsChanged | SessionEnd::Reread => continue,
                 SessionEnd::Restart(reason) => {
                     tracing::info!(%reason, "reconnecting the presence watch");
                     break;
@@ -214,6 +214,10 @@ enum SessionEnd {
     Stopped,
     /// The caller changed the watched set: watch again on the same connection.
     IdsChanged,
+    /// Connected again after an outage: watch again on the same connection, so every watched
+    /// value is delivered once more (a watch that survived the reconnect only brings changes,
+    /// and the desktop read presence itself meanwhile).
+    Reread,
     Restart(String),
 }
 
@@ -255,6 +259,7 @@ async fn watch_session(
     let mut last_lease: Option<(Instant, Option<LeaseRecord>)> = None;
     let mut disconnected_since: Option<Instant> = None;
     let mut schema_problem: Option<u32> = None;
+    let mut was_unreachable = false;
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     loop {
         tokio::select! {
@@ -311,12 +316,17 @@ async fn watch_session(
         let now = Instant::now();
         let connected = client.connection_state() == async_nats::connection::State::Connected;
         if connected {
+            if was_unreachable {
+                tracing::info!("NATS reachable again; reading the watched values again");
+                return SessionEnd::Reread;
+            }
             disconnected_since = None;
         } else {
             disconnected_since.get_or_insert(now);
         }
         let verdict = if let Some(since) = disconnected_since {
             if now - since >= timing.unreachable_after {
+                was_unreachable = true;
                 Some(FeedHealth::Unreachable {
                     reason: "disconnected from every NATS server".into(),
                 })
