@@ -40,6 +40,7 @@ pub fn end_network_process_when_idle(
                             tracing::info!(pid = child.pid, "WebKit's idle network process ended");
                         }
                     }
+                    give_back_freed_memory();
                     return;
                 }
                 if std::time::Instant::now() > deadline {
@@ -53,6 +54,18 @@ pub fn end_network_process_when_idle(
         tracing::warn!(%error, "cannot start the thread that ends WebKit's idle processes");
     }
 }
+
+/// The window's side of WebKit and GTK in this process has been freed by now, but glibc's
+/// allocator keeps freed memory for later; an app that goes back to the tray for hours hands it
+/// back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn give_back_freed_memory() {
+    // SAFETY: malloc_trim(3) only releases free memory of glibc's own heaps.
+    unsafe { libc::malloc_trim(0) };
+}
+
+#[cfg(all(target_os = "linux", not(target_env = "gnu")))]
+fn give_back_freed_memory() {}
 
 /// Elsewhere WebKit (macOS) or WebView2 (Windows) end their helpers themselves.
 #[cfg(not(target_os = "linux"))]
