@@ -142,3 +142,40 @@ fn a_crashed_page_is_loaded_again_in_a_new_web_process() {
     assert_ne!(reloaded, crashed);
     assert!(app.is_running(), "a crashed page must not end the app");
 }
+
+/// The names of `pid`'s threads.
+fn thread_names(pid: i32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .filter_map(Result::ok)
+                .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+                .map(|name| name.trim().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The window draws on the CPU (`webview_drawing.rs`): its web process runs no GPU drawing,
+/// which under Xvfb shows as Skia's GPU worker and Mesa's software rasteriser's threads.
+#[test]
+fn the_window_draws_without_the_gpu() {
+    let session = session();
+    let mut app = RunningApp::spawn(&session, &[]);
+    app.wait_started();
+    second_launch(&session, &[&format!("--tray-item={}", item::OPEN)]);
+    app.wait_for_lines("window shown", 1, Duration::from_secs(60));
+    let page = web_process(&app, Duration::from_secs(30));
+    // Long enough for the page to be drawn: GPU drawing starts its threads with the first frame.
+    std::thread::sleep(Duration::from_secs(5));
+    let threads = thread_names(page);
+    assert!(!threads.is_empty(), "the web process's threads");
+    let gpu: Vec<&String> = threads
+        .iter()
+        .filter(|name| name.starts_with("SkiaGPU") || name.starts_with("llvmpipe"))
+        .collect();
+    assert!(
+        gpu.is_empty(),
+        "GPU drawing threads in the web process: {gpu:?}"
+    );
+}

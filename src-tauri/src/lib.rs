@@ -26,6 +26,7 @@ mod test_hooks;
 mod tray;
 mod webkit_processes;
 mod webview_crash;
+mod webview_drawing;
 mod webview_languages;
 
 use std::process::ExitCode;
@@ -68,7 +69,9 @@ pub fn main() -> ExitCode {
             headless::run(&cli, &paths)
         }
         Some(cli::Command::Quit) | None => {
+            let drawing = webview_drawing::choose_before_webkit_starts();
             let _log = logging::init(&paths, logging::Output::FileAndStderr);
+            drawing.log();
             desktop::run(&cli, &paths)
         }
     }

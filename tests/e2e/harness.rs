@@ -754,10 +754,25 @@ impl World {
         .await;
     }
 
+    /// A PNG of the window. WebKitWebDriver takes it after the page's next repaint, and the app
+    /// has WebKit draw on the CPU (`webview_drawing.rs`), where a page with nothing changing
+    /// does not repaint: the screenshot waited until the next poll changed something (40 s
+    /// once). So the page repaints one invisible pixel a few times a second until the screenshot
+    /// is taken.
+    pub async fn screenshot_png(&self) -> Vec<u8> {
+        const NUDGE: &str = "const dot = document.createElement('div'); dot.id = 'e2e-repaint';              Object.assign(dot.style, { position: 'fixed', left: '0', top: '0', width: '1px',              height: '1px', opacity: '0', pointerEvents: 'none', background: '#000' });              document.documentElement.append(dot);              let on = false;              window.__e2eRepaint = setInterval(() => { on = !on; dot.style.opacity = on ? '0.001' : '0'; }, 150);";
+        const STOP: &str =
+            "clearInterval(window.__e2eRepaint); document.getElementById('e2e-repaint')?.remove();";
+        self.js(NUDGE).await.expect("start repainting");
+        let png = self.client().screenshot().await.expect("screenshot");
+        self.js(STOP).await.expect("stop repainting");
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+        png
+    }
+
     /// Writes a PNG of the window to `target/e2e-screenshots/NAME.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        let png = self.client().screenshot().await.expect("screenshot");
-        assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+        let png = self.screenshot_png().await;
         let dir = screenshot_dir();
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let path = dir.join(format!("{name}.png"));

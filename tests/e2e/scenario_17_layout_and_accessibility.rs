@@ -367,8 +367,7 @@ async fn press_now(world: &World, key: char) {
 
 /// The screenshots the README and docs show, written from this run's window.
 async fn save_doc_screenshot(world: &World, file: &str) {
-    let png = world.client().screenshot().await.expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG"), "screenshot is a PNG");
+    let png = world.screenshot_png().await;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
     std::fs::create_dir_all(&dir).expect("docs/screenshots");
     std::fs::write(dir.join(file), png).expect("write the screenshot");
