@@ -98,7 +98,7 @@ function navigate(s, section) {
   }
   if (s === "settings") { settings.render(); if (section) requestAnimationFrame(() => settings.scrollTo(section)); }
   if (s === "status") myStatus.render();
-  if (s === "colleagues") colleagues.tick();
+  if (s === "colleagues") colleagues.shown();
 }
 
 function renderOwnPill() {

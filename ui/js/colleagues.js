@@ -212,13 +212,29 @@ export function createColleagues(store) {
     setText(meta, [c.job_title, c.department].filter(Boolean).join(" · "));
     // The row's lines end in "…" when the list is narrow: the whole text as its tooltip.
     node.title = [c.display_name, [statusText, short, meta.textContent].filter(Boolean).join(" · ")].join("\n");
-    const ageText = p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none");
-    setText(age, ageText);
-    age.title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
+    fillAge(age, p, now);
     // The option's name is its visible text (WCAG 2.5.3) and these words.
     const marks = [p?.stale ? t("colleagues.stale_short") : "", c.favourite ? t("colleagues.favourite") : "",
       c.notify ? t("action.notify") : ""].filter(Boolean);
     setText(node.parts.extra, marks.length ? ", " + marks.join(", ") : "");
+  }
+
+  /** The row's only text that moves with the clock: "5 min. ago" (and when a stale one was read). */
+  function fillAge(age, p, now) {
+    setText(age, p?.updated_at ? formatAge(p.updated_at, now) : t("colleagues.age.none"));
+    const title = p?.stale ? t("colleagues.stale", { time: p.updated_at ? formatDateTime(p.updated_at) : "—" }) : "";
+    if (age.title !== title) age.title = title;
+  }
+
+  /** The minute's refresh: the ages of the rows on screen. Nothing else in a row moves with the
+   *  clock, so nothing else is written. */
+  function refreshAges() {
+    const now = Date.now();
+    for (const node of pool) {
+      if (node.hidden) continue;
+      const c = store.byId.get(items[Number(node.dataset.index)]?.id);
+      if (c) fillAge(node.parts.age, c.presence, now);
+    }
   }
 
   function render() {
@@ -493,7 +509,10 @@ export function createColleagues(store) {
     },
     /** The state snapshot changed favourites or alerts: search again so the order is right. */
     reload() { runSearch.flush(query); },
-    tick() { render(); },
+    /** The minute's refresh of the ages. */
+    tick() { refreshAges(); },
+    /** The screen is shown again: every row on screen as it is now. */
+    shown() { render(); },
     start() { runSearch.flush(""); },
     /** Opens `id`'s contact card (the tray's "Open contact card"): the list without a query,
      *  the colleague selected, the card shown. */

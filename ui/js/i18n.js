@@ -66,12 +66,22 @@ export function applyStatic(root) {
 // ---- Dates and times, in the chosen locale ----
 const locale = () => (lang === "de" ? "de-DE" : "en-GB");
 
-export function formatNumber(n) {
-  return new Intl.NumberFormat(locale()).format(n);
+// Building an Intl formatter has ICU set up the locale's patterns, and a list render formats a
+// value per row: each formatter is built once per kind, options and language.
+const formatters = new Map();
+function formatter(Kind, options = {}) {
+  const key = `${Kind.name} ${locale()} ${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Kind(locale(), options)));
+  return f;
+}
+
+export function formatNumber(n, options) {
+  return formatter(Intl.NumberFormat, options).format(n);
 }
 
 export function formatTime(ms) {
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+  return formatter(Intl.DateTimeFormat, { hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
 }
 
 export function formatDateTime(ms) {
@@ -81,19 +91,19 @@ export function formatDateTime(ms) {
   const opts = sameDay
     ? { hour: "2-digit", minute: "2-digit" }
     : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
-  return new Intl.DateTimeFormat(locale(), opts).format(d);
+  return formatter(Intl.DateTimeFormat, opts).format(d);
 }
 
 export function formatJournalTime(ms) {
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(ms));
+  return formatter(Intl.DateTimeFormat, { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(ms));
 }
 
 /** "5 min. ago" / "vor 5 Min." */
 export function formatAge(ms, now = Date.now()) {
   const secs = Math.round((ms - now) / 1000);
-  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto", style: "short" });
   const abs = Math.abs(secs);
   if (abs < 45) return t("time.just_now");
+  const rtf = formatter(Intl.RelativeTimeFormat, { numeric: "auto", style: "short" });
   if (abs < 3600) return rtf.format(Math.round(secs / 60), "minute");
   if (abs < 86400) return rtf.format(Math.round(secs / 3600), "hour");
   return rtf.format(Math.round(secs / 86400), "day");
@@ -101,7 +111,7 @@ export function formatAge(ms, now = Date.now()) {
 
 /** Short weekday names Monday..Sunday in the current locale. */
 export function weekdayNames(style = "short") {
-  const f = new Intl.DateTimeFormat(locale(), { weekday: style });
+  const f = formatter(Intl.DateTimeFormat, { weekday: style });
   // 2024-01-01 was a Monday.
   return [0, 1, 2, 3, 4, 5, 6].map((i) => f.format(new Date(2024, 0, 1 + i)));
 }

@@ -1,5 +1,5 @@
 // Journal entries arrive structured ({at, kind, params, text}); render them with translated templates.
-import { t, has, formatDateTime, currentLang } from "./i18n.js";
+import { t, has, formatDateTime, formatNumber } from "./i18n.js";
 import { rowLabel, chatLabel, teamsPair } from "./status.js";
 
 const onOff = (on) => t(on ? "common.on" : "common.off");
@@ -50,7 +50,7 @@ export function journalText(entry) {
       return t(p.row ? "journal.reapplied_row" : "journal.reapplied",
         { cause: t("cause." + p.cause), dnd: dnd(p.dnd), chat: chat(p.chat), row: p.row ? rowLabel(p.row) : "" }) + held(p.held);
     case "flicker_ignored":
-      return t("journal.flicker_ignored", { row: rowLabel(p.row), seconds: new Intl.NumberFormat(currentLang() === "de" ? "de-DE" : "en-GB", { maximumFractionDigits: 1 }).format(p.lasted_ms / 1000) });
+      return t("journal.flicker_ignored", { row: rowLabel(p.row), seconds: formatNumber(p.lasted_ms / 1000, { maximumFractionDigits: 1 }) });
     case "own_session_ignored": return t("journal.own_session_ignored", { teams: teams(p) });
     case "manual_dnd": return t("journal.manual_dnd", { state: onOff(p.dnd) });
     case "manual_chat": return t("journal.manual_chat", { presence: chatLabel(p.presence) });
