@@ -50,6 +50,7 @@ MARKERS = {
     "graph": re.compile(r"signed in to Microsoft 365"),
     "starface": re.compile(r"STARFACE directory loaded"),
     "decision": re.compile(r"sync decision"),
+    "opening": re.compile(r"opening the window"),
     "window": re.compile(r"window shown"),
     "closed": re.compile(r"window closed"),
     # Debug line of `search_directory`: the page's first list search, answered; the list is
@@ -294,15 +295,24 @@ def close_window(session, title):
     subprocess.run([sys.executable, "-c", CLOSE_WINDOW, *ids], env=session.env, check=True, timeout=30)
 
 
+def app_pss(pid):
+    """PSS of the app's process tree now, in MB."""
+    return sum(kib(p, "smaps_rollup", "Pss") for p in [pid] + descendants(pid)) / 1024
+
+
 def open_close_cycles(session, argv, seconds, ready, cycles):
     """The app started, then `cycles` times: "Open" (a second launch), wait for the page's first
     list search to be answered, close the window, wait until its WebKit processes are gone. Then
-    the idle footprint as in `measure`. Returns the footprint and the Open -> list times (s)."""
+    the idle footprint as in `measure`. Returns the footprint, the Open -> list times (s) from
+    the second launch's exec and from the app's "opening the window" line, and the PSS of the
+    tree 5 s after the window was closed, before the first cycle and after some of them."""
     launch = Launch(session, argv, "cycles", env={"PRESENCE_BRIDGE_LOG": LIST_LOG})
-    opens = []
+    opens, in_app = [], []
+    pss = {}
     try:
         launch.wait_for(ready)
         time.sleep(5)
+        pss[0] = app_pss(launch.proc.pid)
         for n in range(1, cycles + 1):
             before = len(launch.stamps(MARKERS["list"]))
             asked = time.time()
@@ -310,6 +320,7 @@ def open_close_cycles(session, argv, seconds, ready, cycles):
             launch.wait_count(MARKERS["window"], n)
             listed = launch.wait_count(MARKERS["list"], before + 1)
             opens.append(listed[before] - asked)
+            in_app.append(listed[before] - launch.wait_count(MARKERS["opening"], n)[n - 1])
             time.sleep(1)
             close_window(session, "Presence Bridge")
             launch.wait_count(MARKERS["closed"], n)
@@ -318,12 +329,15 @@ def open_close_cycles(session, argv, seconds, ready, cycles):
                 if time.monotonic() > deadline:
                     raise SystemExit(f"WebKit processes left after closing the window ({n}); log: {launch.log_path}")
                 time.sleep(0.1)
+            if n in (1, 2, 5, 10) or n == cycles:
+                time.sleep(5)
+                pss[n] = app_pss(launch.proc.pid)
         time.sleep(5)
         result = footprint(launch.proc.pid, seconds)
     finally:
         launch.stop()
     result.update(kind=f"configured, after {cycles} open/close cycles")
-    return result, opens
+    return result, opens, in_app, pss
 
 
 def measure(session, kind, argv, seconds, ready, open_window=None):
@@ -416,7 +430,7 @@ def main():
         results.append(measure(session, "bare, window closed", [a.bare], a.seconds, bare_ready))
         results.append(measure(session, "configured, window never opened", configured, a.seconds, sync))
         results.append(measure(session, "demo, window never opened", demo, a.seconds, sync))
-        cycled, opens = open_close_cycles(session, configured, a.seconds, sync, a.cycles)
+        cycled, opens, in_app, pss = open_close_cycles(session, configured, a.seconds, sync, a.cycles)
         results.append(cycled)
         results.append(measure(session, "bare, window open", [a.bare, "--show-window"], a.seconds, bare_ready))
         results.append(measure(session, "configured, window open", configured, a.seconds, sync,
@@ -457,11 +471,14 @@ def main():
     never = by["configured, window never opened"]
     print(f"after {a.cycles} open/close cycles: PSS tree {cycled['pss_all']:.1f} MB, "
           f"{cycled['pss_all'] - never['pss_all']:+.1f} MB against never opened")
-    ms = sorted(t * 1000 for t in opens)
-    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
-    print(f"\nOpen (second launch) -> first list search answered, {len(ms)} opens: "
-          f"p50 {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms; "
-          f"each: {', '.join(f'{t * 1000:.0f}' for t in opens)}")
+    print("PSS tree 5 s after closing (cycles: MB): "
+          + ", ".join(f"{n}: {v:.1f}" for n, v in sorted(pss.items())))
+    for name, times in (("Open (second launch's exec)", opens), ("Open (the app's \"opening the window\")", in_app)):
+        ms = sorted(t * 1000 for t in times)
+        p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+        print(f"{name} -> first list search answered, {len(ms)} opens: "
+              f"p50 {statistics.median(ms):.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms; "
+              f"each: {', '.join(f'{t * 1000:.0f}' for t in times)}")
     print(f"\nCold start: launch -> log line, median of {a.cold_runs} launches after a warm-up launch (ms)")
     print("| Run | Tray | Microsoft read | STARFACE read | First sync decision | All launches (decision or tray) |")
     print("|---|---|---|---|---|---|")

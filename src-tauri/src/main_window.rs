@@ -49,6 +49,8 @@ pub fn at_start<R: Runtime>(app: &AppHandle<R>, life: WindowLife) {
 /// if it is not there (it loads with `to` in its URL, so nothing waits for the page to listen),
 /// or shows, raises and navigates the one there is.
 pub fn open<R: Runtime>(app: &AppHandle<R>, to: Option<Navigate>) {
+    // Where "Open -> list painted" starts (benches/app-figures.py).
+    tracing::info!("opening the window");
     let window = match app.get_webview_window(LABEL) {
         Some(window) => {
             if let Some(to) = &to {
