@@ -80,6 +80,16 @@ fn second_launch(session: &support::DesktopSession, args: &[&str]) {
     assert!(done.status.success(), "{args:?}: {done:?}");
 }
 
+/// The app started, and its window opened from the tray: the app and the window's web process.
+fn app_with_its_window_open(session: &support::DesktopSession) -> (RunningApp, i32) {
+    let mut app = RunningApp::spawn(session, &[]);
+    app.wait_started();
+    second_launch(session, &[&format!("--tray-item={}", item::OPEN)]);
+    app.wait_for_lines("window shown", 1, Duration::from_secs(60));
+    let page = web_process(&app, Duration::from_secs(30));
+    (app, page)
+}
+
 const BOTH: &[&str] = &["WebKitNetworkPr", "WebKitWebProces"];
 
 #[test]
@@ -111,11 +121,7 @@ fn no_webkit_process_until_open_and_none_again_after_close() {
 #[test]
 fn a_crashed_page_is_loaded_again_in_a_new_web_process() {
     let session = session();
-    let mut app = RunningApp::spawn(&session, &[]);
-    app.wait_started();
-    second_launch(&session, &[&format!("--tray-item={}", item::OPEN)]);
-    app.wait_for_lines("window shown", 1, Duration::from_secs(60));
-    let crashed = web_process(&app, Duration::from_secs(30));
+    let (mut app, crashed) = app_with_its_window_open(&session);
     // A web process that dies while it starts takes WebKit's UI process with it ("readPIDFromPeer:
     // Unexpected short read", a GLib error): the crash tested here is one of a running page.
     std::thread::sleep(Duration::from_secs(3));
@@ -161,11 +167,7 @@ fn thread_names(pid: i32) -> Vec<String> {
 #[test]
 fn the_window_draws_without_the_gpu() {
     let session = session();
-    let mut app = RunningApp::spawn(&session, &[]);
-    app.wait_started();
-    second_launch(&session, &[&format!("--tray-item={}", item::OPEN)]);
-    app.wait_for_lines("window shown", 1, Duration::from_secs(60));
-    let page = web_process(&app, Duration::from_secs(30));
+    let (_app, page) = app_with_its_window_open(&session);
     // Long enough for the page to be drawn: GPU drawing starts its threads with the first frame.
     std::thread::sleep(Duration::from_secs(5));
     let threads = thread_names(page);

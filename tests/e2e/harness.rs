@@ -154,6 +154,7 @@ impl TauriDriver {
             .env_remove("LC_MESSAGES")
             .env_remove("LANGUAGE")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            // The app chooses how its window draws (`webview_drawing.rs`), as it does for users.
             .env_remove("WEBKIT_DISABLE_COMPOSITING_MODE")
             .process_group(0)
             .stdout(output.try_clone().expect("the driver's output file"))
