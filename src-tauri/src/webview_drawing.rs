@@ -22,10 +22,14 @@ pub enum Drawing {
     Cpu,
     /// WebKit's switch was in the environment already: WebKit does as it says.
     AsTheEnvironmentSays,
+    /// Not WebKitGTK: WebView2 (Windows) and WKWebView (macOS) choose for themselves.
+    #[cfg(not(target_os = "linux"))]
+    ByThePlatform,
 }
 
 impl Drawing {
     /// The choice for WebKit's switch as found in the environment.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     fn given(webkit_switch: Option<&std::ffi::OsStr>) -> Self {
         match webkit_switch {
             Some(_) => Self::AsTheEnvironmentSays,
@@ -40,6 +44,8 @@ impl Drawing {
             Self::AsTheEnvironmentSays => {
                 tracing::info!("{WEBKIT_SWITCH} was set: the window draws as it says")
             }
+            #[cfg(not(target_os = "linux"))]
+            Self::ByThePlatform => {}
         }
     }
 }
@@ -55,10 +61,9 @@ pub fn choose_before_webkit_starts() -> Drawing {
     drawing
 }
 
-/// WebView2 (Windows) and WKWebView (macOS) choose for themselves.
 #[cfg(not(target_os = "linux"))]
 pub fn choose_before_webkit_starts() -> Drawing {
-    Drawing::AsTheEnvironmentSays
+    Drawing::ByThePlatform
 }
 
 #[cfg(test)]
