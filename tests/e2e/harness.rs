@@ -737,21 +737,22 @@ impl World {
 
     pub async fn navigate(&self, screen: &str) {
         self.click(&format!("#tab-{screen}")).await;
-        wait_for(
+        self.wait_for_js(
             &format!("screen {screen}"),
             Duration::from_secs(10),
-            || async move {
-                let hidden = self
-                    .js(&format!(
-                        "return document.getElementById('screen-{screen}').hidden"
-                    ))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (hidden == json!(false))
-                    .then_some(())
-                    .ok_or(hidden.to_string())
-            },
+            &format!("return document.getElementById('screen-{screen}').hidden"),
+            json!(false),
         )
+        .await;
+    }
+
+    /// Waits until `script` returns `wanted`; panics after `timeout` with `what` and the last
+    /// value.
+    pub async fn wait_for_js(&self, what: &str, timeout: Duration, script: &str, wanted: Value) {
+        wait_for(what, timeout, || async {
+            let now = self.js(script).await.map_err(|e| e.to_string())?;
+            (now == wanted).then_some(()).ok_or(now.to_string())
+        })
         .await;
     }
 

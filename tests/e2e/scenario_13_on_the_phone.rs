@@ -77,14 +77,9 @@ const HOLD_BACK_SEARCH_ANSWERS: &str = "\
 
 /// Waits until the held-back search (see [`HOLD_BACK_SEARCH_ANSWERS`]) is at `stage`.
 async fn held_search_reaches(world: &World, stage: &str, what: &str) {
-    wait_for(what, WAIT, || async move {
-        let held = world
-            .js("return window.__heldSearch")
-            .await
-            .map_err(|e| e.to_string())?;
-        (held == json!(stage)).then_some(()).ok_or(held.to_string())
-    })
-    .await;
+    world
+        .wait_for_js(what, WAIT, "return window.__heldSearch", json!(stage))
+        .await;
 }
 
 /// The status text of the listed row named `name` ("" when there is none).

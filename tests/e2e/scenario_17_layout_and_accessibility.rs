@@ -61,18 +61,14 @@ pub async fn layout_and_accessibility(world: &World, lang: &str) {
             .set_window_size(w, h)
             .await
             .expect("resize the window");
-        wait_for(
-            &format!("the page to be {w} px wide"),
-            Duration::from_secs(10),
-            || async move {
-                let inner = world
-                    .js("return window.innerWidth")
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (inner == json!(w)).then_some(()).ok_or(inner.to_string())
-            },
-        )
-        .await;
+        world
+            .wait_for_js(
+                &format!("the page to be {w} px wide"),
+                Duration::from_secs(10),
+                "return window.innerWidth",
+                json!(w),
+            )
+            .await;
         for page in Page::ALL {
             show(world, page).await;
             let at = format!("{lang} {w}x{h} {}", page.name());
